@@ -1,0 +1,153 @@
+/**
+ * Manual L2 penalties against SGD's weight_decay. The identities follow from "gradient identity
+ * implies trajectory identity": weight_decay = λ adds λ·w to the gradient, and so does
+ * λ·0.5·Σw². Where the reference engine computes the same numbers in the same order the claims
+ * assert bit-identity; where the computation differs they state a bound derived from its roundings.
+ */
+import fc from 'fast-check';
+import type { Backend } from '../src/backends/backend.ts';
+import { lambdaArb, positiveLambdaArb, sgdArb, trainCaseArb } from '../src/cases/arbitraries.ts';
+import type { TrainCase } from '../src/cases/types.ts';
+import { ETA, U } from '../src/check/float.ts';
+import type { Claim } from '../src/runner/claim.ts';
+import { expectIdenticalTrajectories, fmt, withPenalty, withWeightDecay } from './support.ts';
+
+
+/** Runs the manual-penalty case and the weight-decay case and asserts identical trajectories. */
+export async function expectPenaltyMatchesDecay(backend: Backend, c: TrainCase, recipe: string, lambda: number, decay: number, sign: 'add' | 'subtract' = 'add'): Promise<void> {
+  const [manual, decayed] = await Promise.all([
+    backend.runTrain(withPenalty(c, recipe, lambda, { sign })),
+    backend.runTrain(withWeightDecay(c, decay)),
+  ]);
+  expectIdenticalTrajectories(manual, decayed, [`${sign === 'add' ? '+' : '−'}${recipe} (λ=${lambda})`, `weight_decay=${decay}`]);
+}
+
+const noMaximize = sgdArb({ maximize: fc.constant(false) });
+const maximizing = sgdArb({ maximize: fc.constant(true) });
+
+export const halfSquareIsWeightDecay: Claim = {
+  id: 'l2.half-square-is-weight-decay',
+  statement: 'With maximize off, λ·0.5·Σw² plus SGD(weightDecay 0) holds bit-identical parameters at every step to SGD(weightDecay λ), for every momentum, dampening and nesterov setting.',
+  requires: ['recipe:half-pow-sum', 'sgd:weightDecay', 'sgd:momentum', 'sgd:dampening', 'sgd:nesterov'],
+  property: (backend) =>
+    fc.asyncProperty(trainCaseArb({ optimizer: noMaximize }), lambdaArb, (c, lambda) => expectPenaltyMatchesDecay(backend, c, 'half-pow-sum', lambda, lambda)),
+};
+
+export const squareWithoutHalfIsDouble: Claim = {
+  id: 'l2.square-without-half-is-double',
+  statement: 'Without the 0.5, λ·Σw² holds bit-identical parameters at every step to SGD(weightDecay 2λ), not λ.',
+  requires: ['recipe:pow-sum', 'sgd:weightDecay', 'sgd:momentum'],
+  property: (backend) =>
+    fc.asyncProperty(trainCaseArb({ optimizer: noMaximize }), lambdaArb, (c, lambda) => expectPenaltyMatchesDecay(backend, c, 'pow-sum', lambda, 2 * lambda)),
+};
+
+export const maximizeSubtractsPenalty: Claim = {
+  id: 'l2.maximize-subtracted-penalty-is-weight-decay',
+  statement: 'With maximize on, PyTorch negates the gradient before adding weight decay, so the penalty that matches weightDecay λ is subtracted from the maximized objective: bit-identical at every step.',
+  requires: ['recipe:half-pow-sum', 'sgd:weightDecay', 'sgd:maximize'],
+  property: (backend) =>
+    fc.asyncProperty(trainCaseArb({ optimizer: maximizing }), lambdaArb, (c, lambda) => expectPenaltyMatchesDecay(backend, c, 'half-pow-sum', lambda, lambda, 'subtract')),
+};
+
+export const maximizeAddedPenaltyPushesOutward: Claim = {
+  id: 'l2.maximize-added-penalty-pushes-outward',
+  statement: 'With maximize on, adding λ·0.5·Σw² instead moves every weight outward relative to weightDecay λ: after the first step by 2·lr·λ·w (times 1 + μ with nesterov).',
+  requires: ['recipe:half-pow-sum', 'sgd:weightDecay', 'sgd:maximize'],
+  property: (backend) =>
+    fc.asyncProperty(trainCaseArb({ optimizer: maximizing, steps: fc.constant(1) }), positiveLambdaArb, async (c, lambda) => {
+      const [added, decayed] = await Promise.all([backend.runTrain(withPenalty(c, 'half-pow-sum', lambda)), backend.runTrain(withWeightDecay(c, lambda))]);
+      const { lr, momentum, nesterov } = c.optimizer;
+      const gain = nesterov ? 1 + momentum : 1;
+      for (const [name, w0] of Object.entries(c.init)) {
+        const g = decayed.grads[0][name];
+        w0.forEach((w, i) => {
+          const pa = added.params[0][name][i];
+          const pd = decayed.params[0][name][i];
+          const expected = 2 * lr * lambda * w * gain;
+          // Each side is p + lr·(±g ± λw)·gain with at most six roundings of terms no larger
+          // than |p| and lr·gain·(|g| + λ|w|), each also off by up to ETA/2 in the subnormal
+          // range; the difference inherits both sides' errors.
+          const tolerance = 6 * U * (Math.abs(pa) + Math.abs(pd) + 2 * lr * gain * (Math.abs(g[i]) + lambda * Math.abs(w))) + 6 * ETA;
+          if (!(Math.abs(pa - pd - expected) <= tolerance)) {
+            throw new Error(`${name}[${i}]: added-penalty minus weight-decay parameter is ${fmt(pa - pd)}, expected 2·lr·λ·w·${gain} = ${fmt(expected)} (tolerance ${tolerance})`);
+          }
+        });
+      }
+    }),
+};
+
+/** Weights with squares in float64's normal range: norm-based gradients lose their accuracy when Σw² underflows. */
+const normalRangeValueArb = fc.oneof(
+  { weight: 1, arbitrary: fc.constantFrom(0, -0) },
+  { weight: 8, arbitrary: fc.tuple(fc.double({ min: 1e-100, max: 2, noNaN: true }), fc.boolean()).map(([m, neg]) => (neg ? -m : m)) },
+);
+
+/** The first-step gradients of the same case with the penalty and without it. */
+async function penaltyGradients(backend: Backend, c: TrainCase, recipe: string, lambda: number) {
+  const [penalized, plain] = await Promise.all([backend.runTrain(withPenalty(c, recipe, lambda)), backend.runTrain(withWeightDecay(c, 0))]);
+  return { penalized: penalized.grads[0], plain: plain.grads[0] };
+}
+
+export const halfNormSquaredWithinRounding: Claim = {
+  id: 'l2.half-norm-squared-within-rounding',
+  statement: 'λ·0.5·‖W‖² adds λ·w to the gradient (λ·‖W‖² adds 2λ·w) to within 3 roundings per element, for weight tensors whose squared norm does not underflow.',
+  requires: ['recipe:half-norm-squared', 'recipe:norm-squared'],
+  property: (backend) =>
+    fc.asyncProperty(
+      trainCaseArb({ optimizer: noMaximize, steps: fc.constant(1), value: normalRangeValueArb }),
+      positiveLambdaArb,
+      fc.constantFrom(['half-norm-squared', 1] as const, ['norm-squared', 2] as const),
+      async (c, lambda, [recipe, factor]) => {
+        const { penalized, plain } = await penaltyGradients(backend, c, recipe, lambda);
+        for (const [name, w0] of Object.entries(c.init)) {
+          w0.forEach((w, i) => {
+            const g = plain[name][i];
+            const decay = factor * lambda * w;
+            const expected = g + decay;
+            // λ·n·(w/n): the same computed norm n multiplies and divides, so it cancels; what is
+            // left is three roundings on the penalty term (≤ 3u relative) and one on each sum.
+            const tolerance = 3 * U * Math.abs(decay) + 2 * U * Math.abs(expected) + 4 * U * U * Math.abs(decay);
+            const got = penalized[name][i];
+            if (!(Math.abs(got - expected) <= tolerance)) {
+              throw new Error(`${recipe}: gradient of ${name}[${i}] is ${fmt(got)}, expected g + ${factor}λw = ${fmt(expected)} within ${tolerance}`);
+            }
+          });
+        }
+      },
+    ),
+};
+
+export const unsquaredNormIsNotWeightDecay: Claim = {
+  id: 'l2.unsquared-norm-is-not-weight-decay',
+  statement: 'The unsquared λ·‖W‖ adds λ·w/‖W‖ to the gradient of each tensor W ≠ 0 (0 for W = 0), which differs from weight decay λ·w by the factor 1/‖W‖.',
+  requires: ['recipe:norm'],
+  property: (backend) =>
+    fc.asyncProperty(trainCaseArb({ optimizer: noMaximize, steps: fc.constant(1), value: normalRangeValueArb }), positiveLambdaArb, async (c, lambda) => {
+      const { penalized, plain } = await penaltyGradients(backend, c, 'norm', lambda);
+      for (const [name, w0] of Object.entries(c.init)) {
+        const n = Math.hypot(...w0);
+        const k = w0.length;
+        w0.forEach((w, i) => {
+          const g = plain[name][i];
+          const term = n === 0 ? 0 : (lambda * w) / n;
+          const expected = g + term;
+          // The engine's norm sums k squares (error ≤ k·u relative, halved by the sqrt) where
+          // hypot is within an ulp; the term then takes two roundings, the sum one more.
+          const tolerance = (k / 2 + 4) * U * Math.abs(term) + 2 * U * Math.abs(expected);
+          const got = penalized[name][i];
+          if (!(Math.abs(got - expected) <= tolerance)) {
+            throw new Error(`norm: gradient of ${name}[${i}] is ${fmt(got)}, expected g + λw/‖W‖ = ${fmt(expected)} (‖W‖ = ${n}) within ${tolerance}`);
+          }
+        });
+      }
+    }),
+};
+
+export const claims: Claim[] = [
+  halfSquareIsWeightDecay,
+  squareWithoutHalfIsDouble,
+  maximizeSubtractsPenalty,
+  maximizeAddedPenaltyPushesOutward,
+  halfNormSquaredWithinRounding,
+  unsquaredNormIsNotWeightDecay,
+];

@@ -1,0 +1,20 @@
+import type { ExprCase, ExprResult, TrainCase, TrainResult } from '../cases/types.ts';
+
+export type Dtype = 'float64' | 'float32';
+
+/**
+ * What a backend can do, as fine-grained capability names: `op:<name>`, `recipe:<id>`,
+ * `sgd:<option>`, `graph:<feature>`. A claim that needs a missing one is not applicable.
+ */
+export type Capability = string;
+
+/** The contract a backend implements: one small async interface. */
+export interface Backend {
+  readonly name: string;
+  readonly version: string;
+  readonly dtype: Dtype;
+  readonly capabilities: ReadonlySet<Capability>;
+  runExpr(c: ExprCase): Promise<ExprResult>;
+  runTrain(c: TrainCase): Promise<TrainResult>;
+  close?(): Promise<void>;
+}

@@ -1,0 +1,172 @@
+import * as ops from '../engine/index.ts';
+import { GraphReleasedError, Random, Tensor, fromData, type OpName } from '../engine/index.ts';
+import { Linear, ReLU, Sequential, Tanh, mseLoss, type Module } from '../nn/index.ts';
+import { SGD, type Optimizer, type ParamGroup, type SGDOptions } from '../optim/index.ts';
+import { PENALTIES, type PenaltyFn } from '../regularize/recipes.ts';
+import { selectParams } from '../regularize/penalties.ts';
+import type { ExprCase, ExprNode, ExprResult, ModelSpec, OptimizerSpec, TrainCase, TrainResult } from '../cases/types.ts';
+import type { Backend, Capability } from './backend.ts';
+
+type NamedParams = [string, Tensor][];
+
+export type OptimizerFactory = (groups: ParamGroup<SGDOptions>[], spec: OptimizerSpec) => Optimizer<object>;
+
+/** Parts of the reference backend that a test may replace, to build a deliberately broken variant. */
+export interface ReferenceOverrides {
+  name?: string;
+  makeOptimizer?: OptimizerFactory;
+  penalties?: Record<string, PenaltyFn>;
+}
+
+export function buildModel(spec: ModelSpec): Sequential {
+  const modules: Module[] = [];
+  let width = spec.inputSize;
+  const rng = new Random(0);
+  for (const layer of spec.layers) {
+    modules.push(new Linear(width, layer.outFeatures, { rng }));
+    if (layer.activation === 'relu') modules.push(new ReLU());
+    else if (layer.activation === 'tanh') modules.push(new Tanh());
+    else if (layer.activation !== 'identity') throw new RangeError(`model: unknown activation '${String(layer.activation)}'`);
+    width = layer.outFeatures;
+  }
+  return new Sequential(...modules);
+}
+
+/** Copies the case's initial values into the model, checking every name and size. */
+export function loadParameters(named: NamedParams, init: Record<string, number[]>): void {
+  const expected = new Set(named.map(([name]) => name));
+  for (const name of Object.keys(init)) {
+    if (!expected.has(name)) throw new RangeError(`init: the model has no parameter '${name}' (it has ${[...expected].join(', ')})`);
+  }
+  for (const [name, p] of named) {
+    const values = init[name];
+    if (values === undefined) throw new RangeError(`init: no initial values for parameter '${name}'`);
+    if (values.length !== p.size) {
+      throw new RangeError(`init.${name}: ${values.length} values for a parameter of shape [${p.shape.join(', ')}] (${p.size} needed)`);
+    }
+    p.data.set(values);
+  }
+}
+
+const makeSGD: OptimizerFactory = (groups, spec) => {
+  const { kind: _kind, ...options } = spec;
+  return new SGD(groups, options);
+};
+
+function parameterGroups(named: NamedParams, c: TrainCase): ParamGroup<SGDOptions>[] {
+  if (c.groups === undefined) return [{ params: named.map(([, p]) => p) }];
+  const groups = c.groups.map((g) => ({ params: selectParams(named, g.select), weightDecay: g.weightDecay }));
+  const covered = new Set(groups.flatMap((g) => g.params));
+  const missing = named.filter(([, p]) => !covered.has(p)).map(([name]) => name);
+  if (missing.length > 0) throw new RangeError(`groups: parameters ${missing.join(', ')} are in no group`);
+  return groups;
+}
+
+const snapshot = (named: NamedParams, pick: (p: Tensor) => Float64Array | undefined): Record<string, number[]> =>
+  Object.fromEntries(named.map(([name, p]) => [name, Array.from(pick(p) ?? new Float64Array(p.size))]));
+
+export function runTraining(c: TrainCase, overrides: ReferenceOverrides = {}): TrainResult {
+  const model = buildModel(c.model);
+  const named = [...model.namedParameters()];
+  loadParameters(named, c.init);
+  const x = ops.tensor(c.data.x);
+  const y = ops.tensor(c.data.y);
+  const optimizer = (overrides.makeOptimizer ?? makeSGD)(parameterGroups(named, c), c.optimizer);
+  const penalties = overrides.penalties ?? PENALTIES;
+  const penaltyFn = c.penalty === null ? null : penalties[c.penalty.recipe];
+  if (penaltyFn === undefined) throw new RangeError(`penalty.recipe: unknown recipe '${c.penalty!.recipe}' (known: ${Object.keys(penalties).join(', ')})`);
+  const result: TrainResult = { losses: [], grads: [], params: [] };
+  for (let step = 0; step < c.steps; step++) {
+    if (c.zeroGrad) optimizer.zeroGrad();
+    let total = mseLoss(model.forward(x), y, c.loss.reduction);
+    if (c.penalty !== null && penaltyFn !== null) {
+      const penalty = penaltyFn(selectParams(named, c.penalty.select), c.penalty.lambda, { start: c.penalty.start });
+      total = c.penalty.sign === 'add' ? ops.add(total, penalty) : ops.sub(total, penalty);
+    }
+    total.backward();
+    result.losses.push(total.item());
+    result.grads.push(snapshot(named, (p) => p.grad?.data));
+    optimizer.step();
+    result.params.push(snapshot(named, (p) => p.data));
+  }
+  return result;
+}
+
+const unary = { neg: ops.neg, exp: ops.exp, log: ops.log, sqrt: ops.sqrt, abs: ops.abs, sign: ops.sign, relu: ops.relu, tanh: ops.tanh, square: ops.square, transpose: ops.transpose } as const;
+const binary = { add: ops.add, sub: ops.sub, mul: ops.mul, div: ops.div, matmul: ops.matmul } as const;
+
+function evaluate(node: ExprNode, inputs: Map<string, Tensor>, path: string): Tensor {
+  if (node.op === 'input') {
+    const t = inputs.get(node.name);
+    if (t === undefined) throw new RangeError(`${path}: unknown input '${node.name}'`);
+    return t;
+  }
+  if (node.op === 'const') return ops.tensor(node.value);
+  const args = node.args.map((a, i) => evaluate(a, inputs, `${path}.args[${i}]`));
+  const attrs = node.attrs ?? {};
+  const arity = (n: number) => {
+    if (args.length !== n) throw new RangeError(`${path}: op '${node.op}' takes ${n} argument(s), got ${args.length}`);
+  };
+  const op = node.op as OpName;
+  if (op in unary) {
+    arity(1);
+    return unary[op as keyof typeof unary](args[0]);
+  }
+  if (op in binary) {
+    arity(2);
+    return binary[op as keyof typeof binary](args[0], args[1]);
+  }
+  arity(1);
+  switch (op) {
+    case 'pow':
+      return ops.pow(args[0], attrs.exponent as number);
+    case 'sum':
+      return ops.sum(args[0], (attrs.axis as number | null | undefined) ?? null, (attrs.keepDim as boolean | undefined) ?? false);
+    case 'mean':
+      return ops.mean(args[0], (attrs.axis as number | null | undefined) ?? null, (attrs.keepDim as boolean | undefined) ?? false);
+    case 'norm':
+      return ops.norm(args[0], attrs.p as 1 | 2);
+    case 'reshape':
+      return ops.reshape(args[0], attrs.shape as number[]);
+    default:
+      throw new RangeError(`${path}: unknown op '${String(node.op)}'`);
+  }
+}
+
+export function runExpression(c: ExprCase): ExprResult {
+  const inputs = new Map(Object.entries(c.inputs).map(([name, v]) => [name, fromData(v.data, v.shape, { requiresGrad: v.requiresGrad })]));
+  const out = evaluate(c.graph, inputs, 'graph');
+  const value = { shape: [...out.shape], data: Array.from(out.data) };
+  const grads = (): Record<string, number[] | null> =>
+    Object.fromEntries([...inputs].filter(([, t]) => t.requiresGrad).map(([name, t]) => [name, t.grad === null ? null : Array.from(t.grad.data)]));
+  if (!out.requiresGrad) return { value, grads: grads() };
+  const seed = c.seed === undefined ? undefined : fromData(c.seed, out.shape);
+  const plan = c.backward ?? { times: 1, retainGraph: false };
+  try {
+    out.backward(seed, { retainGraph: plan.retainGraph });
+    if (plan.times === 2) out.backward(seed);
+  } catch (e) {
+    if (e instanceof GraphReleasedError) return { value, grads: grads(), error: { kind: 'graph-released', message: e.message } };
+    throw e;
+  }
+  return { value, grads: grads() };
+}
+
+const ALL_CAPABILITIES: Capability[] = [
+  ...Object.keys(ops.OPS).map((op) => `op:${op}`),
+  ...Object.keys(PENALTIES).map((r) => `recipe:${r}`),
+  'sgd:momentum', 'sgd:dampening', 'sgd:nesterov', 'sgd:maximize', 'sgd:weightDecay', 'sgd:groups',
+  'graph:retainGraph', 'graph:releasesSaved', 'graph:accumulates', 'train:noZeroGrad',
+];
+
+/** The built-in Float64 engine as a backend; overrides build deliberately broken variants for tests. */
+export function referenceBackend(overrides: ReferenceOverrides = {}): Backend {
+  return {
+    name: overrides.name ?? 'reference',
+    version: '1',
+    dtype: 'float64',
+    capabilities: new Set(ALL_CAPABILITIES),
+    runExpr: async (c) => runExpression(c),
+    runTrain: async (c) => runTraining(c, overrides),
+  };
+}

@@ -1,0 +1,100 @@
+/**
+ * The case protocol: plain data that any backend can run. An expression case asks for a value and
+ * gradients of an op tree; a training case asks for a whole (short) training run.
+ */
+import type { OpName } from '../engine/index.ts';
+
+export const CASE_VERSION = 1;
+
+export interface TensorValue {
+  shape: number[];
+  data: number[];
+}
+
+export type ExprNode =
+  | { op: 'input'; name: string }
+  | { op: 'const'; value: number }
+  | { op: OpName; args: ExprNode[]; attrs?: Record<string, number | boolean | number[] | null> };
+
+export interface ExprCase {
+  kind: 'expr';
+  version: typeof CASE_VERSION;
+  inputs: Record<string, TensorValue & { requiresGrad: boolean }>;
+  graph: ExprNode;
+  /** The upstream gradient; omitted for a one-element output (then 1). */
+  seed?: number[];
+  /** How many times to call backward, and whether the first call keeps the graph. */
+  backward?: { times: 1 | 2; retainGraph: boolean };
+}
+
+export interface ExprResult {
+  value: TensorValue;
+  /** Gradient of each input that requires grad (null when backward never reached it). */
+  grads: Record<string, number[] | null>;
+  /** Set when backward failed; `kind` says why in a backend-independent way. */
+  error?: { kind: 'graph-released' | 'other'; message: string };
+}
+
+export type Activation = 'relu' | 'tanh' | 'identity';
+
+export interface ModelSpec {
+  inputSize: number;
+  /** Each layer is a Linear followed by its activation (identity adds no module). */
+  layers: { outFeatures: number; activation: Activation }[];
+}
+
+/** Which parameters a penalty or a parameter group covers, by name: `*.weight` or `*.bias`. */
+export type ParamSelect = 'all' | 'weights' | 'biases';
+
+export interface PenaltySpec {
+  recipe: string;
+  lambda: number;
+  select: ParamSelect;
+  /** 'subtract' for an objective that is maximized. */
+  sign: 'add' | 'subtract';
+  /** The arbitrary start value of an accumulator leaf (the uninitialised-tensor recipe). */
+  start?: number;
+}
+
+export interface SGDSpec {
+  kind: 'sgd';
+  lr: number;
+  momentum: number;
+  dampening: number;
+  nesterov: boolean;
+  maximize: boolean;
+  weightDecay: number;
+}
+
+export type OptimizerSpec = SGDSpec;
+
+export interface GroupSpec {
+  select: Exclude<ParamSelect, 'all'>;
+  weightDecay: number;
+}
+
+export interface TrainCase {
+  kind: 'train';
+  version: typeof CASE_VERSION;
+  model: ModelSpec;
+  /** Initial values of every parameter, flattened row-major, keyed by PyTorch-style name. */
+  init: Record<string, number[]>;
+  data: { x: number[][]; y: number[][] };
+  loss: { kind: 'mse'; reduction: 'mean' | 'sum' };
+  penalty: PenaltySpec | null;
+  optimizer: OptimizerSpec;
+  /** Parameter groups by name; absent means one group with the optimizer's options. */
+  groups?: GroupSpec[];
+  steps: number;
+  /** false reproduces code that never zeroes the gradients, so they accumulate across steps. */
+  zeroGrad: boolean;
+}
+
+export interface TrainResult {
+  /** The total objective (data loss with the penalty) at each step, before the update. */
+  losses: number[];
+  /** The gradient each parameter held when the optimizer stepped, per step. */
+  grads: Record<string, number[]>[];
+  /** Every parameter after each step. */
+  params: Record<string, number[]>[];
+}

@@ -1,0 +1,26 @@
+/** Float64 facts the error bounds are built from. */
+
+/** Unit roundoff: the largest relative error of one rounding to nearest in the normal range. */
+export const U = Number.EPSILON / 2;
+
+/**
+ * The spacing of subnormals, 2^-1074. The standard model of one rounding is
+ * fl(x ∘ y) = (x ∘ y)(1 + δ) + η with |δ| ≤ U and |η| ≤ ETA/2 (ETA/2 itself is not a double).
+ */
+export const ETA = Number.MIN_VALUE;
+
+const view = new DataView(new ArrayBuffer(8));
+
+/** The float64 as an ordered integer (as a bigint), so neighbours differ by one. */
+function ordered(x: number): bigint {
+  view.setFloat64(0, x);
+  const bits = view.getBigInt64(0);
+  return bits < 0n ? -(bits & 0x7fffffffffffffffn) : bits;
+}
+
+/** How many representable doubles lie between a and b (0 for equal values, −0 and 0 included). */
+export function ulpDistance(a: number, b: number): number {
+  if (Number.isNaN(a) || Number.isNaN(b)) return Number.isNaN(a) && Number.isNaN(b) ? 0 : Infinity;
+  const d = ordered(a) - ordered(b);
+  return Number(d < 0n ? -d : d);
+}

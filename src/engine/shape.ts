@@ -1,0 +1,88 @@
+export type Shape = readonly number[];
+
+export function sizeOf(shape: Shape): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+export function sameShape(a: Shape, b: Shape): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+export function formatShape(shape: Shape): string {
+  return `[${shape.join(', ')}]`;
+}
+
+export function checkShape(shape: Shape, what: string): void {
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0) {
+      throw new RangeError(`${what}: shape ${formatShape(shape)} has an invalid dimension ${d} (dimensions are non-negative integers)`);
+    }
+  }
+}
+
+export function stridesOf(shape: Shape): number[] {
+  const strides = new Array<number>(shape.length);
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    strides[i] = s;
+    s *= shape[i];
+  }
+  return strides;
+}
+
+/** NumPy/PyTorch broadcasting: align trailing dimensions; a dimension of 1 stretches. */
+export function broadcastShapes(a: Shape, b: Shape, op: string): number[] {
+  const n = Math.max(a.length, b.length);
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    const da = a[a.length - n + i] ?? 1;
+    const db = b[b.length - n + i] ?? 1;
+    if (da !== db && da !== 1 && db !== 1) {
+      throw new RangeError(`${op}: shapes ${formatShape(a)} and ${formatShape(b)} cannot be broadcast together (dimension ${i} is ${da} versus ${db})`);
+    }
+    out[i] = da === 1 ? db : da;
+  }
+  return out;
+}
+
+/**
+ * For each flat index of `outShape`, the flat index into a tensor of `inShape` broadcast to it.
+ * Built once per op call; the elementwise loops then run without index arithmetic.
+ */
+export function broadcastIndex(inShape: Shape, outShape: Shape): Int32Array {
+  const n = sizeOf(outShape);
+  const index = new Int32Array(n);
+  const rank = outShape.length;
+  const inStrides = stridesOf(inShape);
+  const strideInOut = new Array<number>(rank).fill(0);
+  for (let i = 0; i < rank; i++) {
+    const j = inShape.length - rank + i;
+    if (j >= 0 && inShape[j] !== 1) strideInOut[i] = inStrides[j];
+  }
+  const counter = new Array<number>(rank).fill(0);
+  let offset = 0;
+  for (let k = 0; k < n; k++) {
+    index[k] = offset;
+    for (let d = rank - 1; d >= 0; d--) {
+      counter[d]++;
+      offset += strideInOut[d];
+      if (counter[d] < outShape[d]) break;
+      offset -= strideInOut[d] * counter[d];
+      counter[d] = 0;
+    }
+  }
+  return index;
+}
+
+/** Sums a gradient of the broadcast shape back onto the input's shape. */
+export function reduceToShape(grad: Float64Array, outShape: Shape, inShape: Shape): Float64Array {
+  if (sameShape(outShape, inShape)) return grad;
+  const result = new Float64Array(sizeOf(inShape));
+  const index = broadcastIndex(inShape, outShape);
+  for (let k = 0; k < grad.length; k++) result[index[k]] += grad[k];
+  return result;
+}

@@ -1,0 +1,91 @@
+import { Tensor } from '../engine/index.ts';
+
+/** A parameter group: its tensors plus any options that override the optimizer's defaults. */
+export type ParamGroup<O> = { params: readonly Tensor[] } & Partial<O>;
+
+export type ParamsInput<O> = readonly Tensor[] | readonly ParamGroup<O>[];
+
+export interface ResolvedGroup<O> {
+  readonly params: readonly Tensor[];
+  readonly options: Readonly<O>;
+}
+
+/**
+ * What every optimizer shares: parameter groups with per-group options, validation of every
+ * option (unknown keys included), per-parameter state, and zeroGrad.
+ */
+export abstract class Optimizer<O extends object> {
+  readonly groups: readonly ResolvedGroup<O>[];
+
+  protected constructor(
+    readonly name: string,
+    params: ParamsInput<O>,
+    defaults: O,
+    overrides: Partial<O>,
+    validate: (options: O, where: string) => void,
+  ) {
+    const known = new Set(Object.keys(defaults));
+    const checkKeys = (options: object, where: string) => {
+      for (const key of Object.keys(options)) {
+        if (key !== 'params' && !known.has(key)) {
+          throw new TypeError(`${name}: unknown option '${key}' in ${where} (known: ${[...known].join(', ')})`);
+        }
+      }
+    };
+    checkKeys(overrides, 'the options');
+    const base = { ...defaults, ...definedOnly(overrides) } as O;
+    const list = params as readonly unknown[];
+    if (!Array.isArray(list) || list.length === 0) throw new RangeError(`${name}: got an empty parameter list`);
+    const groupsIn: ParamGroup<O>[] = list.every((p) => p instanceof Tensor)
+      ? [{ params: list as Tensor[] } as unknown as ParamGroup<O>]
+      : (list as ParamGroup<O>[]);
+    const seen = new Set<Tensor>();
+    this.groups = groupsIn.map((group, gi) => {
+      const where = `parameter group ${gi}`;
+      if (group === null || typeof group !== 'object' || !Array.isArray(group.params)) {
+        throw new TypeError(`${name}: ${where} must be an object with a 'params' array of tensors (or pass a plain array of tensors)`);
+      }
+      checkKeys(group, where);
+      const { params: groupParams, ...rest } = group;
+      const options = { ...base, ...definedOnly(rest as Partial<O>) } as O;
+      validate(options, where);
+      groupParams.forEach((p, pi) => {
+        if (!(p instanceof Tensor)) throw new TypeError(`${name}: ${where}, parameter ${pi} is not a Tensor`);
+        if (!p.isLeaf) throw new TypeError(`${name}: ${where}, parameter ${pi} is not a leaf tensor, so it cannot be optimized`);
+        if (seen.has(p)) throw new RangeError(`${name}: ${where}, parameter ${pi} appears in more than one parameter group`);
+        seen.add(p);
+      });
+      return { params: [...groupParams], options: Object.freeze(options) };
+    });
+  }
+
+  /** Applies one update to every parameter that has a gradient; parameters without one are skipped. */
+  step(): void {
+    for (const group of this.groups) {
+      for (const p of group.params) {
+        if (p.grad !== null) this.update(p, p.grad.data, group.options);
+      }
+    }
+  }
+
+  protected abstract update(param: Tensor, grad: Float64Array, options: Readonly<O>): void;
+
+  zeroGrad(setToNone = false): void {
+    for (const group of this.groups) for (const p of group.params) p.zeroGrad(setToNone);
+  }
+}
+
+function definedOnly<O>(options: Partial<O>): Partial<O> {
+  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<O>;
+}
+
+export function requireNumber(optimizer: string, where: string, name: string, value: unknown, rule: 'nonNegative' | 'finite'): void {
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new RangeError(`${optimizer}: invalid ${name} ${String(value)} in ${where} (it must be a finite number)`);
+  }
+  if (rule === 'nonNegative' && value < 0) throw new RangeError(`${optimizer}: invalid ${name} ${value} in ${where} (it must be ≥ 0)`);
+}
+
+export function requireBoolean(optimizer: string, where: string, name: string, value: unknown): void {
+  if (typeof value !== 'boolean') throw new TypeError(`${optimizer}: ${name} must be true or false in ${where}, got ${String(value)}`);
+}

@@ -1,0 +1,60 @@
+import { Tensor } from '../engine/index.ts';
+import { Optimizer, requireBoolean, requireNumber, type ParamsInput } from './optimizer.ts';
+
+export interface SGDOptions {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  weightDecay: number;
+  nesterov: boolean;
+  maximize: boolean;
+}
+
+const defaults: SGDOptions = { lr: 0.001, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false };
+
+function validate(o: SGDOptions, where: string): void {
+  requireNumber('SGD', where, 'lr', o.lr, 'nonNegative');
+  requireNumber('SGD', where, 'momentum', o.momentum, 'nonNegative');
+  requireNumber('SGD', where, 'dampening', o.dampening, 'finite');
+  requireNumber('SGD', where, 'weightDecay', o.weightDecay, 'nonNegative');
+  requireBoolean('SGD', where, 'nesterov', o.nesterov);
+  requireBoolean('SGD', where, 'maximize', o.maximize);
+  if (o.nesterov && (o.momentum <= 0 || o.dampening !== 0)) {
+    throw new RangeError(`SGD: nesterov needs momentum > 0 and dampening 0 in ${where} (got momentum ${o.momentum}, dampening ${o.dampening})`);
+  }
+}
+
+/**
+ * Stochastic gradient descent with PyTorch 1.13's update, in its order:
+ * negate the gradient for maximize; add weightDecay·p; momentum with buf = g on the first
+ * step (no dampening) and buf = μ·buf + (1 − τ)·g after; nesterov uses g + μ·buf; p −= lr·g.
+ */
+export class SGD extends Optimizer<SGDOptions> {
+  private readonly momentumBuffers = new Map<Tensor, Float64Array>();
+
+  constructor(params: ParamsInput<SGDOptions>, options: Partial<SGDOptions> = {}) {
+    super('SGD', params, defaults, options, validate);
+  }
+
+  protected update(param: Tensor, grad: Float64Array, o: Readonly<SGDOptions>): void {
+    const p = param.data;
+    const n = p.length;
+    let d: Float64Array = new Float64Array(n);
+    for (let i = 0; i < n; i++) d[i] = o.maximize ? -grad[i] : grad[i];
+    if (o.weightDecay !== 0) for (let i = 0; i < n; i++) d[i] = d[i] + o.weightDecay * p[i];
+    if (o.momentum !== 0) {
+      let buf = this.momentumBuffers.get(param);
+      if (buf === undefined) {
+        buf = d.slice();
+        this.momentumBuffers.set(param, buf);
+      } else {
+        const keep = 1 - o.dampening;
+        for (let i = 0; i < n; i++) buf[i] = buf[i] * o.momentum + keep * d[i];
+      }
+      if (o.nesterov) for (let i = 0; i < n; i++) d[i] = d[i] + o.momentum * buf[i];
+      else d = buf;
+    }
+    const step = -o.lr;
+    for (let i = 0; i < n; i++) p[i] = p[i] + step * d[i];
+  }
+}

@@ -1,0 +1,209 @@
+/**
+ * The recipe catalogue: each way the forum thread wrote a penalty (or a training loop around
+ * one), as data plus a function, with its verdict and the claims that prove it.
+ */
+import { Tensor, add, mul, norm, pow, tensor } from '../engine/index.ts';
+import { l1Penalty, l2Penalty } from './penalties.ts';
+
+/**
+ * A penalty as user code computes it. It returns a Tensor when it stays in the graph and a
+ * plain number when the user's code detached it (through item()).
+ */
+export type PenaltyFn = (params: readonly Tensor[], lambda: number, options: { start?: number }) => Tensor | number;
+
+/** Sums per-parameter terms the way the thread does: the first term starts the accumulator. */
+function accumulate(params: readonly Tensor[], term: (w: Tensor) => Tensor): Tensor {
+  let acc: Tensor | null = null;
+  for (const w of params) acc = acc === null ? term(w) : add(acc, term(w));
+  if (acc === null) throw new RangeError('penalty: no parameters to penalize (did a filter exclude all of them?)');
+  return acc;
+}
+
+export const PENALTIES: Record<string, PenaltyFn> = {
+  'half-pow-sum': (params, lambda) => l2Penalty(params, lambda),
+  'pow-sum': (params, lambda) => mul(lambda, accumulate(params, (w) => pow(w, 2).sum())),
+  'half-norm-squared': (params, lambda) => mul(lambda, accumulate(params, (w) => mul(0.5, pow(norm(w), 2)))),
+  'norm-squared': (params, lambda) => mul(lambda, accumulate(params, (w) => pow(norm(w), 2))),
+  norm: (params, lambda) => mul(lambda, accumulate(params, (w) => norm(w))),
+  'norm-from-zero': (params, lambda) => {
+    let acc: Tensor | number = 0;
+    for (const w of params) acc = add(acc, norm(w));
+    return mul(lambda, acc);
+  },
+  'norm-item': (params, lambda) => {
+    let acc = 0;
+    for (const w of params) acc += norm(w).item();
+    return lambda * acc;
+  },
+  'norm-uninit-leaf': (params, lambda, { start }) => {
+    if (start === undefined) throw new RangeError("penalty 'norm-uninit-leaf' needs the accumulator's arbitrary start value ('start')");
+    let acc = tensor(start, { requiresGrad: true });
+    for (const w of params) acc = add(acc, norm(w));
+    return mul(lambda, acc);
+  },
+  l1: (params, lambda) => l1Penalty(params, lambda),
+};
+
+export type VerdictKind = 'equivalent' | 'equivalent-within-rounding' | 'not-equivalent' | 'detached' | 'pitfall' | 'fact';
+
+export interface CatalogueEntry {
+  id: string;
+  title: string;
+  /** The idea in PyTorch terms, restated as minimal code. */
+  pytorch: string;
+  /** What it computes, in one line of mathematics. */
+  computes: string;
+  verdictKind: VerdictKind;
+  verdict: string;
+  /** Ids of the claims whose properties prove the verdict. */
+  claims: string[];
+  /** The penalty function, for entries that are penalties. */
+  penalty?: string;
+}
+
+export const CATALOGUE: readonly CatalogueEntry[] = [
+  {
+    id: 'half-pow-sum',
+    title: 'λ·0.5·Σ w², the squared L2 with 0.5',
+    pytorch: 'loss = loss + lam * 0.5 * sum(W.pow(2).sum() for W in model.parameters())',
+    computes: 'gradient term λ·w for every parameter',
+    verdictKind: 'equivalent',
+    verdict: 'Identical, bit for bit, to SGD(weight_decay=λ) for every momentum, dampening and nesterov setting (maximize off).',
+    claims: ['l2.half-square-is-weight-decay'],
+    penalty: 'half-pow-sum',
+  },
+  {
+    id: 'pow-sum',
+    title: 'λ·Σ w², the squared L2 without 0.5',
+    pytorch: 'loss = loss + lam * sum(W.pow(2).sum() for W in model.parameters())',
+    computes: 'gradient term 2λ·w',
+    verdictKind: 'equivalent',
+    verdict: 'Identical to SGD(weight_decay=2λ), not λ: the 0.5 is what makes λ mean the same thing in both.',
+    claims: ['l2.square-without-half-is-double'],
+    penalty: 'pow-sum',
+  },
+  {
+    id: 'half-norm-squared',
+    title: 'λ·0.5·‖W‖², the squared norm with 0.5',
+    pytorch: 'loss = loss + lam * sum(0.5 * W.norm(2) ** 2 for W in model.parameters())',
+    computes: 'gradient term λ·w, through norm and pow (three roundings instead of one)',
+    verdictKind: 'equivalent-within-rounding',
+    verdict: 'The same as weight_decay=λ up to a few ulps per step: mathematically equal, computed differently.',
+    claims: ['l2.half-norm-squared-within-rounding'],
+    penalty: 'half-norm-squared',
+  },
+  {
+    id: 'norm-squared',
+    title: 'λ·‖W‖², the squared norm without 0.5',
+    pytorch: 'loss = loss + lam * sum(W.norm(2) ** 2 for W in model.parameters())',
+    computes: 'gradient term 2λ·w',
+    verdictKind: 'equivalent-within-rounding',
+    verdict: 'Matches weight_decay=2λ up to rounding, as the squared sum without 0.5 does.',
+    claims: ['l2.half-norm-squared-within-rounding'],
+    penalty: 'norm-squared',
+  },
+  {
+    id: 'norm',
+    title: 'λ·Σ‖W‖, the unsquared norm (the question and the accepted answer)',
+    pytorch: 'l2 = None\nfor W in model.parameters():\n    l2 = W.norm(2) if l2 is None else l2 + W.norm(2)\nloss = loss + lam * l2',
+    computes: 'gradient term λ·w/‖w‖ for w ≠ 0 (0 at the zero tensor)',
+    verdictKind: 'not-equivalent',
+    verdict: 'Not weight decay: every weight tensor is pulled towards zero with the same strength λ whatever its size, so it equals weight_decay only where ‖W‖ = 1.',
+    claims: ['l2.unsquared-norm-is-not-weight-decay'],
+    penalty: 'norm',
+  },
+  {
+    id: 'norm-from-zero',
+    title: 'an accumulator that starts from the number 0',
+    pytorch: 'l2 = 0\nfor W in model.parameters():\n    l2 += W.norm(2)\nloss = loss + lam * l2',
+    computes: 'the same graph as starting from the first term: 0 + tensor is a tensor',
+    verdictKind: 'equivalent',
+    verdict: 'Stays in the graph: its gradients are identical to the accumulator that starts from the first term. The "python scalar" worry applies to item(), not to 0.',
+    claims: ['accumulate.from-number-zero-stays-in-graph'],
+    penalty: 'norm-from-zero',
+  },
+  {
+    id: 'norm-item',
+    title: 'an accumulator fed through item() (a detached scalar)',
+    pytorch: 'l2 = 0.0\nfor W in model.parameters():\n    l2 += W.norm(2).item()\nloss = loss + lam * l2',
+    computes: 'a constant added to the loss',
+    verdictKind: 'detached',
+    verdict: 'Broken: the loss value moves, the gradients do not. Training is exactly unregularized training.',
+    claims: ['accumulate.item-is-detached'],
+    penalty: 'norm-item',
+  },
+  {
+    id: 'norm-uninit-leaf',
+    title: 'an accumulator that starts as an uninitialised leaf (torch.FloatTensor(1))',
+    pytorch: 'l2 = torch.FloatTensor(1).requires_grad_()  # arbitrary memory\nfor W in model.parameters():\n    l2 = l2 + W.norm(2)\nloss = loss + lam * l2',
+    computes: 'λ·(garbage + Σ‖W‖): the unsquared-norm penalty plus an arbitrary constant',
+    verdictKind: 'pitfall',
+    verdict: 'Gradients are those of the unsquared norm, but the reported loss is offset by λ times whatever the memory held.',
+    claims: ['accumulate.uninitialised-leaf-offsets-the-loss'],
+    penalty: 'norm-uninit-leaf',
+  },
+  {
+    id: 'weights-only',
+    title: 'penalizing weights only, not biases',
+    pytorch: "l2 = sum(0.5 * W.pow(2).sum() for name, W in model.named_parameters() if 'bias' not in name)",
+    computes: 'gradient term λ·w for weights, none for biases',
+    verdictKind: 'equivalent',
+    verdict: 'Identical to parameter groups that give the biases weight_decay=0. Summing over model.parameters() penalizes the biases too.',
+    claims: ['bias.exclusion-equals-parameter-groups', 'bias.all-parameters-penalize-biases'],
+  },
+  {
+    id: 'l1',
+    title: 'L1: λ·Σ|w|',
+    pytorch: 'loss = loss + lam * sum(W.abs().sum() for W in model.parameters())',
+    computes: 'gradient term λ·sign(w), 0 at exact zeros',
+    verdictKind: 'fact',
+    verdict: 'No optimizer option equals it; at an exact zero its gradient is 0 (the minimum-norm subgradient), so it stays finite.',
+    claims: ['zero.subgradient-is-zero-at-zero', 'zero.training-from-zero-stays-finite'],
+    penalty: 'l1',
+  },
+  {
+    id: 'sqrt-sum-squares',
+    title: 'the norm written as sqrt(sum(w²))',
+    pytorch: 'l2 = W.pow(2).sum().sqrt()',
+    computes: 'the same value as W.norm(2), with a different gradient at zero',
+    verdictKind: 'pitfall',
+    verdict: 'NaN gradient at the zero tensor (0·∞), where W.norm(2) gives 0. The thread\'s ZeroDivisionError was this kind of singularity.',
+    claims: ['zero.composed-sqrt-is-nan-at-zero'],
+  },
+  {
+    id: 'no-zero-grad',
+    title: "the thread's full example, which never zeroes the gradients",
+    pytorch: 'for t in range(100):\n    loss = criterion(model(x), y) + lam * reg\n    loss.backward()\n    optimizer.step()  # no optimizer.zero_grad()',
+    computes: 'step t uses the sum of all gradients so far',
+    verdictKind: 'pitfall',
+    verdict: 'Not the training anyone meant: from step 2 on, gradients accumulate, so it agrees with weight decay only if both runs share the same bug.',
+    claims: ['thread.missing-zero-grad-accumulates'],
+  },
+  {
+    id: 'mse-mean',
+    title: 'MSELoss versus (1/N)·Σ(ŷ − y)²',
+    pytorch: 'criterion = nn.MSELoss()  # versus (1/N) * (y_pred - y).pow(2).sum()',
+    computes: "MSELoss('mean') divides by every element, N·D",
+    verdictKind: 'fact',
+    verdict: 'They agree only when each target has one component (D = 1); otherwise MSELoss is D times smaller.',
+    claims: ['mse.mean-divides-by-every-element'],
+  },
+  {
+    id: 'backward-twice',
+    title: 'backward through the same graph twice',
+    pytorch: 'loss.backward()\nloss.backward()  # RuntimeError unless retain_graph=True',
+    computes: 'the second call needs tensors the first one freed',
+    verdictKind: 'fact',
+    verdict: 'An error without retain_graph; with it, gradients accumulate twice. Usually the fix is to rebuild the loss each step.',
+    claims: ['graph.second-backward-throws', 'graph.retained-graph-accumulates-twice'],
+  },
+  {
+    id: 'exploding',
+    title: 'a regularized loss that goes to infinity',
+    pytorch: 'optimizer = SGD(params, lr=lr, momentum=mu)  # with lr·λ past the stability bound',
+    computes: 'pure L2 descent multiplies w by (1 − lr·λ) each step',
+    verdictKind: 'fact',
+    verdict: 'Stable iff lr·λ ≤ 2 without momentum, (1 − τ)·lr·λ < 2(1 + μ) with heavy-ball momentum, lr·λ < 2(1 + μ)/(1 + 2μ) with nesterov; past that the weights and the loss explode.',
+    claims: ['stability.plain-descent-rate', 'stability.heavy-ball-bound', 'stability.nesterov-bound'],
+  },
+];

@@ -1,0 +1,39 @@
+import type fc from 'fast-check';
+import type { Backend, Capability } from '../backends/backend.ts';
+
+/**
+ * A claim: an id, the statement in one sentence, and a fast-check property over a backend.
+ * Defined once in properties/<family>.ts; vitest and the CLI both run it through runClaim.
+ */
+export interface Claim {
+  readonly id: string;
+  readonly statement: string;
+  /** Backend capabilities the property uses; a backend without one of them gets "not applicable". */
+  readonly requires: readonly Capability[];
+  /** Multiplies the run count for claims whose single case is much dearer or cheaper than usual. */
+  readonly runsScale?: number;
+  property(backend: Backend): fc.IAsyncPropertyWithHooks<any>;
+}
+
+export type Verdict = 'pass' | 'fail' | 'not-applicable';
+
+export interface ClaimFailure {
+  /** The claim's own seed and fast-check's path to the shrunk case: together they replay it. */
+  seed: number;
+  path: string;
+  counterexample: unknown;
+  message: string;
+  replayed: boolean;
+}
+
+export interface ClaimResult {
+  id: string;
+  statement: string;
+  backend: string;
+  verdict: Verdict;
+  runs: number;
+  seed: number;
+  ms: number;
+  missing?: string[];
+  failure?: ClaimFailure;
+}
