@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import type { Backend } from '../src/backends/backend.ts';
-import { lambdaArb, positiveLambdaArb, sgdArb, trainCaseArb } from '../src/cases/arbitraries.ts';
+import { lambdaArb, normalRangeValueArb, positiveLambdaArb, sgdArb, trainCaseArb } from '../src/cases/arbitraries.ts';
 import type { TrainCase } from '../src/cases/types.ts';
 import { ETA, U } from '../src/check/float.ts';
 import type { Claim } from '../src/runner/claim.ts';
@@ -75,12 +75,6 @@ export const maximizeAddedPenaltyPushesOutward: Claim = {
       }
     }),
 };
-
-/** Weights with squares in float64's normal range: norm-based gradients lose their accuracy when Σw² underflows. */
-const normalRangeValueArb = fc.oneof(
-  { weight: 1, arbitrary: fc.constantFrom(0, -0) },
-  { weight: 8, arbitrary: fc.tuple(fc.double({ min: 1e-100, max: 2, noNaN: true }), fc.boolean()).map(([m, neg]) => (neg ? -m : m)) },
-);
 
 /** The first-step gradients of the same case with the penalty and without it. */
 async function penaltyGradients(backend: Backend, c: TrainCase, recipe: string, lambda: number) {

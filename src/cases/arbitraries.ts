@@ -17,6 +17,15 @@ export const valueArb: fc.Arbitrary<number> = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom(0, -0) },
 );
 
+/**
+ * Values whose squares stay in float64's normal range (or exact zeros): norm-based gradients
+ * lose their accuracy when Σw² underflows, a real effect that claims on them state as a precondition.
+ */
+export const normalRangeValueArb: fc.Arbitrary<number> = fc.oneof(
+  { weight: 1, arbitrary: fc.constantFrom(0, -0) },
+  { weight: 8, arbitrary: fc.tuple(fc.double({ min: 1e-100, max: 2, noNaN: true }), fc.boolean()).map(([m, neg]) => (neg ? -m : m)) },
+);
+
 export const valuesArb = (length: number, value: fc.Arbitrary<number> = valueArb): fc.Arbitrary<number[]> =>
   fc.array(value, { minLength: length, maxLength: length });
 

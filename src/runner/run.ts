@@ -52,7 +52,9 @@ export async function runClaim(claim: Claim, backend: Backend, config: RunConfig
   const file = dir === null ? null : failureFile(dir, claim, backend);
   if (file !== null && existsSync(file)) {
     const saved = decodeJson(readFileSync(file, 'utf8')) as SavedFailure;
-    const replay = await fc.check(claim.property(backend), { seed: saved.seed, path: saved.path, numRuns: 1, endOnFailure: true });
+    // The saved case itself is replayed (as fast-check's only example), not its seed and path:
+    // a path stops meaning anything once a claim's generators change.
+    const replay = await fc.check(claim.property(backend), { seed, numRuns: 1, examples: [saved.counterexample as never] });
     if (replay.failed) return { ...base, verdict: 'fail', ms: performance.now() - started, failure: toFailure(replay, true) };
     rmSync(file);
   }
@@ -73,7 +75,7 @@ export function formatFailure(result: ClaimResult, runSeed: number): string {
   const f = result.failure;
   if (f === undefined) return '';
   return [
-    `claim ${result.id} failed on backend ${result.backend}${f.replayed ? ' (a saved failure, replayed)' : ''}`,
+    `claim ${result.id} failed on backend ${result.backend}${f.replayed ? ` (a saved failure, replayed first; it stays saved under ${DEFAULT_FAILURES_DIR} until it passes)` : ''}`,
     `  ${result.statement}`,
     `  reason: ${f.message}`,
     `  claim seed ${f.seed}, path "${f.path}" (run seed ${runSeed})`,

@@ -1,0 +1,97 @@
+/**
+ * How the penalty is accumulated decides whether it reaches the gradients. A plain number built
+ * from tensor values (item()) is a constant to autograd; the number 0 promoted by the first
+ * addition is not a problem; an arbitrary leaf start only offsets the loss.
+ */
+import fc from 'fast-check';
+import { ETA, U } from '../src/check/float.ts';
+import { normalRangeValueArb, positiveLambdaArb, trainCaseArb } from '../src/cases/arbitraries.ts';
+import type { TrainResult } from '../src/cases/types.ts';
+import type { Claim } from '../src/runner/claim.ts';
+import { Divergence, expectIdenticalTrajectories, fmt, withPenalty, withWeightDecay } from './support.ts';
+
+function expectIdenticalGradients(a: TrainResult, b: TrainResult, labels: [string, string]): void {
+  a.grads.forEach((snap, step) => {
+    for (const [name, values] of Object.entries(snap)) {
+      values.forEach((v, i) => {
+        if (!Object.is(v, b.grads[step][name][i])) throw new Divergence('the gradients', step, name, i, v, b.grads[step][name][i], labels);
+      });
+    }
+  });
+}
+
+/**
+ * Σ‖W‖ over every parameter, computed apart from the engine (hypot is within an ulp per tensor).
+ * PyTorch's norm, like the engine's, sums plain squares and so underflows below about 1e-162
+ * where hypot does not: the claims that use this generate weights whose squares are normal.
+ */
+function sumOfNorms(init: Record<string, number[]>): { total: number; elements: number } {
+  const values = Object.values(init);
+  return { total: values.reduce((acc, w) => acc + Math.hypot(...w), 0), elements: values.reduce((acc, w) => acc + w.length, 0) };
+}
+
+export const itemIsDetached: Claim = {
+  id: 'accumulate.item-is-detached',
+  statement: 'A penalty accumulated through item() moves the loss by λ·Σ‖W‖ but leaves every gradient, and so the whole training run, bit-identical to unregularized training.',
+  requires: ['recipe:norm-item'],
+  property: (backend) =>
+    fc.asyncProperty(trainCaseArb({ value: normalRangeValueArb }), positiveLambdaArb, async (c, lambda) => {
+      const [detached, plain] = await Promise.all([backend.runTrain(withPenalty(c, 'norm-item', lambda)), backend.runTrain(withWeightDecay(c, 0))]);
+      expectIdenticalGradients(detached, plain, ['item() penalty', 'no penalty']);
+      expectIdenticalTrajectories(detached, plain, ['item() penalty', 'no penalty']);
+      const { total, elements } = sumOfNorms(c.init);
+      const gap = detached.losses[0] - plain.losses[0];
+      const expected = lambda * total;
+      // The engine's Σ‖W‖ differs from the hypot sum by at most (k/2 + 2)·u relatively (k
+      // elements), λ· and the final addition add one rounding each, the subtraction here one more.
+      const tolerance = (elements / 2 + 4) * U * expected + 2 * U * (Math.abs(detached.losses[0]) + Math.abs(plain.losses[0])) + 4 * ETA;
+      if (!(Math.abs(gap - expected) <= tolerance)) {
+        throw new Error(`the item() penalty moved the loss by ${fmt(gap)}, expected λ·Σ‖W‖ = ${fmt(expected)} within ${tolerance}`);
+      }
+    }),
+};
+
+export const fromNumberZeroStaysInGraph: Claim = {
+  id: 'accumulate.from-number-zero-stays-in-graph',
+  statement: 'An accumulator that starts from the number 0 stays in the graph: its losses, gradients and parameters are bit-identical to the accumulator that starts from the first norm.',
+  requires: ['recipe:norm-from-zero', 'recipe:norm'],
+  property: (backend) =>
+    fc.asyncProperty(trainCaseArb(), positiveLambdaArb, async (c, lambda) => {
+      const [fromZero, fromFirst] = await Promise.all([backend.runTrain(withPenalty(c, 'norm-from-zero', lambda)), backend.runTrain(withPenalty(c, 'norm', lambda))]);
+      fromZero.losses.forEach((loss, step) => {
+        if (!Object.is(loss, fromFirst.losses[step])) throw new Error(`step ${step + 1}: loss ${fmt(loss)} from 0 versus ${fmt(fromFirst.losses[step])} from the first norm`);
+      });
+      expectIdenticalGradients(fromZero, fromFirst, ['start 0', 'start at the first norm']);
+      expectIdenticalTrajectories(fromZero, fromFirst, ['start 0', 'start at the first norm']);
+    }),
+};
+
+/** Whatever an uninitialised float32 buffer may hold, NaN and infinities included. */
+const garbageArb = fc.oneof(fc.float({ noDefaultInfinity: false }).map(Number), fc.constantFrom(NaN, Infinity, -Infinity, 0));
+
+export const uninitialisedLeafOffsetsLoss: Claim = {
+  id: 'accumulate.uninitialised-leaf-offsets-the-loss',
+  statement: 'An accumulator that starts as an arbitrary leaf value s gives the gradients of the unsquared-norm penalty bit for bit, while the loss is offset by λ·s (NaN or infinite when s is).',
+  requires: ['recipe:norm-uninit-leaf', 'recipe:norm'],
+  property: (backend) =>
+    fc.asyncProperty(trainCaseArb({ steps: fc.constant(1), value: normalRangeValueArb }), positiveLambdaArb, garbageArb, async (c, lambda, start) => {
+      const [leaf, clean] = await Promise.all([backend.runTrain(withPenalty(c, 'norm-uninit-leaf', lambda, { start })), backend.runTrain(withPenalty(c, 'norm', lambda))]);
+      expectIdenticalGradients(leaf, clean, [`leaf start ${fmt(start)}`, 'no start value']);
+      const offset = lambda * start;
+      const got = leaf.losses[0];
+      if (!Number.isFinite(offset) || !Number.isFinite(clean.losses[0])) {
+        const expected = clean.losses[0] + offset;
+        if (!Object.is(got, expected)) throw new Error(`loss ${fmt(got)} with start ${fmt(start)}, expected ${fmt(expected)}`);
+        return;
+      }
+      const { total, elements } = sumOfNorms(c.init);
+      // Both losses are mse + λ·(sum of norms), one with s in the sum: each side carries the
+      // sum's roundings ((k + 2)·u of |s| + Σ‖W‖) and the final addition's.
+      const tolerance = (elements + 4) * U * lambda * (Math.abs(start) + total) + 2 * U * (Math.abs(got) + Math.abs(clean.losses[0])) + 4 * ETA;
+      if (!(Math.abs(got - clean.losses[0] - offset) <= tolerance)) {
+        throw new Error(`the leaf start moved the loss by ${fmt(got - clean.losses[0])}, expected λ·s = ${fmt(offset)} within ${tolerance}`);
+      }
+    }),
+};
+
+export const claims: Claim[] = [itemIsDetached, fromNumberZeroStaysInGraph, uninitialisedLeafOffsetsLoss];

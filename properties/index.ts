@@ -1,0 +1,15 @@
+/** Every claim family, in the order the report lists them. */
+import type { Claim } from '../src/runner/claim.ts';
+import { claims as l2 } from './l2.ts';
+import { claims as accumulators } from './accumulators.ts';
+import { claims as zero } from './zero.ts';
+import { claims as bias } from './bias.ts';
+import { claims as mse } from './mse.ts';
+import { claims as graph } from './graph.ts';
+import { claims as stability } from './stability.ts';
+import { claims as sgd } from './sgd.ts';
+import { claims as thread } from './thread.ts';
+
+export const FAMILIES: Record<string, readonly Claim[]> = { l2, accumulators, zero, bias, mse, graph, stability, sgd, thread };
+
+export const ALL_CLAIMS: readonly Claim[] = Object.values(FAMILIES).flat();

@@ -1,0 +1,122 @@
+/**
+ * Exact zeros are where norm and abs are not differentiable. PyTorch's policy, which the
+ * reference follows, is the minimum-norm subgradient 0; a norm composed by hand as
+ * sqrt(sum(w²)) has no such rule and its gradient at zero is 0·∞ = NaN.
+ */
+import fc from 'fast-check';
+import { ETA, U } from '../src/check/float.ts';
+import { normalRangeValueArb, positiveLambdaArb, trainCaseArb, valuesArb } from '../src/cases/arbitraries.ts';
+import { CASE_VERSION, type ExprCase, type ExprNode } from '../src/cases/types.ts';
+import type { Claim } from '../src/runner/claim.ts';
+import { fmt, isFiniteRun, withPenalty } from './support.ts';
+
+const W: ExprNode = { op: 'input', name: 'w' };
+const call = (op: string, args: ExprNode[], attrs?: Record<string, number>): ExprNode => ({ op, args, attrs }) as ExprNode;
+const konst = (value: number): ExprNode => ({ op: 'const', value });
+
+function exprCase(graph: ExprNode, shape: number[], data: number[]): ExprCase {
+  return { kind: 'expr', version: CASE_VERSION, inputs: { w: { shape, data, requiresGrad: true } }, graph };
+}
+
+/** A shape and values in which exact zeros (of both signs) are planted on purpose: all of them, or some. */
+const zeroPlantedArb = fc
+  .tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }))
+  .chain(([rows, cols]) =>
+    fc.record({
+      shape: fc.constant<number[]>([rows, cols]),
+      data: fc.oneof(
+        fc.array(fc.constantFrom(0, -0), { minLength: rows * cols, maxLength: rows * cols }),
+        fc.array(fc.oneof(fc.constantFrom(0, -0), fc.double({ min: -2, max: 2, noNaN: true })), { minLength: rows * cols, maxLength: rows * cols }),
+      ),
+    }),
+  );
+
+const lambdaNode = (lambda: number) => konst(lambda);
+
+/** The four penalties at issue as op graphs: norm p = 1 and 2, λ·Σ|w|, λ·0.5·Σw². */
+const penaltyGraphs = (lambda: number): [string, ExprNode][] => [
+  ['norm(w, 1)', call('norm', [W], { p: 1 })],
+  ['norm(w, 2)', call('norm', [W], { p: 2 })],
+  ['l1Penalty', call('mul', [lambdaNode(lambda), call('sum', [call('abs', [W])])])],
+  ['l2Penalty', call('mul', [lambdaNode(lambda), call('mul', [konst(0.5), call('sum', [call('pow', [W], { exponent: 2 })])])])],
+];
+
+export const subgradientIsZeroAtZero: Claim = {
+  id: 'zero.subgradient-is-zero-at-zero',
+  statement: 'norm (p = 1, 2), l1Penalty and l2Penalty give a gradient of exactly 0 at every exact zero, +0 or −0, in all-zero and partly-zero tensors.',
+  requires: ['op:norm', 'op:abs', 'op:pow', 'op:sum', 'op:mul'],
+  property: (backend) =>
+    fc.asyncProperty(zeroPlantedArb, positiveLambdaArb, async ({ shape, data }, lambda) => {
+      for (const [label, graph] of penaltyGraphs(lambda)) {
+        const result = await backend.runExpr(exprCase(graph, shape, data));
+        const grad = result.grads.w;
+        if (grad === null) throw new Error(`${label}: no gradient reached w`);
+        data.forEach((w, i) => {
+          // === treats −0 as 0: the claim is about the value, and g·(−0) legitimately gives −0.
+          if (w === 0 && grad[i] !== 0) throw new Error(`${label}: gradient at w[${i}] = ${fmt(w)} is ${fmt(grad[i])}, expected 0`);
+        });
+      }
+    }),
+};
+
+/** Recipes whose penalty is in the graph and has a kink or a singularity at zero. */
+const inGraphRecipes = ['half-pow-sum', 'pow-sum', 'half-norm-squared', 'norm-squared', 'norm', 'norm-from-zero', 'l1'];
+
+/** Past this size a run is diverging (the stability claims cover that); finiteness is checked up to it. */
+const DIVERGED = 1e100;
+
+export const trainingFromZeroStaysFinite: Claim = {
+  id: 'zero.training-from-zero-stays-finite',
+  statement: 'Training from an all-zero initialisation with any in-graph penalty keeps every loss, gradient and parameter finite (until a run diverges past 1e100, which is the stability claims\' subject).',
+  requires: inGraphRecipes.map((r) => `recipe:${r}`),
+  property: (backend) =>
+    fc.asyncProperty(trainCaseArb({ value: fc.constant(0) }), positiveLambdaArb, fc.constantFrom(...inGraphRecipes), async (c, lambda, recipe) => {
+      const run = await backend.runTrain(withPenalty({ ...c, init: zeroInit(c.init) }, recipe, lambda));
+      for (let step = 0; step < run.losses.length; step++) {
+        const before = step === 0 ? c.init : run.params[step - 1];
+        if (Object.values(before).some((vs) => vs.some((v) => Math.abs(v) > DIVERGED))) return;
+        const one = { losses: [run.losses[step]], grads: [run.grads[step]], params: [run.params[step]] };
+        if (!isFiniteRun(one)) throw new Error(`${recipe}: a non-finite value at step ${step + 1} from an all-zero start: loss ${fmt(run.losses[step])}`);
+      }
+    }),
+};
+
+const zeroInit = (init: Record<string, number[]>): Record<string, number[]> =>
+  Object.fromEntries(Object.entries(init).map(([name, vs]) => [name, vs.map(() => 0)]));
+
+const composedNorm = call('sqrt', [call('sum', [call('pow', [W], { exponent: 2 })])]);
+
+export const composedSqrtIsNanAtZero: Claim = {
+  id: 'zero.composed-sqrt-is-nan-at-zero',
+  statement: 'A documented pitfall: sqrt(sum(w²)) has a NaN gradient in every element at the zero tensor, where norm(w) gives 0; away from zero (squares not underflowing) the two gradients agree to rounding.',
+  requires: ['op:sqrt', 'op:pow', 'op:sum', 'op:norm'],
+  property: (backend) =>
+    fc.asyncProperty(
+      fc.integer({ min: 1, max: 12 }).chain((n) => fc.tuple(fc.constant(n), fc.oneof(valuesArb(n, normalRangeValueArb), fc.constant(new Array<number>(n).fill(0))))),
+      async ([n, data]) => {
+        const [composed, builtin] = await Promise.all([backend.runExpr(exprCase(composedNorm, [n], data)), backend.runExpr(exprCase(call('norm', [W], { p: 2 }), [n], data))]);
+        const gc = composed.grads.w!;
+        const gb = builtin.grads.w!;
+        const sumSquares = data.reduce((acc, w) => acc + w * w, 0);
+        if (sumSquares === 0) {
+          gc.forEach((g, i) => {
+            if (!Number.isNaN(g)) throw new Error(`sqrt(sum(w²)) at the zero tensor: gradient[${i}] is ${fmt(g)}, expected NaN`);
+          });
+          gb.forEach((g, i) => {
+            if (g !== 0) throw new Error(`norm at the zero tensor: gradient[${i}] is ${fmt(g)}, expected 0`);
+          });
+          return;
+        }
+        // Both compute the same n = sqrt(Σw²); the gradients are fl(fl(1/(2n))·fl(2w)) and
+        // fl(w·fl(1/n)): two roundings each, so at most 4u (plus second order) apart, and an
+        // ETA-sized absolute error where a product lands in the subnormal range.
+        gc.forEach((g, i) => {
+          if (!(Math.abs(g - gb[i]) <= 4 * U * (1 + 4 * U) * Math.abs(gb[i]) + 2 * ETA)) {
+            throw new Error(`away from zero: sqrt(sum(w²)) gradient[${i}] ${fmt(g)} versus norm ${fmt(gb[i])}`);
+          }
+        });
+      },
+    ),
+};
+
+export const claims: Claim[] = [subgradientIsZeroAtZero, trainingFromZeroStaysFinite, composedSqrtIsNanAtZero];
