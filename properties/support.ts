@@ -1,8 +1,8 @@
 /** Shared pieces of the claims: case edits and comparisons that say exactly where two runs part. */
-import type { PenaltySpec, TrainCase, TrainResult, ParamSelect } from '../src/cases/types.ts';
+import type { PenaltySpec, TrainCase, TrainResult } from '../src/cases/types.ts';
 
 export function withPenalty(c: TrainCase, recipe: string, lambda: number, extra: Partial<PenaltySpec> = {}): TrainCase {
-  const penalty: PenaltySpec = { recipe, lambda, select: 'all' as ParamSelect, sign: 'add', ...extra };
+  const penalty: PenaltySpec = { recipe, lambda, select: 'all', sign: 'add', ...extra };
   return { ...c, penalty };
 }
 
@@ -42,7 +42,3 @@ export function firstDifference(a: Record<string, number[]>, b: Record<string, n
   }
   return null;
 }
-
-export const isFiniteRun = (r: TrainResult): boolean =>
-  r.losses.every(Number.isFinite) &&
-  [...r.params, ...r.grads].every((snap) => Object.values(snap).every((vs) => vs.every(Number.isFinite)));

@@ -8,7 +8,7 @@ import { ETA, U } from '../src/check/float.ts';
 import { normalRangeValueArb, positiveLambdaArb, trainCaseArb, valuesArb } from '../src/cases/arbitraries.ts';
 import { CASE_VERSION, type ExprCase, type ExprNode } from '../src/cases/types.ts';
 import type { Claim } from '../src/runner/claim.ts';
-import { fmt, isFiniteRun, withPenalty } from './support.ts';
+import { fmt, withPenalty } from './support.ts';
 
 const W: ExprNode = { op: 'input', name: 'w' };
 const call = (op: string, args: ExprNode[], attrs?: Record<string, number>): ExprNode => ({ op, args, attrs }) as ExprNode;
@@ -75,11 +75,22 @@ export const trainingFromZeroStaysFinite: Claim = {
       for (let step = 0; step < run.losses.length; step++) {
         const before = step === 0 ? c.init : run.params[step - 1];
         if (Object.values(before).some((vs) => vs.some((v) => Math.abs(v) > DIVERGED))) return;
-        const one = { losses: [run.losses[step]], grads: [run.grads[step]], params: [run.params[step]] };
-        if (!isFiniteRun(one)) throw new Error(`${recipe}: a non-finite value at step ${step + 1} from an all-zero start: loss ${fmt(run.losses[step])}`);
+        const bad = firstNonFinite(run.losses[step], run.grads[step], run.params[step]);
+        if (bad !== null) throw new Error(`${recipe}: ${bad} at step ${step + 1} from an all-zero start`);
       }
     }),
 };
+
+function firstNonFinite(loss: number, grads: Record<string, number[]>, params: Record<string, number[]>): string | null {
+  if (!Number.isFinite(loss)) return `the loss is ${fmt(loss)}`;
+  for (const [what, snap] of [['gradient', grads], ['parameter', params]] as const) {
+    for (const [name, vs] of Object.entries(snap)) {
+      const i = vs.findIndex((v) => !Number.isFinite(v));
+      if (i >= 0) return `the ${what} ${name}[${i}] is ${fmt(vs[i])}`;
+    }
+  }
+  return null;
+}
 
 const zeroInit = (init: Record<string, number[]>): Record<string, number[]> =>
   Object.fromEntries(Object.entries(init).map(([name, vs]) => [name, vs.map(() => 0)]));

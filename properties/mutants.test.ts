@@ -1,0 +1,190 @@
+/**
+ * Every claim must be able to fail. Each row below breaks the reference backend in one realistic
+ * way and asserts that the claim, run as usual, FAILS on it. The shrunk counterexamples are
+ * printed with REGPROOF_SHOW_MUTANTS=1.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { OPS, Tensor, type OpDef } from '../src/engine/index.ts';
+import { referenceBackend, type OptimizerFactory, type ReferenceOverrides } from '../src/backends/reference.ts';
+import { Optimizer, type ParamGroup, type SGDOptions } from '../src/optim/index.ts';
+import { PENALTIES, type PenaltyFn } from '../src/regularize/recipes.ts';
+import { add, mul, norm, pow, sum } from '../src/engine/index.ts';
+import { ALL_CLAIMS } from './index.ts';
+import { runClaim } from '../src/runner/run.ts';
+import { configFromEnv } from '../src/runner/config.ts';
+
+interface SgdBugs {
+  decayAfterMomentum?: boolean;
+  dampenFirstStep?: boolean;
+  maximizeAtEnd?: boolean;
+  dampeningInverted?: boolean;
+  ignoreNesterov?: boolean;
+  ignoreGroupOptions?: boolean;
+}
+
+const sgdDefaults: SGDOptions = { lr: 0.001, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false };
+
+/** SGD with one of the classic implementation bugs switched on. */
+class MutantSGD extends Optimizer<SGDOptions> {
+  private readonly buffers = new Map<Tensor, Float64Array>();
+  constructor(groups: ParamGroup<SGDOptions>[], options: Partial<SGDOptions>, private readonly bugs: SgdBugs) {
+    const flattened = bugs.ignoreGroupOptions ? [{ params: groups.flatMap((g) => g.params), weightDecay: groups[0].weightDecay }] : groups;
+    super('MutantSGD', flattened, sgdDefaults, options, () => undefined);
+  }
+
+  protected update(param: Tensor, grad: Float64Array, o: Readonly<SGDOptions>): void {
+    const p = param.data;
+    const d = Float64Array.from(grad, (g) => (o.maximize && !this.bugs.maximizeAtEnd ? -g : g));
+    const decay = () => {
+      for (let i = 0; i < d.length; i++) d[i] += o.weightDecay * p[i];
+    };
+    if (!this.bugs.decayAfterMomentum) decay();
+    if (o.momentum !== 0) {
+      const keep = this.bugs.dampeningInverted ? o.dampening : 1 - o.dampening;
+      let buf = this.buffers.get(param);
+      if (buf === undefined) {
+        buf = Float64Array.from(d, (v) => (this.bugs.dampenFirstStep ? keep * v : v));
+        this.buffers.set(param, buf);
+      } else for (let i = 0; i < d.length; i++) buf[i] = buf[i] * o.momentum + keep * d[i];
+      for (let i = 0; i < d.length; i++) d[i] = o.nesterov && !this.bugs.ignoreNesterov ? d[i] + o.momentum * buf[i] : buf[i];
+    }
+    if (this.bugs.decayAfterMomentum) decay();
+    const sign = o.maximize && this.bugs.maximizeAtEnd ? 1 : -1;
+    for (let i = 0; i < p.length; i++) p[i] += sign * o.lr * d[i];
+  }
+}
+
+const sgdMutant = (bugs: SgdBugs): ReferenceOverrides => ({
+  makeOptimizer: ((groups, spec) => {
+    const { kind: _kind, ...options } = spec;
+    return new MutantSGD(groups, options, bugs);
+  }) as OptimizerFactory,
+});
+
+const penaltyMutant = (id: string, fn: PenaltyFn): ReferenceOverrides => ({ penalties: { ...PENALTIES, [id]: fn } });
+
+/** Replaces one op of the engine's table for the duration of a run. */
+function opMutant<K extends keyof typeof OPS>(name: K, broken: (original: (typeof OPS)[K]) => OpDef<any>): () => () => void {
+  return () => {
+    const table = OPS as unknown as Record<string, OpDef<any>>;
+    const original = table[name];
+    table[name] = broken(OPS[name]);
+    return () => {
+      table[name] = original;
+    };
+  };
+}
+
+/** Makes every backward overwrite leaf gradients instead of accumulating into them. */
+function overwritingGradients(): () => void {
+  const original = Tensor.prototype.backward;
+  Tensor.prototype.backward = function (this: Tensor, grad, options) {
+    const leaves = new Set<Tensor>();
+    const stack: Tensor[] = [this];
+    while (stack.length > 0) {
+      const t = stack.pop()!;
+      if (t.node === null) leaves.add(t);
+      else stack.push(...t.node.inputs);
+    }
+    for (const leaf of leaves) leaf.grad = null;
+    original.call(this, grad, options);
+  };
+  return () => {
+    Tensor.prototype.backward = original;
+  };
+}
+
+const normBackwardWithoutZeroRule = opMutant('norm', (norm) => ({
+  ...norm,
+  backward: (g, ctx) => [Float64Array.from(ctx.inputs[0].data, (x) => (ctx.attrs.p === 1 ? g[0] * Math.sign(x) : (x * g[0]) / ctx.output.data[0]))],
+}));
+
+interface Mutant {
+  claim: string;
+  bug: string;
+  overrides?: ReferenceOverrides;
+  patch?: () => () => void;
+}
+
+const dropHalf = penaltyMutant('half-pow-sum', (params, lambda) => mul(lambda, params.map((w) => sum(pow(w, 2))).reduce((a, b) => add(a, b))));
+
+const MUTANTS: Mutant[] = [
+  { claim: 'l2.half-square-is-weight-decay', bug: 'weight decay applied after momentum', overrides: sgdMutant({ decayAfterMomentum: true }) },
+  { claim: 'l2.half-square-is-weight-decay', bug: 'the 0.5 dropped', overrides: dropHalf },
+  { claim: 'l2.square-without-half-is-double', bug: 'weight decay applied after momentum', overrides: sgdMutant({ decayAfterMomentum: true }) },
+  { claim: 'l2.maximize-subtracted-penalty-is-weight-decay', bug: 'maximize applied at the end (the docstring order)', overrides: sgdMutant({ maximizeAtEnd: true }) },
+  { claim: 'l2.maximize-added-penalty-pushes-outward', bug: 'maximize applied at the end (the docstring order)', overrides: sgdMutant({ maximizeAtEnd: true }) },
+  {
+    claim: 'l2.half-norm-squared-within-rounding',
+    bug: 'the 0.5 dropped from 0.5·‖W‖²',
+    overrides: penaltyMutant('half-norm-squared', (params, lambda) => mul(lambda, params.map((w) => pow(norm(w), 2)).reduce((a, b) => add(a, b)))),
+  },
+  { claim: 'l2.unsquared-norm-is-not-weight-decay', bug: "norm's gradient at zero computed as w/‖w‖", patch: normBackwardWithoutZeroRule },
+  { claim: 'accumulate.item-is-detached', bug: 'the item() recipe kept in the graph', overrides: penaltyMutant('norm-item', PENALTIES.norm) },
+  {
+    claim: 'accumulate.from-number-zero-stays-in-graph',
+    bug: 'a number accumulator with old scalar semantics (the first term detached)',
+    overrides: penaltyMutant('norm-from-zero', (params, lambda) => {
+      let acc: Tensor | number = 0;
+      params.forEach((w, i) => (acc = i === 0 ? norm(w).item() : add(acc, norm(w))));
+      return typeof acc === 'number' ? lambda * acc : mul(lambda, acc);
+    }),
+  },
+  { claim: 'accumulate.uninitialised-leaf-offsets-the-loss', bug: "the leaf's start value ignored", overrides: penaltyMutant('norm-uninit-leaf', (params, lambda) => PENALTIES.norm(params, lambda, {})) },
+  { claim: 'zero.subgradient-is-zero-at-zero', bug: "norm's gradient at zero computed as w/‖w‖", patch: normBackwardWithoutZeroRule },
+  { claim: 'zero.training-from-zero-stays-finite', bug: "norm's gradient at zero computed as w/‖w‖", patch: normBackwardWithoutZeroRule },
+  {
+    claim: 'zero.composed-sqrt-is-nan-at-zero',
+    bug: "sqrt's gradient guarded at 0 (hiding PyTorch's NaN)",
+    patch: opMutant('sqrt', (sqrt) => ({ ...sqrt, backward: (g, ctx) => [Float64Array.from(g, (gi, i) => (ctx.output.data[i] === 0 ? 0 : gi / (2 * ctx.output.data[i])))] })),
+  },
+  { claim: 'bias.exclusion-equals-parameter-groups', bug: 'per-group options ignored', overrides: sgdMutant({ ignoreGroupOptions: true }) },
+  { claim: 'bias.all-parameters-penalize-biases', bug: 'the penalty silently skips 1-D tensors', overrides: penaltyMutant('half-pow-sum', (params, lambda) => PENALTIES['half-pow-sum'](params.filter((p) => p.ndim > 1), lambda, {})) },
+  {
+    claim: 'mse.mean-divides-by-every-element',
+    bug: 'mean divides by the first dimension only',
+    patch: opMutant('mean', (mean) => ({ ...mean, forward: (inputs, attrs) => {
+      const r = mean.forward(inputs, attrs);
+      const x = inputs[0];
+      return attrs.axis === null ? { ...r, data: Float64Array.from(r.data, (v) => (v * x.size) / x.shape[0]) } : r;
+    } })),
+  },
+  { claim: 'graph.second-backward-throws', bug: 'tanh does not declare its saved tensors', patch: opMutant('tanh', (tanh) => ({ ...tanh, savesTensors: false })) },
+  { claim: 'graph.retained-graph-accumulates-twice', bug: 'backward overwrites gradients instead of accumulating', patch: overwritingGradients },
+  { claim: 'stability.plain-descent-rate', bug: 'the 0.5 dropped (the rate becomes 1 − 2·lr·λ)', overrides: dropHalf },
+  { claim: 'stability.heavy-ball-bound', bug: 'dampening applied as τ instead of 1 − τ', overrides: sgdMutant({ dampeningInverted: true }) },
+  { claim: 'stability.nesterov-bound', bug: 'nesterov silently treated as heavy ball', overrides: sgdMutant({ ignoreNesterov: true }) },
+  { claim: 'sgd.matches-documented-update', bug: 'dampening on the first step', overrides: sgdMutant({ dampenFirstStep: true }) },
+  { claim: 'sgd.matches-documented-update', bug: 'weight decay applied after momentum', overrides: sgdMutant({ decayAfterMomentum: true }) },
+  { claim: 'sgd.matches-documented-update', bug: 'maximize applied at the end', overrides: sgdMutant({ maximizeAtEnd: true }) },
+  { claim: 'thread.missing-zero-grad-accumulates', bug: 'backward overwrites gradients instead of accumulating', patch: overwritingGradients },
+];
+
+const report: string[] = [];
+
+describe('every claim fails on a deliberately broken backend', () => {
+  it('covers every claim', () => {
+    const covered = new Set(MUTANTS.map((m) => m.claim));
+    expect(ALL_CLAIMS.map((c) => c.id).filter((id) => !covered.has(id))).toEqual([]);
+  });
+
+  for (const mutant of MUTANTS) {
+    it(`${mutant.claim} fails when ${mutant.bug}`, async () => {
+      const claim = ALL_CLAIMS.find((c) => c.id === mutant.claim);
+      expect(claim, `no claim ${mutant.claim}`).toBeDefined();
+      const restore = mutant.patch?.();
+      try {
+        const backend = referenceBackend({ name: `mutant: ${mutant.bug}`, ...mutant.overrides });
+        const result = await runClaim(claim!, backend, { ...configFromEnv(), runs: 200 }, { failuresDir: null });
+        expect(result.verdict, `${mutant.claim} did not notice: ${mutant.bug}`).toBe('fail');
+        report.push(`${mutant.claim} / ${mutant.bug}\n    ${result.failure!.message.split('\n')[0]}`);
+      } finally {
+        restore?.();
+      }
+    });
+  }
+
+  afterAll(() => {
+    if (process.env.REGPROOF_SHOW_MUTANTS === '1') process.stdout.write(`\n${report.join('\n')}\n`);
+  });
+});

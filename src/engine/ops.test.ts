@@ -1,0 +1,204 @@
+import { describe, expect, it } from 'vitest';
+import { Random, Tensor, fromData, noGrad, tensor, zeros, GraphReleasedError } from './index.ts';
+import * as ops from './ops.ts';
+
+/**
+ * Central differences: the truncation error is about h²·|f'''|/6 and the rounding error about
+ * u·|f|/h, balanced by h ≈ u^(1/3)·max(1, |x|) ≈ 6e-6. For the smooth, O(1)-sized functions below
+ * both are under 1e-9, so 1e-7 relative (plus 1e-7 absolute) leaves two orders of margin and still
+ * catches any wrong derivative rule, which is off by O(1).
+ */
+function centralDifference(f: (x: Float64Array) => number, x: Float64Array, i: number): number {
+  const h = Math.cbrt(Number.EPSILON) * Math.max(1, Math.abs(x[i]));
+  const saved = x[i];
+  x[i] = saved + h;
+  const up = f(x);
+  x[i] = saved - h;
+  const down = f(x);
+  x[i] = saved;
+  return (up - down) / (2 * h);
+}
+
+type Case = { name: string; shapes: number[][]; sample: (rng: Random) => number; fn: (...xs: Tensor[]) => Tensor };
+
+const anywhere = (rng: Random) => rng.uniform(-2, 2);
+/** Away from the kinks of abs, relu and sign at 0, and from the pole of log and sqrt. */
+const awayFromZero = (rng: Random) => (rng.next() < 0.5 ? -1 : 1) * rng.uniform(0.2, 2);
+const positive = (rng: Random) => rng.uniform(0.2, 2);
+
+const CASES: Case[] = [
+  { name: 'add (broadcast row)', shapes: [[3, 4], [4]], sample: anywhere, fn: (a, b) => ops.add(a, b) },
+  { name: 'sub (broadcast column)', shapes: [[3, 1], [1, 4]], sample: anywhere, fn: (a, b) => ops.sub(a, b) },
+  { name: 'mul', shapes: [[2, 3], [2, 3]], sample: anywhere, fn: (a, b) => ops.mul(a, b) },
+  { name: 'mul (scalar)', shapes: [[2, 3], []], sample: anywhere, fn: (a, b) => ops.mul(a, b) },
+  { name: 'div', shapes: [[2, 3], [2, 3]], sample: awayFromZero, fn: (a, b) => ops.div(a, b) },
+  { name: 'neg', shapes: [[5]], sample: anywhere, fn: (a) => ops.neg(a) },
+  { name: 'pow 3', shapes: [[5]], sample: anywhere, fn: (a) => ops.pow(a, 3) },
+  { name: 'pow 0.5', shapes: [[5]], sample: positive, fn: (a) => ops.pow(a, 0.5) },
+  { name: 'square', shapes: [[5]], sample: anywhere, fn: (a) => ops.square(a) },
+  { name: 'sqrt', shapes: [[5]], sample: positive, fn: (a) => ops.sqrt(a) },
+  { name: 'exp', shapes: [[5]], sample: anywhere, fn: (a) => ops.exp(a) },
+  { name: 'log', shapes: [[5]], sample: positive, fn: (a) => ops.log(a) },
+  { name: 'abs', shapes: [[5]], sample: awayFromZero, fn: (a) => ops.abs(a) },
+  { name: 'sign', shapes: [[5]], sample: awayFromZero, fn: (a) => ops.sign(a) },
+  { name: 'relu', shapes: [[5]], sample: awayFromZero, fn: (a) => ops.relu(a) },
+  { name: 'tanh', shapes: [[5]], sample: anywhere, fn: (a) => ops.tanh(a) },
+  { name: 'matmul', shapes: [[3, 4], [4, 2]], sample: anywhere, fn: (a, b) => ops.matmul(a, b) },
+  { name: 'sum all', shapes: [[3, 4]], sample: anywhere, fn: (a) => ops.sum(a) },
+  { name: 'sum axis 0', shapes: [[3, 4]], sample: anywhere, fn: (a) => ops.sum(a, 0) },
+  { name: 'sum axis -1 keepDim', shapes: [[2, 3, 4]], sample: anywhere, fn: (a) => ops.sum(a, -1, true) },
+  { name: 'mean all', shapes: [[3, 4]], sample: anywhere, fn: (a) => ops.mean(a) },
+  { name: 'mean axis 1', shapes: [[3, 4]], sample: anywhere, fn: (a) => ops.mean(a, 1) },
+  { name: 'norm 1', shapes: [[3, 4]], sample: awayFromZero, fn: (a) => ops.norm(a, 1) },
+  { name: 'norm 2', shapes: [[3, 4]], sample: anywhere, fn: (a) => ops.norm(a, 2) },
+  { name: 'reshape', shapes: [[3, 4]], sample: anywhere, fn: (a) => ops.reshape(a, [2, -1]) },
+  { name: 'transpose', shapes: [[3, 4]], sample: anywhere, fn: (a) => ops.transpose(a) },
+];
+
+describe('every op gradient matches central finite differences', () => {
+  for (const c of CASES) {
+    it(c.name, () => {
+      const rng = new Random(c.name.length * 7919);
+      const inputs = c.shapes.map((shape) => fromData(Float64Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => c.sample(rng)), shape, { requiresGrad: true }));
+      const out = c.fn(...inputs);
+      const weights = fromData(Float64Array.from({ length: out.size }, () => rng.uniform(-1, 1)), out.shape);
+      ops.sum(ops.mul(out, weights)).backward();
+      inputs.forEach((input, k) => {
+        const f = (x: Float64Array) =>
+          noGrad(() => {
+            const args = inputs.map((t, j) => (j === k ? fromData(x, t.shape) : t.detach()));
+            return ops.sum(ops.mul(c.fn(...args), weights)).item();
+          });
+        const x = input.data.slice();
+        for (let i = 0; i < x.length; i++) {
+          const numeric = centralDifference(f, x, i);
+          const analytic = input.grad!.data[i];
+          expect(Math.abs(numeric - analytic), `${c.name}: input ${k}, element ${i}: numeric ${numeric}, analytic ${analytic}`).toBeLessThanOrEqual(1e-7 * (1 + Math.abs(analytic)));
+        }
+      });
+    });
+  }
+});
+
+describe("PyTorch's policy at non-differentiable points", () => {
+  const gradAt = (fn: (t: Tensor) => Tensor, values: number[]) => {
+    const t = tensor(values, { requiresGrad: true });
+    ops.sum(fn(t)).backward();
+    return Array.from(t.grad!.data);
+  };
+  it("abs'(±0) = 0, relu'(±0) = 0, sign' = 0", () => {
+    expect(gradAt(ops.abs, [0, -0, 2, -2])).toEqual([0, 0, 1, -1]);
+    expect(gradAt(ops.relu, [0, -0, 2, -2])).toEqual([0, 0, 1, 0]);
+    expect(gradAt(ops.sign, [0, 1, -1])).toEqual([0, 0, 0]);
+  });
+  it('relu keeps −0 and NaN, and sign(−0) is 0, as torch 1.13 does', () => {
+    expect(Object.is(ops.relu(tensor([-0])).data[0], -0)).toBe(true);
+    expect(ops.relu(tensor([NaN])).data[0]).toBeNaN();
+    expect(Object.is(ops.sign(tensor([-0])).data[0], 0)).toBe(true);
+  });
+  it('norm has gradient 0 at the zero tensor; sqrt(sum(w²)) is NaN there', () => {
+    expect(gradAt((t) => ops.norm(t, 2), [0, 0, 0])).toEqual([0, 0, 0]);
+    expect(gradAt((t) => ops.norm(t, 1), [0, -0, 3])).toEqual([0, 0, 1]);
+    expect(gradAt((t) => ops.sqrt(ops.sum(ops.square(t))), [0, 0]).every(Number.isNaN)).toBe(true);
+  });
+  it('matmul keeps IEEE semantics: 0 · ∞ is NaN, not skipped', () => {
+    expect(ops.matmul(tensor([[0, 1]]), tensor([[Infinity], [1]])).data[0]).toBeNaN();
+  });
+  it('pow with exponent 0 has gradient 0 even at x = 0', () => {
+    expect(gradAt((t) => ops.pow(t, 0), [0, 2])).toEqual([0, 0]);
+  });
+});
+
+describe('autograd mechanics', () => {
+  it('backward over a 100,000-op chain does not overflow the stack', () => {
+    const x = tensor(1, { requiresGrad: true });
+    let y: Tensor = x;
+    for (let i = 0; i < 100_000; i++) y = ops.add(y, 1);
+    y.backward();
+    expect(x.grad!.item()).toBe(1);
+    expect(y.item()).toBe(100_001);
+  });
+
+  it('a second backward through saved tensors throws and names retainGraph', () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    const y = ops.sum(ops.mul(x, x));
+    y.backward();
+    expect(() => y.backward()).toThrow(GraphReleasedError);
+    expect(() => y.backward()).toThrow(/retainGraph/);
+  });
+
+  it('retainGraph allows a second backward and gradients accumulate', () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    const y = ops.sum(ops.mul(x, x));
+    y.backward(undefined, { retainGraph: true });
+    y.backward();
+    expect(Array.from(x.grad!.data)).toEqual([4, 8]);
+  });
+
+  it('ops that save nothing can be backwarded again', () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    const y = ops.sum(ops.add(x, 3));
+    y.backward();
+    y.backward();
+    expect(Array.from(x.grad!.data)).toEqual([2, 2]);
+  });
+
+  it('a tensor used twice gets both contributions', () => {
+    const x = tensor([3], { requiresGrad: true });
+    ops.sum(ops.add(x, x)).backward();
+    expect(x.grad!.item()).toBe(2);
+  });
+
+  it('noGrad records no graph, detach and item leave it', () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    expect(noGrad(() => ops.mul(x, 2)).requiresGrad).toBe(false);
+    expect(x.detach().requiresGrad).toBe(false);
+    expect(typeof ops.norm(x).item()).toBe('number');
+  });
+
+  it('zeroGrad zero-fills by default (PyTorch 1.13) and can drop the gradient', () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    ops.sum(x).backward();
+    x.zeroGrad();
+    expect(Array.from(x.grad!.data)).toEqual([0, 0]);
+    x.zeroGrad(true);
+    expect(x.grad).toBeNull();
+  });
+
+  it('an explicit upstream gradient must match the output shape', () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    const y = ops.mul(x, 3);
+    expect(() => y.backward()).toThrow(/one-element output/);
+    expect(() => y.backward(zeros([3]))).toThrow(/does not match output shape \[2\]/);
+    y.backward(tensor([1, 10]));
+    expect(Array.from(x.grad!.data)).toEqual([3, 30]);
+  });
+});
+
+describe('clear errors for bad input', () => {
+  it('names shapes that cannot broadcast', () => {
+    expect(() => ops.add(zeros([2, 3]), zeros([4]))).toThrow(/add: shapes \[2, 3\] and \[4\] cannot be broadcast/);
+  });
+  it('names matmul inner dimensions', () => {
+    expect(() => ops.matmul(zeros([2, 3]), zeros([2, 3]))).toThrow(/inner dimensions differ: \[2, 3\] @ \[2, 3\]/);
+  });
+  it('rejects item() on many elements, bad reshapes, bad axes and bad p', () => {
+    expect(() => zeros([2]).item()).toThrow(/exactly one element/);
+    expect(() => ops.reshape(zeros([2, 3]), [4, 2])).toThrow(/cannot view shape \[2, 3\]/);
+    expect(() => ops.sum(zeros([2, 3]), 2)).toThrow(/axis 2 is out of range/);
+    expect(() => ops.norm(zeros([2]), 3 as 2)).toThrow(/p must be 1 or 2/);
+  });
+  it('rejects ragged arrays and non-numbers', () => {
+    expect(() => tensor([[1, 2], [3]])).toThrow(/ragged/);
+    expect(() => ops.add(zeros([1]), [1] as unknown as number)).toThrow(/wrap it with tensor/);
+  });
+  it('refuses to change requiresGrad on a computed tensor', () => {
+    const y = ops.mul(tensor([1], { requiresGrad: true }), 2);
+    expect(() => {
+      y.requiresGrad = false;
+    }).toThrow(/leaf/);
+  });
+  it('backward on a tensor without graph explains why', () => {
+    expect(() => tensor([1]).backward()).toThrow(/does not require grad/);
+  });
+});
