@@ -4,8 +4,8 @@
  * addition is not a problem; an arbitrary leaf start only offsets the loss.
  */
 import fc from 'fast-check';
-import { ETA, U } from '../src/check/float.ts';
-import { normalRangeValueArb, positiveLambdaArb, trainCaseArb } from '../src/cases/arbitraries.ts';
+import { precisionOf } from '../src/check/float.ts';
+import { arbitrariesFor } from '../src/cases/arbitraries.ts';
 import type { TrainResult } from '../src/cases/types.ts';
 import type { Claim } from '../src/runner/claim.ts';
 import { Divergence, expectIdenticalTrajectories, fmt, withPenalty, withWeightDecay } from './support.ts';
@@ -34,8 +34,10 @@ export const itemIsDetached: Claim = {
   id: 'accumulate.item-is-detached',
   statement: 'A penalty accumulated through item() moves the loss by λ·Σ‖W‖ but leaves every gradient, and so the whole training run, bit-identical to unregularized training.',
   requires: ['recipe:norm-item'],
-  property: (backend) =>
-    fc.asyncProperty(trainCaseArb({ value: normalRangeValueArb }), positiveLambdaArb, async (c, lambda) => {
+  property: (backend) => {
+    const A = arbitrariesFor(backend.dtype);
+    const P = precisionOf(backend.dtype);
+    return fc.asyncProperty(A.trainCase({ value: A.normalRangeValue }), A.positiveLambda, async (c, lambda) => {
       const [detached, plain] = await Promise.all([backend.runTrain(withPenalty(c, 'norm-item', lambda)), backend.runTrain(withWeightDecay(c, 0))]);
       expectIdenticalGradients(detached, plain, ['item() penalty', 'no penalty']);
       expectIdenticalTrajectories(detached, plain, ['item() penalty', 'no penalty']);
@@ -44,26 +46,29 @@ export const itemIsDetached: Claim = {
       const expected = lambda * total;
       // The engine's Σ‖W‖ differs from the hypot sum by at most (k/2 + 2)·u relatively (k
       // elements), λ· and the final addition add one rounding each, the subtraction here one more.
-      const tolerance = (elements / 2 + 4) * U * expected + 2 * U * (Math.abs(detached.losses[0]) + Math.abs(plain.losses[0])) + 4 * ETA;
+      const tolerance = (elements / 2 + 4) * P.u * expected + 2 * P.u * (Math.abs(detached.losses[0]) + Math.abs(plain.losses[0])) + 4 * P.eta;
       if (!(Math.abs(gap - expected) <= tolerance)) {
         throw new Error(`the item() penalty moved the loss by ${fmt(gap)}, expected λ·Σ‖W‖ = ${fmt(expected)} within ${tolerance}`);
       }
-    }),
+    });
+  },
 };
 
 export const fromNumberZeroStaysInGraph: Claim = {
   id: 'accumulate.from-number-zero-stays-in-graph',
   statement: 'An accumulator that starts from the number 0 stays in the graph: its losses, gradients and parameters are bit-identical to the accumulator that starts from the first norm.',
   requires: ['recipe:norm-from-zero', 'recipe:norm'],
-  property: (backend) =>
-    fc.asyncProperty(trainCaseArb(), positiveLambdaArb, async (c, lambda) => {
+  property: (backend) => {
+    const A = arbitrariesFor(backend.dtype);
+    return fc.asyncProperty(A.trainCase(), A.positiveLambda, async (c, lambda) => {
       const [fromZero, fromFirst] = await Promise.all([backend.runTrain(withPenalty(c, 'norm-from-zero', lambda)), backend.runTrain(withPenalty(c, 'norm', lambda))]);
       fromZero.losses.forEach((loss, step) => {
         if (!Object.is(loss, fromFirst.losses[step])) throw new Error(`step ${step + 1}: loss ${fmt(loss)} from 0 versus ${fmt(fromFirst.losses[step])} from the first norm`);
       });
       expectIdenticalGradients(fromZero, fromFirst, ['start 0', 'start at the first norm']);
       expectIdenticalTrajectories(fromZero, fromFirst, ['start 0', 'start at the first norm']);
-    }),
+    });
+  },
 };
 
 /** Whatever an uninitialised float32 buffer may hold, NaN and infinities included. */
@@ -73,8 +78,10 @@ export const uninitialisedLeafOffsetsLoss: Claim = {
   id: 'accumulate.uninitialised-leaf-offsets-the-loss',
   statement: 'An accumulator that starts as an arbitrary leaf value s gives the gradients of the unsquared-norm penalty bit for bit, while the loss is offset by λ·s (NaN or infinite when s is).',
   requires: ['recipe:norm-uninit-leaf', 'recipe:norm'],
-  property: (backend) =>
-    fc.asyncProperty(trainCaseArb({ steps: fc.constant(1), value: normalRangeValueArb }), positiveLambdaArb, garbageArb, async (c, lambda, start) => {
+  property: (backend) => {
+    const A = arbitrariesFor(backend.dtype);
+    const P = precisionOf(backend.dtype);
+    return fc.asyncProperty(A.trainCase({ steps: fc.constant(1), value: A.normalRangeValue }), A.positiveLambda, garbageArb, async (c, lambda, start) => {
       const [leaf, clean] = await Promise.all([backend.runTrain(withPenalty(c, 'norm-uninit-leaf', lambda, { start })), backend.runTrain(withPenalty(c, 'norm', lambda))]);
       expectIdenticalGradients(leaf, clean, [`leaf start ${fmt(start)}`, 'no start value']);
       const offset = lambda * start;
@@ -87,11 +94,12 @@ export const uninitialisedLeafOffsetsLoss: Claim = {
       const { total, elements } = sumOfNorms(c.init);
       // Both losses are mse + λ·(sum of norms), one with s in the sum: each side carries the
       // sum's roundings ((k + 2)·u of |s| + Σ‖W‖) and the final addition's.
-      const tolerance = (elements + 4) * U * lambda * (Math.abs(start) + total) + 2 * U * (Math.abs(got) + Math.abs(clean.losses[0])) + 4 * ETA;
+      const tolerance = (elements + 4) * P.u * lambda * (Math.abs(start) + total) + 2 * P.u * (Math.abs(got) + Math.abs(clean.losses[0])) + 4 * P.eta;
       if (!(Math.abs(got - clean.losses[0] - offset) <= tolerance)) {
         throw new Error(`the leaf start moved the loss by ${fmt(got - clean.losses[0])}, expected λ·s = ${fmt(offset)} within ${tolerance}`);
       }
-    }),
+    });
+  },
 };
 
 export const claims: Claim[] = [itemIsDetached, fromNumberZeroStaysInGraph, uninitialisedLeafOffsetsLoss];

@@ -3,31 +3,34 @@
  * name is exactly the parameter-group setup that gives them weightDecay 0.
  */
 import fc from 'fast-check';
-import { ETA, U } from '../src/check/float.ts';
-import { lambdaArb, positiveLambdaArb, sgdArb, trainCaseArb } from '../src/cases/arbitraries.ts';
+import { precisionOf } from '../src/check/float.ts';
+import { arbitrariesFor } from '../src/cases/arbitraries.ts';
 import type { Claim } from '../src/runner/claim.ts';
 import { expectIdenticalTrajectories, fmt, withPenalty } from './support.ts';
 
-const noMaximize = sgdArb({ maximize: fc.constant(false) });
 
 export const exclusionEqualsGroups: Claim = {
   id: 'bias.exclusion-equals-parameter-groups',
   statement: 'λ·0.5·Σw² over the weights only (biases filtered out by name) is bit-identical at every step to parameter groups giving the weights weightDecay λ and the biases weightDecay 0.',
   requires: ['recipe:half-pow-sum', 'sgd:weightDecay', 'sgd:groups'],
-  property: (backend) =>
-    fc.asyncProperty(trainCaseArb({ optimizer: noMaximize }), lambdaArb, async (c, lambda) => {
+  property: (backend) => {
+    const A = arbitrariesFor(backend.dtype);
+    return fc.asyncProperty(A.trainCase({ optimizer: A.sgd({ maximize: fc.constant(false) }) }), A.lambda, async (c, lambda) => {
       const grouped = { ...c, groups: [{ select: 'weights' as const, weightDecay: lambda }, { select: 'biases' as const, weightDecay: 0 }] };
       const [manual, groups] = await Promise.all([backend.runTrain(withPenalty(c, 'half-pow-sum', lambda, { select: 'weights' })), backend.runTrain(grouped)]);
       expectIdenticalTrajectories(manual, groups, ['weights-only penalty', 'parameter groups']);
-    }),
+    });
+  },
 };
 
 export const allParametersPenalizeBiases: Claim = {
   id: 'bias.all-parameters-penalize-biases',
   statement: 'Summing the penalty over every parameter shrinks each bias b too: after one step it differs from the weights-only run by −lr·λ·b (times 1 + μ with nesterov), while the weights agree bit for bit.',
   requires: ['recipe:half-pow-sum'],
-  property: (backend) =>
-    fc.asyncProperty(trainCaseArb({ optimizer: noMaximize, steps: fc.constant(1) }), positiveLambdaArb, async (c, lambda) => {
+  property: (backend) => {
+    const A = arbitrariesFor(backend.dtype);
+    const P = precisionOf(backend.dtype);
+    return fc.asyncProperty(A.trainCase({ optimizer: A.sgd({ maximize: fc.constant(false) }), steps: fc.constant(1) }), A.positiveLambda, async (c, lambda) => {
       const [all, weightsOnly] = await Promise.all([
         backend.runTrain(withPenalty(c, 'half-pow-sum', lambda, { select: 'all' })),
         backend.runTrain(withPenalty(c, 'half-pow-sum', lambda, { select: 'weights' })),
@@ -47,13 +50,14 @@ export const allParametersPenalizeBiases: Claim = {
           const expected = -lr * lambda * b * gain;
           // Each side is b − lr·gain·(g [+ λb]) with at most five roundings on terms bounded
           // by |b| and lr·gain·(|g| + λ|b|); ETA/2 per rounding in the subnormal range.
-          const tolerance = 5 * U * (Math.abs(pa) + Math.abs(pw) + 2 * lr * gain * (Math.abs(g) + lambda * Math.abs(b))) + 5 * ETA;
+          const tolerance = 5 * P.u * (Math.abs(pa) + Math.abs(pw) + 2 * lr * gain * (Math.abs(g) + lambda * Math.abs(b))) + 5 * P.eta;
           if (!(Math.abs(pa - pw - expected) <= tolerance)) {
             throw new Error(`bias ${name}[${i}]: all-parameter minus weights-only is ${fmt(pa - pw)}, expected −lr·λ·b·${gain} = ${fmt(expected)} within ${tolerance}`);
           }
         });
       }
-    }),
+    });
+  },
 };
 
 export const claims: Claim[] = [exclusionEqualsGroups, allParametersPenalizeBiases];

@@ -4,8 +4,8 @@
  * targets and zero biases, so the data loss and its gradient vanish and the weights feel λ only.
  */
 import fc from 'fast-check';
-import { ETA, U } from '../src/check/float.ts';
-import { normalRangeValueArb } from '../src/cases/arbitraries.ts';
+import { precisionOf } from '../src/check/float.ts';
+import { arbitrariesFor } from '../src/cases/arbitraries.ts';
 import { CASE_VERSION, type SGDSpec, type TrainCase } from '../src/cases/types.ts';
 import type { Claim } from '../src/runner/claim.ts';
 import type { Backend } from '../src/backends/backend.ts';
@@ -45,14 +45,16 @@ export const plainDescentRate: Claim = {
   id: 'stability.plain-descent-rate',
   statement: 'Without momentum, pure L2 descent gives ‖w_t‖ = |1 − lr·λ|^t·‖w_0‖, so the norm never increases if and only if lr·λ ≤ 2.',
   requires: ['recipe:half-pow-sum'],
-  property: (backend) =>
-    fc.asyncProperty(
-      weightsArb(fc.double({ min: -2, max: 2, noNaN: true })),
-      fc.double({ min: 0.1, max: 2, noNaN: true }),
+  property: (backend) => {
+    const A = arbitrariesFor(backend.dtype);
+    const P = precisionOf(backend.dtype);
+    return fc.asyncProperty(
+      weightsArb(A.num(-2, 2)),
+      A.num(0.1, 2),
       fc.oneof(fc.double({ min: 0, max: 4, noNaN: true }), fc.constantFrom(1, 2)),
       fc.integer({ min: 1, max: 40 }),
       async (weights, lambda, target, steps) => {
-        const lr = target / lambda;
+        const lr = A.round(target / lambda);
         const { norms, params } = await weightNorms(backend, pureL2Case(weights, lambda, sgd(lr), steps));
         const a = lr * lambda;
         const rate = Math.abs(1 - a);
@@ -64,9 +66,9 @@ export const plainDescentRate: Claim = {
         // The reference |1 − a|^t·‖w_0‖ and both norms add a few roundings of their own.
         let carried = 0;
         for (let t = 1; t < norms.length; t++) {
-          carried = rate * carried + U * norms[t] + 3 * U * a * norms[t - 1] + ((lr + 2) * ETA * Math.sqrt(k)) / 2;
+          carried = rate * carried + P.u * norms[t] + 3 * P.u * a * norms[t - 1] + ((lr + 2) * P.eta * Math.sqrt(k)) / 2;
           const expected = Math.pow(rate, t) * norms[0];
-          const tolerance = carried + (t + k + 4) * U * (expected + norms[t]);
+          const tolerance = carried + (t + k + 4) * P.u * (expected + norms[t]);
           if (!(Math.abs(norms[t] - expected) <= tolerance)) {
             throw new Error(`step ${t}: ‖w‖ = ${fmt(norms[t])}, expected |1 − ${a}|^${t}·‖w_0‖ = ${fmt(expected)} within ${tolerance}`);
           }
@@ -77,7 +79,8 @@ export const plainDescentRate: Claim = {
         }
         if (params.length !== steps + 1) throw new Error(`expected ${steps} steps, got ${params.length - 1}`);
       },
-    ),
+    );
+  },
 };
 
 /** The spectral radius of z² − c1·z + c0 = 0: the largest root modulus. */
@@ -103,7 +106,7 @@ interface MomentumModel {
   bound(mu: number, tau: number): number;
 }
 
-async function checkMomentumStability(backend: Backend, model: MomentumModel, weights: [number, number, number[]], mu: number, tau: number, factor: number, nesterov: boolean, probe: number): Promise<void> {
+async function checkMomentumStability(backend: Backend, round: (x: number) => number, model: MomentumModel, weights: [number, number, number[]], mu: number, tau: number, factor: number, nesterov: boolean, probe: number): Promise<void> {
   // Mathematics first, at a point that may sit arbitrarily close to the boundary: the
   // closed-form condition must agree with the roots of the characteristic polynomial.
   const probeA = model.bound(mu, tau) * probe;
@@ -116,7 +119,7 @@ async function checkMomentumStability(backend: Backend, model: MomentumModel, we
   // of steps decides: ρ^T passes 1e−8 or 1e8, beyond any transient of the 2×2 iteration.
   // The weights are 0 or at least 1e-100, so decay by 1e8 stays clear of the subnormal floor
   // (an iterate of 5e-324 cannot shrink: its decrement rounds to 0).
-  const a = model.bound(mu, tau) * factor;
+  const a = round(model.bound(mu, tau) * factor);
   const [c1, c0] = model.poly(a, mu, tau);
   const rho = spectralRadius(c1, c0);
   const steps = Math.ceil(DECISIVE / Math.abs(Math.log(rho))) + 2;
@@ -155,20 +158,24 @@ export const heavyBallBound: Claim = {
   id: 'stability.heavy-ball-bound',
   statement: 'With heavy-ball momentum μ and dampening τ, pure L2 descent is stable if and only if (1 − τ)·lr·λ < 2(1 + μ), which is how a regularized loss can explode.',
   requires: ['recipe:half-pow-sum', 'sgd:momentum', 'sgd:dampening'],
-  property: (backend) =>
-    fc.asyncProperty(weightsArb(normalRangeValueArb), fc.double({ min: 0.05, max: 0.9, noNaN: true }), fc.oneof(fc.constant(0), fc.double({ min: 0, max: 0.9, noNaN: true })), factorArb, probeArb, (w, mu, tau, factor, probe) =>
-      checkMomentumStability(backend, heavyBall, w, mu, tau, factor, false, probe),
-    ),
+  property: (backend) => {
+    const A = arbitrariesFor(backend.dtype);
+    return fc.asyncProperty(weightsArb(A.normalRangeValue), A.num(0.05, 0.9), fc.oneof(fc.constant(0), A.num(0, 0.9)), factorArb, probeArb, (w, mu, tau, factor, probe) =>
+      checkMomentumStability(backend, A.round, heavyBall, w, mu, tau, factor, false, probe),
+    );
+  },
 };
 
 export const nesterovBound: Claim = {
   id: 'stability.nesterov-bound',
   statement: 'With nesterov momentum μ, pure L2 descent is stable if and only if lr·λ < 2(1 + μ)/(1 + 2μ), a tighter bound than heavy ball.',
   requires: ['recipe:half-pow-sum', 'sgd:momentum', 'sgd:nesterov'],
-  property: (backend) =>
-    fc.asyncProperty(weightsArb(normalRangeValueArb), fc.double({ min: 0.05, max: 0.9, noNaN: true }), factorArb, probeArb, (w, mu, factor, probe) =>
-      checkMomentumStability(backend, nesterovModel, w, mu, 0, factor, true, probe),
-    ),
+  property: (backend) => {
+    const A = arbitrariesFor(backend.dtype);
+    return fc.asyncProperty(weightsArb(A.normalRangeValue), A.num(0.05, 0.9), factorArb, probeArb, (w, mu, factor, probe) =>
+      checkMomentumStability(backend, A.round, nesterovModel, w, mu, 0, factor, true, probe),
+    );
+  },
 };
 
 export const claims: Claim[] = [plainDescentRate, heavyBallBound, nesterovBound];

@@ -1,12 +1,15 @@
 /** Shared pieces of the claims: case edits and comparisons that say exactly where two runs part. */
-import type { PenaltySpec, TrainCase, TrainResult } from '../src/cases/types.ts';
+import fc from 'fast-check';
+import type { Backend } from '../src/backends/backend.ts';
+import { precisionOf } from '../src/check/float.ts';
+import type { PenaltySpec, SGDSpec, TrainCase, TrainResult } from '../src/cases/types.ts';
 
-export function withPenalty(c: TrainCase, recipe: string, lambda: number, extra: Partial<PenaltySpec> = {}): TrainCase {
+export function withPenalty<C extends TrainCase<any>>(c: C, recipe: string, lambda: number, extra: Partial<PenaltySpec> = {}): C {
   const penalty: PenaltySpec = { recipe, lambda, select: 'all', sign: 'add', ...extra };
   return { ...c, penalty };
 }
 
-export function withWeightDecay(c: TrainCase, weightDecay: number): TrainCase {
+export function withWeightDecay<C extends TrainCase<any>>(c: C, weightDecay: number): C {
   return { ...c, penalty: null, optimizer: { ...c.optimizer, weightDecay } };
 }
 
@@ -41,4 +44,39 @@ export function firstDifference(a: Record<string, number[]>, b: Record<string, n
     if (index >= 0) return { name, index };
   }
   return null;
+}
+
+/** Whether the backend computes exactly the reference engine's arithmetic (see the 'arith:reference' capability). */
+export const isBitExact = (backend: Backend): boolean => backend.capabilities.has('arith:reference');
+
+/**
+ * Steps for a metamorphic trajectory claim: 1–20 where the backend is bit-exact; one step
+ * elsewhere, where the two sides may round differently (PyTorch fuses weight decay's
+ * multiply-add) and a trajectory would amplify those ulps by the dynamics of the loss.
+ */
+export const metamorphicSteps = (backend: Backend, steps: fc.Arbitrary<number> = fc.integer({ min: 1, max: 20 })): fc.Arbitrary<number> =>
+  isBitExact(backend) ? steps : fc.constant(1);
+
+/**
+ * Two runs that must agree: bit for bit on a bit-exact backend; elsewhere (one step, from the
+ * same initial values) within the rounding of p − lr·gain·(g + λ·w) computed two ways: at most
+ * 4u of |p'| and of lr·gain·(|g| + |λ·w|) per side (ETA/2 per rounding in the subnormal range).
+ */
+export function expectSameRuns(backend: Backend, c: TrainCase<SGDSpec>, a: TrainResult, b: TrainResult, labels: [string, string], decay: number): void {
+  if (isBitExact(backend)) {
+    expectIdenticalTrajectories(a, b, labels);
+    return;
+  }
+  if (c.steps !== 1) throw new Error(`a backend that is not bit-exact is compared one step at a time, got a ${c.steps}-step case`);
+  const { u, eta } = precisionOf(backend.dtype);
+  const gain = c.optimizer.nesterov ? 1 + c.optimizer.momentum : 1;
+  for (const [name, init] of Object.entries(c.init)) {
+    init.forEach((w, i) => {
+      const pa = a.params[0][name][i];
+      const pb = b.params[0][name][i];
+      const g = Math.abs(a.grads[0][name][i]) + Math.abs(b.grads[0][name][i]);
+      const tolerance = 8 * u * (Math.abs(pa) + Math.abs(pb) + c.optimizer.lr * gain * (g + Math.abs(decay * w))) + 8 * eta;
+      if (!(Math.abs(pa - pb) <= tolerance)) throw new Divergence(`the runs (beyond ${tolerance})`, 0, name, i, pa, pb, labels);
+    });
+  }
 }

@@ -3,7 +3,7 @@
  * earlier ones. The literal and the corrected run agree at step 1 and part from step 2 on.
  */
 import fc from 'fast-check';
-import { lambdaArb, trainCaseArb } from '../src/cases/arbitraries.ts';
+import { arbitrariesFor } from '../src/cases/arbitraries.ts';
 import type { TrainCase } from '../src/cases/types.ts';
 import type { Claim } from '../src/runner/claim.ts';
 import { Divergence, withPenalty } from './support.ts';
@@ -12,8 +12,9 @@ export const missingZeroGradAccumulates: Claim = {
   id: 'thread.missing-zero-grad-accumulates',
   statement: 'Without zeroGrad, the gradient used at step t is the one used at step t − 1 plus the fresh gradient at the current parameters, bit for bit; step 1 matches the corrected run.',
   requires: ['train:noZeroGrad', 'recipe:half-pow-sum'],
-  property: (backend) =>
-    fc.asyncProperty(trainCaseArb({ steps: fc.integer({ min: 2, max: 5 }) }), lambdaArb, async (base, lambda) => {
+  property: (backend) => {
+    const A = arbitrariesFor(backend.dtype);
+    return fc.asyncProperty(A.trainCase({ steps: fc.integer({ min: 2, max: 5 }) }), A.lambda, async (base, lambda) => {
       const literal = await backend.runTrain({ ...withPenalty(base, 'half-pow-sum', lambda), zeroGrad: false });
       for (let step = 0; step < base.steps; step++) {
         const state = step === 0 ? base.init : literal.params[step - 1];
@@ -26,7 +27,8 @@ export const missingZeroGradAccumulates: Claim = {
           });
         }
       }
-    }),
+    });
+  },
 };
 
 export const claims: Claim[] = [missingZeroGradAccumulates];

@@ -4,8 +4,8 @@
  * sqrt(sum(w²)) has no such rule and its gradient at zero is 0·∞ = NaN.
  */
 import fc from 'fast-check';
-import { ETA, U } from '../src/check/float.ts';
-import { normalRangeValueArb, positiveLambdaArb, trainCaseArb, valuesArb } from '../src/cases/arbitraries.ts';
+import { precisionOf } from '../src/check/float.ts';
+import { arbitrariesFor, type Arbitraries } from '../src/cases/arbitraries.ts';
 import { CASE_VERSION, type ExprCase, type ExprNode } from '../src/cases/types.ts';
 import type { Claim } from '../src/runner/claim.ts';
 import { fmt, withPenalty } from './support.ts';
@@ -19,14 +19,15 @@ function exprCase(graph: ExprNode, shape: number[], data: number[]): ExprCase {
 }
 
 /** A shape and values in which exact zeros (of both signs) are planted on purpose: all of them, or some. */
-const zeroPlantedArb = fc
+const zeroPlantedArb = (A: Arbitraries) =>
+  fc
   .tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }))
   .chain(([rows, cols]) =>
     fc.record({
       shape: fc.constant<number[]>([rows, cols]),
       data: fc.oneof(
         fc.array(fc.constantFrom(0, -0), { minLength: rows * cols, maxLength: rows * cols }),
-        fc.array(fc.oneof(fc.constantFrom(0, -0), fc.double({ min: -2, max: 2, noNaN: true })), { minLength: rows * cols, maxLength: rows * cols }),
+        fc.array(fc.oneof(fc.constantFrom(0, -0), A.num(-2, 2)), { minLength: rows * cols, maxLength: rows * cols }),
       ),
     }),
   );
@@ -45,8 +46,9 @@ export const subgradientIsZeroAtZero: Claim = {
   id: 'zero.subgradient-is-zero-at-zero',
   statement: 'norm (p = 1, 2), l1Penalty and l2Penalty give a gradient of exactly 0 at every exact zero, +0 or −0, in all-zero and partly-zero tensors.',
   requires: ['op:norm', 'op:abs', 'op:pow', 'op:sum', 'op:mul'],
-  property: (backend) =>
-    fc.asyncProperty(zeroPlantedArb, positiveLambdaArb, async ({ shape, data }, lambda) => {
+  property: (backend) => {
+    const A = arbitrariesFor(backend.dtype);
+    return fc.asyncProperty(zeroPlantedArb(A), A.positiveLambda, async ({ shape, data }, lambda) => {
       for (const [label, graph] of penaltyGraphs(lambda)) {
         const result = await backend.runExpr(exprCase(graph, shape, data));
         const grad = result.grads.w;
@@ -56,7 +58,8 @@ export const subgradientIsZeroAtZero: Claim = {
           if (w === 0 && grad[i] !== 0) throw new Error(`${label}: gradient at w[${i}] = ${fmt(w)} is ${fmt(grad[i])}, expected 0`);
         });
       }
-    }),
+    });
+  },
 };
 
 /** Recipes whose penalty is in the graph and has a kink or a singularity at zero. */
@@ -69,8 +72,9 @@ export const trainingFromZeroStaysFinite: Claim = {
   id: 'zero.training-from-zero-stays-finite',
   statement: 'Training from an all-zero initialisation with any in-graph penalty keeps every loss, gradient and parameter finite (until a run diverges past 1e100, which is the stability claims\' subject).',
   requires: inGraphRecipes.map((r) => `recipe:${r}`),
-  property: (backend) =>
-    fc.asyncProperty(trainCaseArb({ value: fc.constant(0) }), positiveLambdaArb, fc.constantFrom(...inGraphRecipes), async (c, lambda, recipe) => {
+  property: (backend) => {
+    const A = arbitrariesFor(backend.dtype);
+    return fc.asyncProperty(A.trainCase({ value: fc.constant(0) }), A.positiveLambda, fc.constantFrom(...inGraphRecipes), async (c, lambda, recipe) => {
       const run = await backend.runTrain(withPenalty({ ...c, init: zeroInit(c.init) }, recipe, lambda));
       for (let step = 0; step < run.losses.length; step++) {
         const before = step === 0 ? c.init : run.params[step - 1];
@@ -78,7 +82,8 @@ export const trainingFromZeroStaysFinite: Claim = {
         const bad = firstNonFinite(run.losses[step], run.grads[step], run.params[step]);
         if (bad !== null) throw new Error(`${recipe}: ${bad} at step ${step + 1} from an all-zero start`);
       }
-    }),
+    });
+  },
 };
 
 function firstNonFinite(loss: number, grads: Record<string, number[]>, params: Record<string, number[]>): string | null {
@@ -101,9 +106,11 @@ export const composedSqrtIsNanAtZero: Claim = {
   id: 'zero.composed-sqrt-is-nan-at-zero',
   statement: 'A documented pitfall: sqrt(sum(w²)) has a NaN gradient in every element at the zero tensor, where norm(w) gives 0; away from zero (squares not underflowing) the two gradients agree to rounding.',
   requires: ['op:sqrt', 'op:pow', 'op:sum', 'op:norm'],
-  property: (backend) =>
-    fc.asyncProperty(
-      fc.integer({ min: 1, max: 12 }).chain((n) => fc.tuple(fc.constant(n), fc.oneof(valuesArb(n, normalRangeValueArb), fc.constant(new Array<number>(n).fill(0))))),
+  property: (backend) => {
+    const A = arbitrariesFor(backend.dtype);
+    const P = precisionOf(backend.dtype);
+    return fc.asyncProperty(
+      fc.integer({ min: 1, max: 12 }).chain((n) => fc.tuple(fc.constant(n), fc.oneof(A.values(n, A.normalRangeValue), fc.constant(new Array<number>(n).fill(0))))),
       async ([n, data]) => {
         const [composed, builtin] = await Promise.all([backend.runExpr(exprCase(composedNorm, [n], data)), backend.runExpr(exprCase(call('norm', [W], { p: 2 }), [n], data))]);
         const gc = composed.grads.w!;
@@ -120,14 +127,15 @@ export const composedSqrtIsNanAtZero: Claim = {
         }
         // Both compute the same n = sqrt(Σw²); the gradients are fl(fl(1/(2n))·fl(2w)) and
         // fl(w·fl(1/n)): two roundings each, so at most 4u (plus second order) apart, and an
-        // ETA-sized absolute error where a product lands in the subnormal range.
+        // P.eta-sized absolute error where a product lands in the subnormal range.
         gc.forEach((g, i) => {
-          if (!(Math.abs(g - gb[i]) <= 4 * U * (1 + 4 * U) * Math.abs(gb[i]) + 2 * ETA)) {
+          if (!(Math.abs(g - gb[i]) <= 4 * P.u * (1 + 4 * P.u) * Math.abs(gb[i]) + 2 * P.eta)) {
             throw new Error(`away from zero: sqrt(sum(w²)) gradient[${i}] ${fmt(g)} versus norm ${fmt(gb[i])}`);
           }
         });
       },
-    ),
+    );
+  },
 };
 
 export const claims: Claim[] = [subgradientIsZeroAtZero, trainingFromZeroStaysFinite, composedSqrtIsNanAtZero];

@@ -18,3 +18,14 @@ export interface Backend {
   runTrain(c: TrainCase): Promise<TrainResult>;
   close?(): Promise<void>;
 }
+
+/**
+ * The backend itself failed (its process crashed, hung or replied garbage): not evidence about a
+ * claim. A claim that hits one is reported as an error, and the run goes on to the next claim.
+ */
+export class BackendError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BackendError';
+  }
+}

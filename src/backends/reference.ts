@@ -1,7 +1,7 @@
 import * as ops from '../engine/index.ts';
 import { GraphReleasedError, Random, Tensor, fromData, type OpName } from '../engine/index.ts';
 import { Linear, ReLU, Sequential, Tanh, mseLoss, type Module } from '../nn/index.ts';
-import { SGD, type Optimizer, type ParamGroup, type SGDOptions } from '../optim/index.ts';
+import { Adagrad, Adam, AdamW, RMSprop, SGD, SGDW, type Optimizer, type ParamGroup, type SGDOptions } from '../optim/index.ts';
 import { PENALTIES, type PenaltyFn } from '../regularize/recipes.ts';
 import { selectParams } from '../regularize/penalties.ts';
 import type { ExprCase, ExprNode, ExprResult, ModelSpec, OptimizerSpec, TrainCase, TrainResult } from '../cases/types.ts';
@@ -48,9 +48,36 @@ export function loadParameters(named: NamedParams, init: Record<string, number[]
   }
 }
 
-const makeSGD: OptimizerFactory = (groups, spec) => {
-  const { kind: _kind, ...options } = spec;
-  return new SGD(groups, options);
+/** The optimizer a case names, over the case's parameter groups (which override weightDecay only). */
+export const makeOptimizer: OptimizerFactory = (groups, spec) => {
+  switch (spec.kind) {
+    case 'sgd': {
+      const { kind: _kind, ...options } = spec;
+      return new SGD(groups, options);
+    }
+    case 'sgdw': {
+      const { kind: _kind, ...options } = spec;
+      return new SGDW(groups, options);
+    }
+    case 'adam': {
+      const { kind: _kind, ...options } = spec;
+      return new Adam(groups, options);
+    }
+    case 'adamw': {
+      const { kind: _kind, ...options } = spec;
+      return new AdamW(groups, options);
+    }
+    case 'rmsprop': {
+      const { kind: _kind, ...options } = spec;
+      return new RMSprop(groups, options);
+    }
+    case 'adagrad': {
+      const { kind: _kind, ...options } = spec;
+      return new Adagrad(groups, options);
+    }
+    default:
+      throw new RangeError(`optimizer.kind: unknown optimizer '${String((spec as { kind?: unknown }).kind)}' (known: sgd, sgdw, adam, adamw, rmsprop, adagrad)`);
+  }
 };
 
 function parameterGroups(named: NamedParams, c: TrainCase): ParamGroup<SGDOptions>[] {
@@ -71,7 +98,7 @@ export function runTraining(c: TrainCase, overrides: ReferenceOverrides = {}): T
   loadParameters(named, c.init);
   const x = ops.tensor(c.data.x);
   const y = ops.tensor(c.data.y);
-  const optimizer = (overrides.makeOptimizer ?? makeSGD)(parameterGroups(named, c), c.optimizer);
+  const optimizer = (overrides.makeOptimizer ?? makeOptimizer)(parameterGroups(named, c), c.optimizer);
   const penalties = overrides.penalties ?? PENALTIES;
   const penaltyFn = c.penalty === null ? null : penalties[c.penalty.recipe];
   if (penaltyFn === undefined) throw new RangeError(`penalty.recipe: unknown recipe '${c.penalty!.recipe}' (known: ${Object.keys(penalties).join(', ')})`);
@@ -156,7 +183,11 @@ const ALL_CAPABILITIES: Capability[] = [
   ...Object.keys(ops.OPS).map((op) => `op:${op}`),
   ...Object.keys(PENALTIES).map((r) => `recipe:${r}`),
   'sgd:momentum', 'sgd:dampening', 'sgd:nesterov', 'sgd:maximize', 'sgd:weightDecay', 'sgd:groups',
+  'optimizer:sgdw', 'optimizer:adam', 'optimizer:adamw', 'optimizer:rmsprop', 'optimizer:adagrad',
   'graph:retainGraph', 'graph:releasesSaved', 'graph:accumulates', 'train:noZeroGrad',
+  // Its float64 arithmetic is the one the claims reason about, operation by operation, so claims
+  // whose two sides compute the same numbers in the same order may demand bit-identity.
+  'arith:reference',
 ];
 
 /** The built-in Float64 engine as a backend; overrides build deliberately broken variants for tests. */

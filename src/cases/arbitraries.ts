@@ -1,6 +1,11 @@
-/** fast-check arbitraries for cases: models, parameters, data and optimizer settings. */
+/**
+ * fast-check arbitraries for cases: models, parameters, data and optimizer settings. Every number
+ * is drawn in the backend's dtype (arbitrariesFor), so a float32 backend is only ever fed values
+ * float32 represents exactly and the expectations are computed at those very values.
+ */
 import fc from 'fast-check';
-import { CASE_VERSION, type Activation, type ModelSpec, type SGDSpec, type TrainCase } from './types.ts';
+import type { Dtype } from '../backends/backend.ts';
+import { CASE_VERSION, type Activation, type ModelSpec, type OptimizerSpec, type SGDSpec, type TrainCase } from './types.ts';
 import { outputSize, parameterShapes } from './model.ts';
 
 export const activationArb: fc.Arbitrary<Activation> = fc.constantFrom('relu', 'tanh', 'identity');
@@ -11,90 +16,104 @@ export const modelSpecArb: fc.Arbitrary<ModelSpec> = fc.record({
   layers: fc.array(fc.record({ outFeatures: fc.integer({ min: 1, max: 8 }), activation: activationArb }), { minLength: 1, maxLength: 3 }),
 });
 
-/** A value in [−2, 2]; exact zeros of both signs are generated on purpose, since they are the kinks. */
-export const valueArb: fc.Arbitrary<number> = fc.oneof(
-  { weight: 8, arbitrary: fc.double({ min: -2, max: 2, noNaN: true, noDefaultInfinity: true }) },
-  { weight: 1, arbitrary: fc.constantFrom(0, -0) },
-);
-
-/**
- * Values whose squares stay in float64's normal range (or exact zeros): norm-based gradients
- * lose their accuracy when Σw² underflows, a real effect that claims on them state as a precondition.
- */
-export const normalRangeValueArb: fc.Arbitrary<number> = fc.oneof(
-  { weight: 1, arbitrary: fc.constantFrom(0, -0) },
-  { weight: 8, arbitrary: fc.tuple(fc.double({ min: 1e-100, max: 2, noNaN: true }), fc.boolean()).map(([m, neg]) => (neg ? -m : m)) },
-);
-
-export const valuesArb = (length: number, value: fc.Arbitrary<number> = valueArb): fc.Arbitrary<number[]> =>
-  fc.array(value, { minLength: length, maxLength: length });
-
-export const matrixArb = (rows: number, cols: number): fc.Arbitrary<number[][]> =>
-  fc.array(valuesArb(cols), { minLength: rows, maxLength: rows });
-
-/** Initial values for every parameter of the spec, keyed by name. */
-export function initArb(spec: ModelSpec, value: fc.Arbitrary<number> = valueArb): fc.Arbitrary<Record<string, number[]>> {
-  const entries = parameterShapes(spec).map(({ name, shape }) => [name, valuesArb(shape.reduce((a, b) => a * b, 1), value)] as const);
-  return fc.record(Object.fromEntries(entries));
-}
-
-/**
- * λ away from underflow: the 0.5·λ of the penalty must be exact for the bit-identity claims, and it
- * stops being exact for subnormal λ (a real effect, tested separately), so λ is 0 or at least 1e-6.
- */
-export const lambdaArb: fc.Arbitrary<number> = fc.oneof(
-  { weight: 1, arbitrary: fc.constant(0) },
-  { weight: 9, arbitrary: fc.double({ min: 1e-6, max: 2, noNaN: true }) },
-);
-
-export const positiveLambdaArb: fc.Arbitrary<number> = fc.double({ min: 1e-6, max: 2, noNaN: true });
-
-export const lrArb: fc.Arbitrary<number> = fc.double({ min: 1e-4, max: 0.5, noNaN: true });
-
-/** Every momentum/dampening/nesterov setting PyTorch accepts (nesterov needs momentum > 0 and dampening 0). */
-export function sgdArb(options: { maximize?: fc.Arbitrary<boolean> } = {}): fc.Arbitrary<SGDSpec> {
-  const momentum = fc.oneof(fc.constant(0), fc.double({ min: 0, max: 0.99, noNaN: true }));
-  const dampening = fc.oneof(fc.constant(0), fc.double({ min: 0, max: 1, noNaN: true }));
-  return fc
-    .record({ lr: lrArb, momentum, dampening, maximize: options.maximize ?? fc.boolean() })
-    .chain((o) =>
-      (o.momentum > 0 && o.dampening === 0 ? fc.boolean() : fc.constant(false)).map(
-        (nesterov): SGDSpec => ({ kind: 'sgd', ...o, nesterov, weightDecay: 0 }),
-      ),
-    );
-}
-
-export interface TrainCaseArbOptions {
+export interface TrainCaseArbOptions<O extends OptimizerSpec> {
   model?: fc.Arbitrary<ModelSpec>;
-  optimizer?: fc.Arbitrary<SGDSpec>;
+  optimizer?: fc.Arbitrary<O>;
   steps?: fc.Arbitrary<number>;
   value?: fc.Arbitrary<number>;
 }
 
-/** A training case without a penalty: a model, its initial parameters, data, MSE, SGD and 1–20 steps. */
-export function trainCaseArb(options: TrainCaseArbOptions = {}): fc.Arbitrary<TrainCase> {
-  return (options.model ?? modelSpecArb).chain((model) =>
-    fc.record({
-      init: initArb(model, options.value),
-      batch: fc.integer({ min: 1, max: 6 }),
-      reduction: fc.constantFrom<'mean' | 'sum'>('mean', 'sum'),
-      optimizer: options.optimizer ?? sgdArb(),
-      steps: options.steps ?? fc.integer({ min: 1, max: 20 }),
-    }).chain(({ init, batch, reduction, optimizer, steps }) =>
-      fc.record({ x: matrixArb(batch, model.inputSize), y: matrixArb(batch, outputSize(model)) }).map(
-        (data): TrainCase => ({
-          kind: 'train',
-          version: CASE_VERSION,
-          model,
-          init,
-          data,
-          loss: { kind: 'mse', reduction },
-          penalty: null,
-          optimizer,
-          steps,
-          zeroGrad: true,
-        }),
-      ),
-    ),
-  );
+export interface Arbitraries {
+  readonly dtype: Dtype;
+  /** A number in [min, max] that the dtype represents exactly (no NaN). */
+  num(min: number, max: number): fc.Arbitrary<number>;
+  /** The nearest number the dtype represents, for values a claim computes before feeding them. */
+  round(x: number): number;
+  /** A value in [−2, 2]; exact zeros of both signs are generated on purpose, since they are the kinks. */
+  readonly value: fc.Arbitrary<number>;
+  /**
+   * Values whose squares stay in the dtype's normal range (or exact zeros): norm-based gradients
+   * lose their accuracy when Σw² underflows, a real effect that claims on them state as a precondition.
+   */
+  readonly normalRangeValue: fc.Arbitrary<number>;
+  /**
+   * λ away from underflow: the 0.5·λ of the penalty must be exact for the bit-identity claims, and it
+   * stops being exact for subnormal λ, so λ is 0 or at least 1e-6.
+   */
+  readonly lambda: fc.Arbitrary<number>;
+  readonly positiveLambda: fc.Arbitrary<number>;
+  readonly lr: fc.Arbitrary<number>;
+  values(length: number, value?: fc.Arbitrary<number>): fc.Arbitrary<number[]>;
+  matrix(rows: number, cols: number, value?: fc.Arbitrary<number>): fc.Arbitrary<number[][]>;
+  /** Initial values for every parameter of the spec, keyed by name. */
+  init(spec: ModelSpec, value?: fc.Arbitrary<number>): fc.Arbitrary<Record<string, number[]>>;
+  /** Every momentum/dampening/nesterov setting PyTorch accepts (nesterov needs momentum > 0 and dampening 0). */
+  sgd(options?: { maximize?: fc.Arbitrary<boolean> }): fc.Arbitrary<SGDSpec>;
+  /** A training case without a penalty: a model, its initial parameters, data, MSE, an optimizer (SGD unless given) and 1–20 steps. */
+  trainCase(options?: TrainCaseArbOptions<SGDSpec>): fc.Arbitrary<TrainCase<SGDSpec>>;
+  trainCase<O extends OptimizerSpec>(options: TrainCaseArbOptions<O> & { optimizer: fc.Arbitrary<O> }): fc.Arbitrary<TrainCase<O>>;
 }
+
+/** The smallest magnitude whose square is still a normal number, with margin for sums of up to 64 terms. */
+const NORMAL_SQUARE_FLOOR: Record<Dtype, number> = { float64: 1e-100, float32: 1e-15 };
+
+function build(dtype: Dtype): Arbitraries {
+  const num = (min: number, max: number): fc.Arbitrary<number> =>
+    dtype === 'float64'
+      ? fc.double({ min, max, noNaN: true, noDefaultInfinity: true })
+      : fc.float({ min: Math.fround(min), max: Math.fround(max), noNaN: true, noDefaultInfinity: true });
+  const value = fc.oneof({ weight: 8, arbitrary: num(-2, 2) }, { weight: 1, arbitrary: fc.constantFrom(0, -0) });
+  const normalRangeValue = fc.oneof(
+    { weight: 1, arbitrary: fc.constantFrom(0, -0) },
+    { weight: 8, arbitrary: fc.tuple(num(NORMAL_SQUARE_FLOOR[dtype], 2), fc.boolean()).map(([m, neg]) => (neg ? -m : m)) },
+  );
+  const positiveLambda = num(1e-6, 2);
+  const lambda = fc.oneof({ weight: 1, arbitrary: fc.constant(0) }, { weight: 9, arbitrary: positiveLambda });
+  const lr = num(1e-4, 0.5);
+  const values = (length: number, v: fc.Arbitrary<number> = value) => fc.array(v, { minLength: length, maxLength: length });
+  const matrix = (rows: number, cols: number, v: fc.Arbitrary<number> = value) => fc.array(values(cols, v), { minLength: rows, maxLength: rows });
+  const init = (spec: ModelSpec, v: fc.Arbitrary<number> = value) =>
+    fc.record(Object.fromEntries(parameterShapes(spec).map(({ name, shape }) => [name, values(shape.reduce((a, b) => a * b, 1), v)])));
+  const sgd = (options: { maximize?: fc.Arbitrary<boolean> } = {}): fc.Arbitrary<SGDSpec> =>
+    fc
+      .record({ lr, momentum: fc.oneof(fc.constant(0), num(0, 0.99)), dampening: fc.oneof(fc.constant(0), num(0, 1)), maximize: options.maximize ?? fc.boolean() })
+      .chain((o) => (o.momentum > 0 && o.dampening === 0 ? fc.boolean() : fc.constant(false)).map((nesterov): SGDSpec => ({ kind: 'sgd', ...o, nesterov, weightDecay: 0 })));
+  const trainCase = (options: TrainCaseArbOptions<OptimizerSpec> = {}): fc.Arbitrary<TrainCase> =>
+    (options.model ?? modelSpecArb).chain((model) =>
+      fc
+        .record({
+          init: init(model, options.value),
+          batch: fc.integer({ min: 1, max: 6 }),
+          reduction: fc.constantFrom<'mean' | 'sum'>('mean', 'sum'),
+          optimizer: options.optimizer ?? sgd(),
+          steps: options.steps ?? fc.integer({ min: 1, max: 20 }),
+        })
+        .chain(({ init: initial, batch, reduction, optimizer, steps }) =>
+          fc.record({ x: matrix(batch, model.inputSize), y: matrix(batch, outputSize(model)) }).map(
+            (data): TrainCase => ({ kind: 'train', version: CASE_VERSION, model, init: initial, data, loss: { kind: 'mse', reduction }, penalty: null, optimizer, steps, zeroGrad: true }),
+          ),
+        ),
+    );
+  const round = dtype === 'float64' ? (x: number) => x : Math.fround;
+  return { dtype, num, round, value, normalRangeValue, lambda, positiveLambda, lr, values, matrix, init, sgd, trainCase: trainCase as Arbitraries['trainCase'] };
+}
+
+const BY_DTYPE: Record<Dtype, Arbitraries> = { float64: build('float64'), float32: build('float32') };
+
+export function arbitrariesFor(dtype: Dtype): Arbitraries {
+  const a = BY_DTYPE[dtype];
+  if (a === undefined) throw new RangeError(`arbitrariesFor: unknown dtype '${String(dtype)}'`);
+  return a;
+}
+
+const f64 = BY_DTYPE.float64;
+export const valueArb = f64.value;
+export const normalRangeValueArb = f64.normalRangeValue;
+export const lambdaArb = f64.lambda;
+export const positiveLambdaArb = f64.positiveLambda;
+export const lrArb = f64.lr;
+export const valuesArb = f64.values;
+export const matrixArb = f64.matrix;
+export const initArb = f64.init;
+export const sgdArb = f64.sgd;
+export const trainCaseArb = f64.trainCase;

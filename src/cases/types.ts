@@ -66,14 +66,75 @@ export interface SGDSpec {
   weightDecay: number;
 }
 
-export type OptimizerSpec = SGDSpec;
+/**
+ * SGD with decoupled weight decay: p ← p·(1 − lr·weightDecay) before the SGD step, AdamW's
+ * convention applied to SGD. PyTorch 1.13 has no such optimizer; it is the other side of the
+ * decoupled-versus-coupled claims.
+ */
+export interface SGDWSpec {
+  kind: 'sgdw';
+  lr: number;
+  momentum: number;
+  dampening: number;
+  nesterov: boolean;
+  maximize: boolean;
+  weightDecay: number;
+}
+
+/** torch.optim.Adam; weightDecay is coupled (added to the gradient). betas are [β1, β2], each in [0, 1). */
+export interface AdamSpec {
+  kind: 'adam';
+  lr: number;
+  betas: [number, number];
+  eps: number;
+  weightDecay: number;
+  amsgrad: boolean;
+  maximize: boolean;
+}
+
+/** torch.optim.AdamW; weightDecay is decoupled: p ← p·(1 − lr·weightDecay) before the Adam step. */
+export interface AdamWSpec {
+  kind: 'adamw';
+  lr: number;
+  betas: [number, number];
+  eps: number;
+  weightDecay: number;
+  amsgrad: boolean;
+  maximize: boolean;
+}
+
+/** torch.optim.RMSprop; weightDecay is coupled. */
+export interface RMSpropSpec {
+  kind: 'rmsprop';
+  lr: number;
+  alpha: number;
+  eps: number;
+  weightDecay: number;
+  momentum: number;
+  centered: boolean;
+  maximize: boolean;
+}
+
+/** torch.optim.Adagrad (lr_decay, initial_accumulator_value); weightDecay is coupled. */
+export interface AdagradSpec {
+  kind: 'adagrad';
+  lr: number;
+  lrDecay: number;
+  weightDecay: number;
+  initialAccumulatorValue: number;
+  eps: number;
+  maximize: boolean;
+}
+
+export type OptimizerSpec = SGDSpec | SGDWSpec | AdamSpec | AdamWSpec | RMSpropSpec | AdagradSpec;
 
 export interface GroupSpec {
   select: Exclude<ParamSelect, 'all'>;
   weightDecay: number;
 }
 
-export interface TrainCase {
+/** A training case; O narrows the optimizer for code that builds cases of one kind. */
+export interface TrainCase<O extends OptimizerSpec = OptimizerSpec> {
   kind: 'train';
   version: typeof CASE_VERSION;
   model: ModelSpec;
@@ -82,7 +143,7 @@ export interface TrainCase {
   data: { x: number[][]; y: number[][] };
   loss: { kind: 'mse'; reduction: 'mean' | 'sum' };
   penalty: PenaltySpec | null;
-  optimizer: OptimizerSpec;
+  optimizer: O;
   /** Parameter groups by name; absent means one group with the optimizer's options. */
   groups?: GroupSpec[];
   steps: number;

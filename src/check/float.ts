@@ -24,3 +24,19 @@ export function ulpDistance(a: number, b: number): number {
   const d = ordered(a) - ordered(b);
   return Number(d < 0n ? -d : d);
 }
+
+/**
+ * The spacing of doubles at |x|: the gap from |x| up to the next double (ETA in the subnormal
+ * range), so that a correctly rounded result is within ulp(result)/2 of the exact value.
+ */
+export function ulp(x: number): number {
+  if (!Number.isFinite(x)) return NaN;
+  view.setFloat64(0, x);
+  const biased = (view.getUint16(0) >>> 4) & 0x7ff;
+  return biased === 0 ? ETA : 2 ** (biased - 1075);
+}
+
+/** Unit roundoff and subnormal spacing of a backend's dtype, for bounds that hold on any backend. */
+export function precisionOf(dtype: 'float64' | 'float32'): { u: number; eta: number } {
+  return dtype === 'float32' ? { u: 2 ** -24, eta: 2 ** -149 } : { u: U, eta: ETA };
+}

@@ -45,7 +45,6 @@ describe('regproof verify', () => {
   it.each([
     [['verify', '--runs', 'many'], /--runs must be an integer/],
     [['verify', '--only', 'no.such.claim'], /no claim matches 'no.such.claim'/],
-    [['verify', '--backend', 'nope'], /unknown backend 'nope'/],
     [['frobnicate'], /unknown command 'frobnicate'/],
   ])('exits 2 with a clear message for %j', async (argv, message) => {
     const io = capture();

@@ -1,3 +1,4 @@
+import { runExplain } from './explain.ts';
 import { runVerify } from './verify.ts';
 import { UsageError } from './args.ts';
 
@@ -5,9 +6,10 @@ const HELP = `regproof: property-based verification of regularization and autogr
 
 usage:
   regproof verify [options]   run every claim against a backend and print the report
+  regproof explain [options]  replay the forum thread's recipes with verdicts and live evidence
   regproof help               this text
 
-Run 'regproof verify --help' for its options.`;
+Run 'regproof verify --help' or 'regproof explain --help' for their options.`;
 
 /** Dispatches a command line; returns the exit code (0 ok, 1 a claim failed, 2 usage or backend error). */
 export async function main(argv: string[]): Promise<number> {
@@ -16,6 +18,8 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'verify':
         return await runVerify(rest);
+      case 'explain':
+        return await runExplain(rest);
       case undefined:
       case 'help':
       case '--help':

@@ -15,7 +15,8 @@ export interface Claim {
   property(backend: Backend): fc.IAsyncPropertyWithHooks<any>;
 }
 
-export type Verdict = 'pass' | 'fail' | 'not-applicable';
+/** 'error': the backend failed (see BackendError), so the claim could not be judged. */
+export type Verdict = 'pass' | 'fail' | 'not-applicable' | 'error';
 
 export interface ClaimFailure {
   /** The claim's own seed and fast-check's path to the shrunk case: together they replay it. */

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Backend } from '../backends/backend.ts';
+import { BackendError, type Backend } from '../backends/backend.ts';
 import { decodeJson, encodeJson } from '../cases/json.ts';
 import type { Claim, ClaimFailure, ClaimResult } from './claim.ts';
 import { claimSeed, type RunConfig } from './config.ts';
@@ -39,6 +39,40 @@ function toFailure(details: fc.RunDetails<unknown>, replayed: boolean): ClaimFai
   };
 }
 
+const verdictOf = (details: fc.RunDetails<unknown>): 'fail' | 'error' => (details.errorInstance instanceof BackendError ? 'error' : 'fail');
+
+interface Guard {
+  backend: Backend;
+  tripped: { error: BackendError; request: unknown } | null;
+}
+
+/**
+ * After the backend's first failure within a claim, later requests fail at once: fast-check
+ * would otherwise shrink through a crashing or hanging adapter case by case. The request that
+ * failed first is kept, since it, not a shrunk case, is what reproduces the failure.
+ */
+function guardBackend(inner: Backend): Guard {
+  const guard: Guard = { backend: inner, tripped: null };
+  const wrap = <C, R>(run: (c: C) => Promise<R>) => async (c: C): Promise<R> => {
+    if (guard.tripped !== null) throw new BackendError(`not sent: the backend failed earlier in this claim (${guard.tripped.error.message.split('\n')[0]})`);
+    try {
+      return await run(c);
+    } catch (e) {
+      if (e instanceof BackendError) guard.tripped = { error: e, request: c };
+      throw e;
+    }
+  };
+  guard.backend = {
+    name: inner.name,
+    version: inner.version,
+    dtype: inner.dtype,
+    capabilities: inner.capabilities,
+    runExpr: wrap((c) => inner.runExpr(c)),
+    runTrain: wrap((c) => inner.runTrain(c)),
+  };
+  return guard;
+}
+
 /** Runs one claim against one backend: a saved failure is replayed first, then the seeded run. */
 export async function runClaim(claim: Claim, backend: Backend, config: RunConfig, options: RunOptions = {}): Promise<ClaimResult> {
   const seed = claimSeed(config.seed, claim.id);
@@ -55,12 +89,17 @@ export async function runClaim(claim: Claim, backend: Backend, config: RunConfig
     // The saved case itself is replayed (as fast-check's only example), not its seed and path:
     // a path stops meaning anything once a claim's generators change.
     const replay = await fc.check(claim.property(backend), { seed, numRuns: 1, examples: [saved.counterexample as never] });
-    if (replay.failed) return { ...base, verdict: 'fail', ms: performance.now() - started, failure: toFailure(replay, true) };
+    if (replay.failed) return { ...base, verdict: verdictOf(replay), ms: performance.now() - started, failure: toFailure(replay, true) };
     rmSync(file);
   }
-  const details = await fc.check(claim.property(backend), { seed, numRuns: runs });
+  const guard = guardBackend(backend);
+  const details = await fc.check(claim.property(guard.backend), { seed, numRuns: runs });
   const ms = performance.now() - started;
   if (!details.failed) return { ...base, verdict: 'pass', ms };
+  if (guard.tripped !== null) {
+    const { error, request } = guard.tripped;
+    return { ...base, verdict: 'error', ms, failure: { seed: details.seed, path: details.counterexamplePath ?? '', counterexample: request, message: error.message, replayed: false } };
+  }
   const failure = toFailure(details, false);
   if (file !== null && dir !== null) {
     mkdirSync(dir, { recursive: true });
@@ -75,7 +114,7 @@ export function formatFailure(result: ClaimResult, runSeed: number): string {
   const f = result.failure;
   if (f === undefined) return '';
   return [
-    `claim ${result.id} failed on backend ${result.backend}${f.replayed ? ` (a saved failure, replayed first; it stays saved under ${DEFAULT_FAILURES_DIR} until it passes)` : ''}`,
+    `claim ${result.id} ${result.verdict === 'error' ? 'could not be judged: the backend failed' : 'failed'} on backend ${result.backend}${f.replayed ? ` (a saved failure, replayed first; it stays saved under ${DEFAULT_FAILURES_DIR} until it passes)` : ''}`,
     `  ${result.statement}`,
     `  reason: ${f.message}`,
     `  claim seed ${f.seed}, path "${f.path}" (run seed ${runSeed})`,

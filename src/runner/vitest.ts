@@ -1,22 +1,51 @@
 /**
- * Registers claims as vitest tests. Library authors call this from their own suite with their
- * backend; regproof's properties/*.prop.ts files call it with the reference engine.
+ * Registers claims as vitest tests. Library authors call registerConformance from their own
+ * suite with their backend; regproof's properties/*.prop.ts files call registerClaims with the
+ * reference engine.
  */
 import { describe, it } from 'vitest';
+import { FAMILIES } from '../../properties/index.ts';
 import type { Backend } from '../backends/backend.ts';
 import type { Claim } from './claim.ts';
 import { configFromEnv } from './config.ts';
+import type { Expectation } from './expect.ts';
 import { formatFailure, runClaim, type RunOptions } from './run.ts';
 
-export function registerClaims(family: string, claims: readonly Claim[], backend: () => Backend | Promise<Backend>, options: RunOptions = {}): void {
-  const config = configFromEnv();
+export interface RegisterOptions extends RunOptions {
+  /** Claims the backend is known to fail, with the reason: registered as expected failures, so a fix shows up as a failing test. */
+  expected?: readonly Expectation[];
+  /** Generated cases per claim; defaults to REGPROOF_RUNS (or 100). */
+  runs?: number;
+}
+
+export function registerClaims(family: string, claims: readonly Claim[], backend: () => Backend | Promise<Backend>, options: RegisterOptions = {}): void {
+  const config = { ...configFromEnv(), ...(options.runs === undefined ? {} : { runs: options.runs }) };
+  let instance: Promise<Backend> | null = null;
+  const get = () => (instance ??= Promise.resolve(backend()));
   describe(family, () => {
     for (const claim of claims) {
-      it(`${claim.id}: ${claim.statement}`, async (ctx) => {
-        const result = await runClaim(claim, await backend(), config, options);
+      const expectation = options.expected?.find((e) => e.claim === claim.id);
+      const body = async (ctx: { skip: (note?: string) => void }) => {
+        const result = await runClaim(claim, await get(), config, options);
         if (result.verdict === 'not-applicable') ctx.skip(`not applicable: the backend lacks ${result.missing!.join(', ')}`);
-        if (result.verdict === 'fail') throw new Error(formatFailure(result, config.seed));
-      });
+        if (result.verdict === 'fail' || result.verdict === 'error') throw new Error(formatFailure(result, config.seed));
+      };
+      if (expectation) it.fails(`${claim.id} (expected to fail: ${expectation.reason})`, body);
+      else it(`${claim.id}: ${claim.statement}`, body);
     }
   });
+}
+
+/**
+ * Every claim regproof has, against the author's backend, one describe block per family. The
+ * backend is created once on first use; close it in the suite's afterAll if it holds a process.
+ */
+export function registerConformance(backend: () => Backend | Promise<Backend>, options: RegisterOptions = {}): void {
+  const known = Object.values(FAMILIES).flat().map((c) => c.id);
+  for (const e of options.expected ?? []) {
+    if (!known.includes(e.claim)) throw new Error(`registerConformance: expected failure for unknown claim '${e.claim}'`);
+  }
+  let shared: Promise<Backend> | null = null;
+  const once = () => (shared ??= Promise.resolve(backend()));
+  for (const [family, claims] of Object.entries(FAMILIES)) registerClaims(family, claims, once, options);
 }

@@ -1,0 +1,556 @@
+/**
+ * What the PyTorch-fixture and adaptive-optimizer claims share: the fixtures themselves, PyTorch
+ * 1.13's update rules written out per element with a bound on how far another implementation of
+ * the same arithmetic can land (a running error analysis), and a bound on the loss and gradients
+ * of a ReLU network computed by anyone in floating point.
+ *
+ * Why bounds per step and not one trajectory tolerance: two correct implementations part by a few
+ * roundings per step, and a trajectory can amplify that (through the loss's curvature, or Adam's
+ * division by a small √v). Every check here therefore starts each step from the same state: the
+ * gradients are evaluated at PyTorch's recorded parameters, and each update starts from the
+ * recorded parameters and gradient of that step, so no step inherits an earlier step's difference
+ * except through the optimizer's own running averages, which the bound carries along.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Backend, Dtype } from '../src/backends/backend.ts';
+import { decodeJson } from '../src/cases/json.ts';
+import { parameterShapes } from '../src/cases/model.ts';
+import { parseTrainCase, parseTrainResult } from '../src/cases/schema.ts';
+import type { OptimizerSpec, TrainCase, TrainResult } from '../src/cases/types.ts';
+import { ETA, U } from '../src/check/float.ts';
+import { fmt } from './support.ts';
+
+// ---------------------------------------------------------------- the fixtures
+
+export const FIXTURE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'torch');
+
+/** One recorded PyTorch run (fixtures/torch/generate.py writes them). */
+export interface TorchFixture {
+  id: string;
+  description: string;
+  /** PyTorch's version string. */
+  torch: string;
+  /** The dtype PyTorch computed in; the case's values are exactly representable in it. */
+  dtype: Dtype;
+  /** The code PyTorch ran where it differs from the case's recipe in rounding only. */
+  torchCode?: string;
+  case: TrainCase;
+  result: TrainResult;
+}
+
+const U32 = 2 ** -24;
+const ETA32 = 2 ** -149;
+
+/** Unit roundoff and subnormal spacing of a dtype. */
+export const ROUNDING: Record<Dtype, { u: number; eta: number }> = { float64: { u: U, eta: ETA }, float32: { u: U32, eta: ETA32 } };
+
+function mapNumbers<T>(value: T, f: (x: number) => number): T {
+  if (typeof value === 'number') return f(value) as T;
+  if (Array.isArray(value)) return value.map((v) => mapNumbers(v, f)) as T;
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mapNumbers(v, f)])) as T;
+  return value;
+}
+
+/** Parses and checks one fixture; float32 runs store the shortest decimal of each value, so they are rounded back with fround. */
+export function parseFixture(text: string, source: string): TorchFixture {
+  const raw = decodeJson(text) as Record<string, unknown>;
+  const fail = (message: string): never => {
+    throw new RangeError(`${source}: ${message}`);
+  };
+  if (raw === null || typeof raw !== 'object') fail('not a JSON object');
+  if (raw.format !== 'regproof-torch-fixture') fail(`format is ${JSON.stringify(raw.format)}, expected "regproof-torch-fixture"`);
+  if (raw.version !== 1) fail(`version ${JSON.stringify(raw.version)} is not supported (1 is)`);
+  if (raw.dtype !== 'float64' && raw.dtype !== 'float32') fail(`dtype ${JSON.stringify(raw.dtype)} is neither "float64" nor "float32"`);
+  for (const key of ['id', 'description', 'torch'] as const) if (typeof raw[key] !== 'string') fail(`'${key}' must be a string`);
+  const dtype = raw.dtype as Dtype;
+  const toDtype = dtype === 'float32' ? Math.fround : (x: number) => x;
+  const parsed = parseTrainCase(raw.case);
+  const c: TrainCase = { ...parsed, init: mapNumbers(parsed.init, toDtype), data: mapNumbers(parsed.data, toDtype) };
+  const result = mapNumbers(parseTrainResult(raw.result, c), toDtype);
+  return {
+    id: raw.id as string,
+    description: raw.description as string,
+    torch: raw.torch as string,
+    dtype,
+    ...(typeof raw.torchCode === 'string' ? { torchCode: raw.torchCode } : {}),
+    case: c,
+    result,
+  };
+}
+
+let cache: TorchFixture[] | null = null;
+
+/** Every fixture in fixtures/torch, sorted by id. */
+export function torchFixtures(): TorchFixture[] {
+  cache ??= readdirSync(FIXTURE_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => parseFixture(readFileSync(join(FIXTURE_DIR, f), 'utf8'), `fixtures/torch/${f}`));
+  return cache;
+}
+
+export function torchFixture(id: string): TorchFixture {
+  const found = torchFixtures().find((f) => f.id === id);
+  if (found === undefined) throw new RangeError(`no PyTorch fixture '${id}' in fixtures/torch`);
+  return found;
+}
+
+/** The capabilities a backend needs to run a case. */
+export function capabilitiesOf(c: TrainCase): string[] {
+  const o = c.optimizer;
+  const caps = o.kind === 'sgd' ? ['sgd:weightDecay', 'sgd:momentum', 'sgd:dampening', 'sgd:nesterov', 'sgd:maximize'] : [`optimizer:${o.kind}`];
+  if (c.penalty !== null) caps.push(`recipe:${c.penalty.recipe}`);
+  if (c.groups !== undefined) caps.push('sgd:groups');
+  if (!c.zeroGrad) caps.push('train:noZeroGrad');
+  return caps;
+}
+
+// ---------------------------------------------------------------- mutual rounding bounds
+
+/** A value as one side computes it, and a bound on how far the other side's value of the same expression can be. */
+export interface Approx {
+  readonly v: number;
+  readonly e: number;
+}
+
+/**
+ * Arithmetic that carries, next to each value, a bound on the difference to another
+ * implementation evaluating the same expression in the same order, in float64 or float32, with or
+ * without fused multiply-adds. Inputs both sides share are exact. Each operation propagates the
+ * input bounds (exactly, not to first order) and adds both sides' rounding: at most u·|result|
+ * each, plus half a subnormal spacing each in the underflow range. A fused a + b·c skips a
+ * rounding this model charges, so the bound covers it. Scalars the other side receives from
+ * Python as doubles are cast to its dtype: `scalar` charges that cast.
+ */
+export class MutualRounding {
+  private readonly r: number;
+  private readonly cast: number;
+  private readonly eta: number;
+
+  constructor(other: Dtype) {
+    const o = ROUNDING[other];
+    // (1 + 4U) absorbs the difference between |exact result| and the computed |result|.
+    this.r = (U + o.u) * (1 + 4 * U);
+    this.cast = other === 'float64' ? 0 : o.u;
+    this.eta = ETA + o.eta;
+  }
+
+  exact(v: number): Approx {
+    return { v, e: 0 };
+  }
+
+  /** A Python double handed to a kernel: identical in float64, rounded once in float32. */
+  scalar(v: number): Approx {
+    return { v, e: this.cast * Math.abs(v) };
+  }
+
+  private rounded(v: number, propagated: number): Approx {
+    return { v, e: propagated + this.r * (Math.abs(v) + propagated) + this.eta };
+  }
+
+  add(x: Approx, y: Approx): Approx {
+    return this.rounded(x.v + y.v, x.e + y.e);
+  }
+
+  sub(x: Approx, y: Approx): Approx {
+    return this.rounded(x.v - y.v, x.e + y.e);
+  }
+
+  mul(x: Approx, y: Approx): Approx {
+    return this.rounded(x.v * y.v, Math.abs(x.v) * y.e + Math.abs(y.v) * x.e + x.e * y.e);
+  }
+
+  /** |x₁/y₁ − x₂/y₂| ≤ (|x₁|·e_y + |y₁|·e_x) / (|y₁|·(|y₁| − e_y)); unbounded once e_y reaches |y₁|. */
+  div(x: Approx, y: Approx): Approx {
+    const ay = Math.abs(y.v);
+    const propagated = x.e === 0 && y.e === 0 ? 0 : ay > y.e ? (Math.abs(x.v) * y.e + ay * x.e) / (ay * (ay - y.e)) : Infinity;
+    return this.rounded(x.v / y.v, propagated);
+  }
+
+  /** |√a − √b| ≤ min(√|a − b|, |a − b| / (√a + √b)). */
+  sqrt(x: Approx): Approx {
+    const v = Math.sqrt(x.v);
+    if (x.e === 0) return this.rounded(v, 0);
+    const a = Math.max(x.v, 0);
+    const sum = Math.sqrt(a) + Math.sqrt(Math.max(a - x.e, 0));
+    return this.rounded(v, sum > 0 ? Math.min(Math.sqrt(x.e), x.e / sum) : Math.sqrt(x.e));
+  }
+
+  /** Exact: max moves by at most the larger input bound. */
+  max(x: Approx, y: Approx): Approx {
+    return { v: Math.max(x.v, y.v), e: Math.max(x.e, y.e) };
+  }
+
+  neg(x: Approx): Approx {
+    return { v: -x.v, e: x.e };
+  }
+
+  /** base^k in double on both sides (PyTorch's `beta ** step`): each libm pow is within an ulp, 2u relative. */
+  pow(base: number, k: number): Approx {
+    const v = base ** k;
+    return { v, e: 4 * U * Math.abs(v) + 2 * ETA };
+  }
+}
+
+// ---------------------------------------------------------------- PyTorch 1.13's update rules, per element
+
+/**
+ * One element's update: given the parameter and the gradient the optimizer saw, the new parameter.
+ * It keeps its own state. gradError bounds how far the other side's gradient may be from grad.
+ */
+export type ElementRule = (p: number, grad: number, gradError?: number) => Approx;
+
+/**
+ * PyTorch 1.13's single-tensor updates, transcribed from torch/optim/{sgd,adam,adamw,rmsprop,adagrad}.py
+ * and the ATen kernels they call (add with alpha is self + alpha·other, addcmul self + (value·t1)·t2,
+ * addcdiv self + (value·t1)/t2), in their order. weightDecay is the parameter's group's.
+ * 'sgdw' is not in PyTorch: it is SGD after AdamW's decoupled decay.
+ */
+export function elementRule(spec: OptimizerSpec, weightDecay: number, A: MutualRounding): ElementRule {
+  const decoupled = spec.kind === 'adamw' || spec.kind === 'sgdw';
+  const decay = (p: Approx): Approx => (decoupled ? A.mul(p, A.scalar(1 - spec.lr * weightDecay)) : p);
+  const gradient = (g: number, p: Approx, gradError = 0): Approx => {
+    const d = { v: spec.maximize ? -g : g, e: gradError };
+    return !decoupled && weightDecay !== 0 ? A.add(d, A.mul(A.scalar(weightDecay), p)) : d;
+  };
+  switch (spec.kind) {
+    case 'sgd':
+    case 'sgdw': {
+      let buf: Approx | null = null;
+      return (p0, g, gradError) => {
+        const p = decay(A.exact(p0));
+        let d = gradient(g, A.exact(p0), gradError);
+        if (spec.momentum !== 0) {
+          buf = buf === null ? d : A.add(A.mul(buf, A.scalar(spec.momentum)), A.mul(A.scalar(1 - spec.dampening), d));
+          d = spec.nesterov ? A.add(d, A.mul(A.scalar(spec.momentum), buf)) : buf;
+        }
+        return A.add(p, A.mul(A.scalar(-spec.lr), d));
+      };
+    }
+    case 'adam':
+    case 'adamw': {
+      const [beta1, beta2] = spec.betas;
+      let step = 0;
+      let m = A.exact(0);
+      let v = A.exact(0);
+      let vMax = A.exact(0);
+      return (p0, g, gradError) => {
+        step += 1;
+        const p = decay(A.exact(p0));
+        const d = gradient(g, A.exact(p0), gradError);
+        m = A.add(A.mul(m, A.scalar(beta1)), A.mul(A.scalar(1 - beta1), d));
+        v = A.add(A.mul(v, A.scalar(beta2)), A.mul(A.mul(A.scalar(1 - beta2), d), d));
+        const stepSize = A.div(A.exact(spec.lr), A.sub(A.exact(1), A.pow(beta1, step)));
+        const correction2Sqrt = A.sqrt(A.sub(A.exact(1), A.pow(beta2, step)));
+        let second = v;
+        if (spec.amsgrad) {
+          vMax = A.max(vMax, v);
+          second = vMax;
+        }
+        const denom = A.add(A.div(A.sqrt(second), correction2Sqrt), A.scalar(spec.eps));
+        return A.add(p, A.div(A.mul(A.neg(stepSize), m), denom));
+      };
+    }
+    case 'rmsprop': {
+      let square = A.exact(0);
+      let average = A.exact(0);
+      let buf = A.exact(0);
+      return (p0, g, gradError) => {
+        const p = A.exact(p0);
+        const d = gradient(g, p, gradError);
+        square = A.add(A.mul(square, A.scalar(spec.alpha)), A.mul(A.mul(A.scalar(1 - spec.alpha), d), d));
+        let avg: Approx;
+        if (spec.centered) {
+          average = A.add(A.mul(average, A.scalar(spec.alpha)), A.mul(A.scalar(1 - spec.alpha), d));
+          avg = A.sqrt(A.sub(square, A.mul(average, average)));
+        } else {
+          avg = A.sqrt(square);
+        }
+        avg = A.add(avg, A.scalar(spec.eps));
+        if (spec.momentum > 0) {
+          buf = A.add(A.mul(buf, A.scalar(spec.momentum)), A.div(d, avg));
+          return A.add(p, A.mul(A.scalar(-spec.lr), buf));
+        }
+        return A.add(p, A.div(A.mul(A.scalar(-spec.lr), d), avg));
+      };
+    }
+    case 'adagrad': {
+      let step = 0;
+      let sum = A.scalar(spec.initialAccumulatorValue);
+      return (p0, g, gradError) => {
+        step += 1;
+        const p = A.exact(p0);
+        const d = gradient(g, p, gradError);
+        const clr = spec.lr / (1 + (step - 1) * spec.lrDecay);
+        sum = A.add(sum, A.mul(d, d));
+        return A.add(p, A.div(A.mul(A.scalar(-clr), d), A.add(A.sqrt(sum), A.scalar(spec.eps))));
+      };
+    }
+  }
+}
+
+/** The weightDecay of the parameter group a parameter is in. */
+export function groupDecay(c: TrainCase, name: string): number {
+  if (c.groups === undefined) return c.optimizer.weightDecay;
+  const isBias = name === 'bias' || name.endsWith('.bias');
+  const group = c.groups.find((g) => (g.select === 'biases') === isBias);
+  if (group === undefined) throw new RangeError(`groups: parameter '${name}' is in no group`);
+  return group.weightDecay;
+}
+
+export interface UpdateDeviation {
+  /** The largest |measured − rule| over all steps and elements, in ulps of the measured value. */
+  maxUlps: number;
+  /** The largest |measured − rule| / |measured − previous parameter| (the update's own size). */
+  maxRelativeToUpdate: number;
+  /** The largest |measured − rule| / bound. */
+  maxBoundUse: number;
+}
+
+/**
+ * Feeds a run's recorded gradients through PyTorch's rule, each step from the run's recorded
+ * parameters, and checks every parameter after every step against the rule: bit for bit when
+ * `exact` (the run did the rule's arithmetic in the rule's order), else within the mutual bound
+ * for the run's dtype. Throws at the first element outside it.
+ */
+export function checkUpdatesFollowRule(c: TrainCase, run: TrainResult, runDtype: Dtype, label: string, exact = false): UpdateDeviation {
+  const A = new MutualRounding(runDtype);
+  const deviation: UpdateDeviation = { maxUlps: 0, maxRelativeToUpdate: 0, maxBoundUse: 0 };
+  for (const [name, init] of Object.entries(c.init)) {
+    const rules = init.map(() => elementRule(c.optimizer, groupDecay(c, name), A));
+    for (let step = 0; step < run.params.length; step++) {
+      const before = step === 0 ? init : run.params[step - 1][name];
+      run.params[step][name].forEach((got, i) => {
+        const want = rules[i](before[i], run.grads[step][name][i]);
+        const same = Object.is(got, want.v) || (Number.isNaN(got) && Number.isNaN(want.v));
+        const diff = Math.abs(got - want.v);
+        if (!same && (exact || !(diff <= want.e))) {
+          throw new Error(
+            `${label}: the update parts from PyTorch's rule at step ${step + 1}, parameter ${name}[${i}]: ` +
+              `${fmt(got)} versus the rule's ${fmt(want.v)} (${exact ? 'bit-exact backend' : `bound ${want.e}`}; parameter before ${fmt(before[i])}, gradient ${fmt(run.grads[step][name][i])})`,
+          );
+        }
+        if (same || diff === 0) return;
+        deviation.maxUlps = Math.max(deviation.maxUlps, diff / ulpOf(got, runDtype));
+        const size = Math.abs(got - before[i]);
+        if (size > 0) deviation.maxRelativeToUpdate = Math.max(deviation.maxRelativeToUpdate, diff / size);
+        deviation.maxBoundUse = Math.max(deviation.maxBoundUse, diff / want.e);
+      });
+    }
+  }
+  return deviation;
+}
+
+/** The spacing of the dtype's values next to x. */
+export function ulpOf(x: number, dtype: Dtype): number {
+  const { u, eta } = ROUNDING[dtype];
+  const a = Math.abs(x);
+  if (a === 0 || !Number.isFinite(a)) return eta;
+  return Math.max(2 ** Math.floor(Math.log2(a)) * 2 * u, eta);
+}
+
+// ---------------------------------------------------------------- loss and gradient bounds
+
+/**
+ * γ_K = K·u/(1 − K·u): a value computed with at most K roundings on any path, from exact inputs
+ * by + − × and ÷ by exact counts, is within γ_K·(the same computation on absolute values, every −
+ * turned into +) of the exact value, whatever the summation order or fusing (Higham, ch. 3).
+ */
+function gamma(k: number, u: number): number {
+  return (k * u) / (1 - k * u);
+}
+
+export interface GradientBound {
+  /** Per parameter and element, the most the two sides' gradients can differ. */
+  grads: Record<string, number[]>;
+  loss: number;
+  /** Set when a ReLU input is too close to 0 for both sides to agree on which side of the kink it is. */
+  illConditioned: string | null;
+}
+
+const PENALTY_GRADIENT: Record<string, (w: number, lambda: number, norm: number) => number> = {
+  'half-pow-sum': (w, lambda) => lambda * Math.abs(w),
+  'half-norm-squared': (w, lambda) => lambda * Math.abs(w),
+  'pow-sum': (w, lambda) => 2 * lambda * Math.abs(w),
+  'norm-squared': (w, lambda) => 2 * lambda * Math.abs(w),
+  norm: (w, lambda, norm) => (norm === 0 ? 0 : (lambda * Math.abs(w)) / norm),
+  l1: (w, lambda) => (w === 0 ? 0 : lambda),
+};
+
+const PENALTY_VALUE: Record<string, (values: number[], lambda: number) => number> = {
+  'half-pow-sum': (vs, lambda) => 0.5 * lambda * vs.reduce((a, w) => a + w * w, 0),
+  'half-norm-squared': (vs, lambda) => 0.5 * lambda * vs.reduce((a, w) => a + w * w, 0),
+  'pow-sum': (vs, lambda) => lambda * vs.reduce((a, w) => a + w * w, 0),
+  'norm-squared': (vs, lambda) => lambda * vs.reduce((a, w) => a + w * w, 0),
+  norm: (vs, lambda) => lambda * Math.hypot(...vs),
+  l1: (vs, lambda) => lambda * vs.reduce((a, w) => a + Math.abs(w), 0),
+};
+
+type Matrix = number[][];
+
+const matmulT = (a: Matrix, w: number[], rows: number, cols: number, bias: number[], abs: boolean): Matrix =>
+  a.map((row) => Array.from({ length: rows }, (_, j) => {
+    let s = abs ? Math.abs(bias[j]) : bias[j];
+    for (let k = 0; k < cols; k++) s += abs ? row[k] * Math.abs(w[j * cols + k]) : row[k] * w[j * cols + k];
+    return s;
+  }));
+
+/**
+ * The bound on |loss_a − loss_b| and |grad_a − grad_b| between two implementations (dtypes a and
+ * b) evaluating a case's objective at the same parameters: (γ_K(u_a) + γ_K(u_b)) times the
+ * absolute-value network, plus K subnormal spacings each. The absolute-value network replaces the
+ * inputs, weights, biases and targets by their absolute values and lets every ReLU pass (a mask of
+ * ones bounds any mask). That bound holds only while both sides take the same branch at every ReLU:
+ * an input whose computed value is within the bound of 0 makes the step ill-conditioned.
+ * K counts roundings along the longest path, with room to spare:
+ * forward Σ(fan-in + 1); MSE M + 2 (M = N·D); its backward 4 (2/M, the difference, two products);
+ * backward Σ fan-out + N; the penalty's gradient 6 (k/2 + 6 for the unsquared norm, whose norm of
+ * k squares is not cancelled); the accumulation of the two and the cast of λ to the dtype, 2.
+ */
+export function gradientBound(c: TrainCase, params: Record<string, number[]>, a: Dtype, b: Dtype): GradientBound {
+  const shapes = parameterShapes(c.model);
+  const x = c.data.x;
+  const n = x.length;
+  const layers = c.model.layers.map((layer, l) => {
+    if (layer.activation === 'tanh') throw new RangeError('gradientBound: the bound covers ReLU and identity layers, not tanh');
+    return { ...layer, weight: shapes[2 * l].name, bias: shapes[2 * l + 1].name, rows: shapes[2 * l].shape[0], cols: shapes[2 * l].shape[1] };
+  });
+  const m = n * (c.data.y[0]?.length ?? 0);
+  const kForward = layers.reduce((k, l) => k + l.cols + 1, 0);
+  const kData = kForward + m + 2 + 4 + layers.reduce((k, l) => k + l.rows, 0) + n;
+  const penalty = c.penalty;
+  const penaltyParams = new Set(
+    penalty === null ? [] : shapes.map((s) => s.name).filter((name) => penalty.select === 'all' || (penalty.select === 'weights') === !name.endsWith('bias')),
+  );
+  if (penalty !== null && PENALTY_GRADIENT[penalty.recipe] === undefined) {
+    throw new RangeError(`gradientBound: no bound for recipe '${penalty.recipe}' (bounded: ${Object.keys(PENALTY_GRADIENT).join(', ')})`);
+  }
+  const largest = Math.max(...shapes.map((s) => s.shape.reduce((p, d) => p * d, 1)));
+  const total = shapes.reduce((t, s) => t + s.shape.reduce((p, d) => p * d, 1), 0);
+  const kPenaltyGrad = penalty?.recipe === 'norm' ? Math.ceil(largest / 2) + 6 : 6;
+  const kGrad = Math.max(kData, kPenaltyGrad) + 2;
+  const kLoss = Math.max(kForward + m + 2, total + shapes.length + 6) + 2;
+  const { u: ua, eta: etaA } = ROUNDING[a];
+  const { u: ub, eta: etaB } = ROUNDING[b];
+  const scale = (k: number) => gamma(k, ua) + gamma(k, ub);
+  const floor = (k: number) => k * (etaA + etaB);
+
+  // Forward, on values (for the kink margins) and on absolute values.
+  let values: Matrix = x;
+  let absolute: Matrix = x.map((row) => row.map(Math.abs));
+  const inputs: { values: Matrix; absolute: Matrix }[] = [];
+  let illConditioned: string | null = null;
+  let kSoFar = 0;
+  for (const [l, layer] of layers.entries()) {
+    inputs.push({ values, absolute });
+    kSoFar += layer.cols + 1;
+    const z = matmulT(values, params[layer.weight], layer.rows, layer.cols, params[layer.bias], false);
+    const zAbs = matmulT(absolute, params[layer.weight], layer.rows, layer.cols, params[layer.bias], true);
+    if (layer.activation === 'relu') {
+      // Our own float64 evaluation of z adds γ(U) to the margin it must clear.
+      const margin = scale(kSoFar) + gamma(kSoFar, U);
+      z.forEach((row, s) =>
+        row.forEach((v, j) => {
+          if (illConditioned === null && zAbs[s][j] > 0 && Math.abs(v) <= margin * zAbs[s][j] + floor(kSoFar)) {
+            illConditioned = `layer ${l}, sample ${s}, unit ${j}: the ReLU input ${fmt(v)} is within its rounding bound ${margin * zAbs[s][j]} of 0`;
+          }
+        }),
+      );
+      values = z.map((row) => row.map((v) => (v < 0 ? 0 : v)));
+    } else {
+      values = z;
+    }
+    absolute = zAbs;
+  }
+  const y = c.data.y;
+  const residualAbs = absolute.map((row, s) => row.map((v, j) => v + Math.abs(y[s][j])));
+  const divisor = c.loss.reduction === 'mean' ? m : 1;
+  let lossAbs = residualAbs.reduce((acc, row) => acc + row.reduce((r, v) => r + v * v, 0), 0) / divisor;
+
+  // Backward on absolute values.
+  const gradAbs: Record<string, number[]> = {};
+  let delta: Matrix = residualAbs.map((row) => row.map((v) => (2 * v) / divisor));
+  for (let l = layers.length - 1; l >= 0; l--) {
+    const layer = layers[l];
+    const input = inputs[l].absolute;
+    const gw = new Array<number>(layer.rows * layer.cols).fill(0);
+    const gb = new Array<number>(layer.rows).fill(0);
+    for (let s = 0; s < n; s++) {
+      for (let j = 0; j < layer.rows; j++) {
+        gb[j] += delta[s][j];
+        for (let k = 0; k < layer.cols; k++) gw[j * layer.cols + k] += delta[s][j] * input[s][k];
+      }
+    }
+    gradAbs[layer.weight] = gw;
+    gradAbs[layer.bias] = gb;
+    const w = params[layer.weight];
+    delta = delta.map((row) => Array.from({ length: layer.cols }, (_, k) => row.reduce((acc, d, j) => acc + d * Math.abs(w[j * layer.cols + k]), 0)));
+  }
+  if (penalty !== null) {
+    const gradient = PENALTY_GRADIENT[penalty.recipe];
+    for (const name of penaltyParams) {
+      const w = params[name];
+      const norm = Math.hypot(...w);
+      gradAbs[name] = gradAbs[name].map((g, i) => g + gradient(w[i], penalty.lambda, norm));
+      lossAbs += PENALTY_VALUE[penalty.recipe](w, penalty.lambda);
+    }
+  }
+  const grads = Object.fromEntries(Object.entries(gradAbs).map(([name, vs]) => [name, vs.map((v) => scale(kGrad) * v + floor(kGrad))]));
+  return { grads, loss: scale(kLoss) * lossAbs + floor(kLoss), illConditioned };
+}
+
+export interface GradientDeviation {
+  /** The largest |backend − PyTorch| / bound over every loss and gradient element. */
+  maxBoundUse: number;
+  /** The largest |backend − PyTorch| in ulps of PyTorch's dtype. */
+  maxUlps: number;
+}
+
+/**
+ * For every step of a recorded run, evaluates the backend's objective and gradients at PyTorch's
+ * parameters before that step (a one-step case from there) and checks them against PyTorch's
+ * within gradientBound. Without zeroGrad PyTorch's recorded gradient is the running sum, so the
+ * step's own gradient is the difference of two recorded sums, off by the rounding of the newer
+ * sum in PyTorch's dtype.
+ */
+export async function checkGradientsAtTorchParameters(backend: Backend, fixture: TorchFixture): Promise<GradientDeviation> {
+  const c = fixture.case;
+  const recorded = fixture.result;
+  const deviation: GradientDeviation = { maxBoundUse: 0, maxUlps: 0 };
+  const note = (diff: number, bound: number, reference: number) => {
+    if (diff === 0) return;
+    deviation.maxBoundUse = Math.max(deviation.maxBoundUse, diff / bound);
+    deviation.maxUlps = Math.max(deviation.maxUlps, diff / ulpOf(reference, fixture.dtype));
+  };
+  const { u } = ROUNDING[fixture.dtype];
+  for (let step = 0; step < c.steps; step++) {
+    const at = step === 0 ? c.init : recorded.params[step - 1];
+    const bound = gradientBound(c, at, backend.dtype, fixture.dtype);
+    const where = `${fixture.id}, step ${step + 1}`;
+    if (bound.illConditioned !== null) throw new Error(`${where} is ill-conditioned, so neither agreement nor disagreement means anything: ${bound.illConditioned}`);
+    const run = await backend.runTrain({ ...c, init: at, steps: 1, zeroGrad: true });
+    const loss = run.losses[0];
+    const lossDiff = Math.abs(loss - recorded.losses[step]);
+    if (!(lossDiff <= bound.loss)) {
+      throw new Error(`${where}: the loss at PyTorch's parameters is ${fmt(loss)}, PyTorch's ${fmt(recorded.losses[step])} (bound ${bound.loss})`);
+    }
+    note(lossDiff, bound.loss, recorded.losses[step]);
+    for (const [name, grads] of Object.entries(run.grads[0])) {
+      const sum = recorded.grads[step][name];
+      const previous = step === 0 || c.zeroGrad ? null : recorded.grads[step - 1][name];
+      grads.forEach((g, i) => {
+        const torch = previous === null ? sum[i] : sum[i] - previous[i];
+        const extraction = previous === null ? 0 : u * Math.abs(sum[i]) + U * Math.abs(torch);
+        const limit = bound.grads[name][i] + extraction;
+        const diff = Math.abs(g - torch);
+        if (!(diff <= limit)) {
+          throw new Error(`${where}: the gradient of ${name}[${i}] at PyTorch's parameters is ${fmt(g)}, PyTorch's ${fmt(torch)} (bound ${limit})`);
+        }
+        note(diff, limit, torch);
+      });
+    }
+  }
+  return deviation;
+}

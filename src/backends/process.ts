@@ -1,0 +1,380 @@
+/**
+ * The process backend: any program that speaks regproof's JSON-lines protocol on stdin/stdout
+ * (docs/protocol.md). The program is started from an argument list, never through a shell. One
+ * request is in flight at a time. A crash, a hang, a line that is not a reply, or a reply past
+ * the size limit fails that request with an error naming the backend, the request, what
+ * happened and the tail of the adapter's stderr; the adapter is then stopped, and the next
+ * request starts a fresh one, so a run continues past a bad case.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { basename } from 'node:path';
+import { z } from 'zod';
+import { CASE_VERSION, type ExprCase, type ExprResult, type TrainCase, type TrainResult } from '../cases/types.ts';
+import { decodeJson, encodeJson } from '../cases/json.ts';
+import { CaseError, parseExprCase, parseExprResult, parseTrainCase, parseTrainResult, show } from '../cases/schema.ts';
+import { BackendError, type Backend, type Capability, type Dtype } from './backend.ts';
+
+export const PROTOCOL_VERSION = 1;
+
+export interface ProcessBackendOptions {
+  /** The program to run, found on PATH like any argv[0]; it is never handed to a shell. */
+  command: string;
+  args?: readonly string[];
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Longest wait for one reply, in ms. */
+  requestTimeoutMs?: number;
+  /** Longest wait for the handshake reply, in ms: interpreter start-up and library imports. */
+  startTimeoutMs?: number;
+  /** Longest reply line, in bytes; a longer one fails the request instead of exhausting memory. */
+  maxReplyBytes?: number;
+}
+
+export const PROCESS_DEFAULTS = {
+  requestTimeoutMs: 60_000,
+  startTimeoutMs: 120_000,
+  maxReplyBytes: 64 * 1024 * 1024,
+} as const;
+
+/** What went wrong with a request; all but 'adapter-error' and 'invalid-result' restart the adapter. */
+export type ProcessFailure = 'start' | 'crash' | 'timeout' | 'garbage' | 'oversized' | 'protocol' | 'adapter-error' | 'invalid-result';
+
+/** Bytes of stderr kept per adapter process, and how many of its last lines an error message quotes. */
+const STDERR_KEEP_BYTES = 16 * 1024;
+const STDERR_QUOTE_LINES = 20;
+
+/** What happens after each kind of failure, as the error message says it. */
+const AFTERMATH: Record<ProcessFailure, string> = {
+  start: 'The adapter is not running; the next request tries to start it again.',
+  crash: 'The next request starts a new adapter.',
+  timeout: 'The adapter was stopped; the next request starts a new one.',
+  garbage: 'The adapter was stopped, since its replies can no longer be matched to requests; the next request starts a new one.',
+  oversized: 'The adapter was stopped; the next request starts a new one.',
+  protocol: 'The adapter was stopped, since its replies can no longer be matched to requests; the next request starts a new one.',
+  'adapter-error': 'The adapter keeps running.',
+  'invalid-result': 'The adapter keeps running.',
+};
+
+export class ProcessBackendError extends BackendError {
+  constructor(
+    readonly backend: string,
+    readonly request: string,
+    readonly failure: ProcessFailure,
+    detail: string,
+    readonly stderrTail: string,
+    aftermath: string = AFTERMATH[failure],
+  ) {
+    const stderr = stderrTail === '' ? '' : `\n--- adapter stderr (last lines) ---\n${stderrTail}`;
+    const what = `process backend ${backend}: ${request} failed (${failure}): ${detail}.`;
+    super(`${aftermath === '' ? what : `${what} ${aftermath}`}${stderr}`);
+    this.name = 'ProcessBackendError';
+  }
+}
+
+const handshakeResultSchema = z.strictObject({
+  protocol: z.number(),
+  name: z.string().min(1),
+  version: z.string(),
+  dtype: z.enum(['float64', 'float32']),
+  capabilities: z.array(z.string()),
+});
+
+type Identity = z.output<typeof handshakeResultSchema>;
+
+const replySchema = z.union([
+  z.strictObject({ id: z.number(), ok: z.literal(true), result: z.unknown() }),
+  z.strictObject({ id: z.number().nullable(), ok: z.literal(false), error: z.string() }),
+]);
+
+interface Failure {
+  failure: ProcessFailure;
+  detail: string;
+}
+
+/** Quotes an argument list for display only: the arguments themselves are passed verbatim. */
+function displayCommand(command: string, args: readonly string[]): string {
+  return [command, ...args].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", `'\\''`)}'`)).join(' ');
+}
+
+function excerpt(text: string): string {
+  return show(text.length > 200 ? `${text.slice(0, 200)}…` : text);
+}
+
+/** One running adapter: its pipes, its stderr tail, and the single request it may be answering. */
+class AdapterProcess {
+  private readonly child: ChildProcessWithoutNullStreams;
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  private stderr = '';
+  private requests = 0;
+  private pending: { resolve: (line: string) => void; reject: (f: Failure) => void; timer: NodeJS.Timeout } | null = null;
+  /** Set once the process is unusable: exited, killed, or out of step with the protocol. */
+  dead: Failure | null = null;
+  private readonly closed: Promise<void>;
+
+  constructor(
+    private readonly options: Required<Pick<ProcessBackendOptions, 'command' | 'maxReplyBytes'>> & ProcessBackendOptions,
+  ) {
+    this.child = spawn(options.command, [...(options.args ?? [])], { cwd: options.cwd, env: options.env, shell: false, stdio: 'pipe', windowsHide: true });
+    this.closed = new Promise((resolve) => this.child.once('close', () => resolve()));
+    this.child.once('error', (e) => this.stop({ failure: 'start', detail: `could not run ${JSON.stringify(options.command)}: ${e.message}` }));
+    this.child.once('close', (code, signal) =>
+      this.stop({ failure: 'crash', detail: `the adapter exited (${signal !== null ? `signal ${signal}` : `exit code ${code}`}) before replying` }),
+    );
+    this.child.stdout.on('data', (chunk: Buffer) => this.receive(chunk));
+    this.child.stderr.on('data', (chunk: Buffer) => {
+      this.stderr = (this.stderr + chunk.toString('utf8')).slice(-STDERR_KEEP_BYTES);
+    });
+    // Writing to an adapter that has just died raises EPIPE here; its 'close' reports the death.
+    this.child.stdin.on('error', () => {});
+    // The adapter never keeps Node alive by itself: a pending request's timer does while one runs.
+    this.child.unref();
+    for (const stream of [this.child.stdin, this.child.stdout, this.child.stderr]) (stream as unknown as { unref(): void }).unref();
+  }
+
+  stderrTail(): string {
+    const lines = this.stderr.trimEnd().split('\n');
+    return lines.slice(-STDERR_QUOTE_LINES).join('\n');
+  }
+
+  /** Sends one line and resolves with the next line the adapter writes. */
+  request(line: string, timeoutMs: number): Promise<string> {
+    if (this.dead !== null) return Promise.reject(this.dead);
+    // Error messages quote what the adapter wrote while serving this request (and, for the
+    // first one, while starting), not what earlier requests left behind.
+    if (this.requests++ > 0) this.stderr = '';
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => this.stop({ failure: 'timeout', detail: `no reply within ${timeoutMs} ms` }), timeoutMs);
+      this.pending = { resolve, reject, timer };
+      this.child.stdin.write(`${line}\n`);
+    });
+  }
+
+  private receive(chunk: Buffer): void {
+    let start = 0;
+    for (let newline = chunk.indexOf(10); newline >= 0 && this.dead === null; newline = chunk.indexOf(10, start)) {
+      const part = chunk.subarray(start, newline);
+      start = newline + 1;
+      if (this.buffered + part.length > this.options.maxReplyBytes) return this.oversized();
+      const line = Buffer.concat([...this.chunks, part]).toString('utf8');
+      this.chunks = [];
+      this.buffered = 0;
+      this.deliver(line);
+    }
+    if (this.dead !== null || start === chunk.length) return;
+    const rest = chunk.subarray(start);
+    this.chunks.push(rest);
+    this.buffered += rest.length;
+    if (this.buffered > this.options.maxReplyBytes) this.oversized();
+  }
+
+  private oversized(): void {
+    this.stop({ failure: 'oversized', detail: `the reply passed the limit of ${this.options.maxReplyBytes} bytes without ending its line` });
+  }
+
+  private deliver(line: string): void {
+    const pending = this.pending;
+    if (pending === null) {
+      this.stop({ failure: 'protocol', detail: `the adapter wrote ${excerpt(line)} while no request was waiting (stdout is reserved for replies; write logs to stderr)` });
+      return;
+    }
+    this.pending = null;
+    clearTimeout(pending.timer);
+    pending.resolve(line);
+  }
+
+  /** Marks the process unusable, fails the waiting request with `failure`, and kills the process. */
+  stop(failure: Failure): void {
+    if (this.dead === null) this.dead = failure;
+    const pending = this.pending;
+    this.pending = null;
+    if (pending !== null) {
+      clearTimeout(pending.timer);
+      pending.reject(failure);
+    }
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+  }
+
+  /** Ends stdin so a well-behaved adapter exits; kills it if it has not within graceMs. */
+  async shutdown(graceMs: number): Promise<void> {
+    this.child.stdin.end();
+    const timer = setTimeout(() => this.stop({ failure: 'crash', detail: 'stopped at shutdown' }), graceMs);
+    await this.closed;
+    clearTimeout(timer);
+  }
+}
+
+/** A Backend served by an adapter process; create it with startProcessBackend. */
+export class ProcessBackend implements Backend {
+  readonly name: string;
+  readonly version: string;
+  readonly dtype: Dtype;
+  readonly capabilities: ReadonlySet<Capability>;
+  /** The command line, for messages and reports. */
+  readonly commandLine: string;
+  private nextId = 1;
+  private queue: Promise<unknown> = Promise.resolve();
+  private closing = false;
+
+  private constructor(
+    private readonly options: ProcessBackendOptions,
+    private adapter: AdapterProcess | null,
+    private readonly identity: Identity,
+  ) {
+    this.name = identity.name;
+    this.version = identity.version;
+    this.dtype = identity.dtype;
+    this.capabilities = new Set(identity.capabilities);
+    this.commandLine = displayCommand(options.command, options.args ?? []);
+  }
+
+  /** Starts the adapter and performs the handshake; a failure throws a ProcessBackendError ('start'). */
+  static async start(options: ProcessBackendOptions): Promise<ProcessBackend> {
+    try {
+      const { adapter, identity } = await launch(options, 0);
+      return new ProcessBackend(options, adapter, identity);
+    } catch (e) {
+      if (!(e instanceof LaunchFailure)) throw e;
+      const label = `'${basename(options.command)}' (${displayCommand(options.command, options.args ?? [])})`;
+      throw new ProcessBackendError(label, 'the handshake', 'start', e.detail, e.stderrTail, '');
+    }
+  }
+
+  get label(): string {
+    return `'${this.name}' (${this.commandLine})`;
+  }
+
+  async runExpr(c: ExprCase): Promise<ExprResult> {
+    const checked = parseExprCase(c);
+    return this.call('expr', checked, (result) => parseExprResult(result, checked));
+  }
+
+  async runTrain(c: TrainCase): Promise<TrainResult> {
+    const checked = parseTrainCase(c);
+    return this.call('train', checked, (result) => parseTrainResult(result, checked));
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    await this.queue;
+    const adapter = this.adapter;
+    this.adapter = null;
+    await adapter?.shutdown(2_000);
+  }
+
+  private call<T>(type: 'expr' | 'train', c: ExprCase | TrainCase, check: (result: unknown) => T): Promise<T> {
+    if (this.closing) return Promise.reject(new Error(`process backend ${this.label} is closed`));
+    const id = this.nextId++;
+    const task = () => this.exchange(id, type, c, check);
+    const run = this.queue.then(task, task);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async exchange<T>(id: number, type: 'expr' | 'train', c: ExprCase | TrainCase, check: (result: unknown) => T): Promise<T> {
+    const request = `request ${id} (${type} case)`;
+    const adapter = await this.ensureAdapter(request);
+    const fail = (failure: ProcessFailure, detail: string): never => {
+      if (failure !== 'adapter-error' && failure !== 'invalid-result') {
+        adapter.stop({ failure, detail });
+        if (this.adapter === adapter) this.adapter = null;
+      }
+      throw new ProcessBackendError(this.label, request, failure, detail, adapter.stderrTail());
+    };
+    let line: string;
+    try {
+      line = await adapter.request(encodeJson({ id, type, case: c }), this.options.requestTimeoutMs ?? PROCESS_DEFAULTS.requestTimeoutMs);
+    } catch (e) {
+      const { failure, detail } = e as Failure;
+      return fail(failure, detail);
+    }
+    const reply = readReply(line);
+    if (typeof reply === 'string') return fail('garbage', reply);
+    if (reply.id !== id) return fail('protocol', `the reply carries id ${show(reply.id)}, not ${id}`);
+    if (!reply.ok) return fail('adapter-error', `the adapter reported: ${reply.error}`);
+    try {
+      return check(reply.result);
+    } catch (e) {
+      if (e instanceof CaseError) return fail('invalid-result', e.message);
+      throw e;
+    }
+  }
+
+  /** The running adapter, or a new one whose handshake must match the first one's. */
+  private async ensureAdapter(request: string): Promise<AdapterProcess> {
+    if (this.adapter !== null && this.adapter.dead === null) return this.adapter;
+    this.adapter = null;
+    let started: { adapter: AdapterProcess; identity: Identity };
+    try {
+      started = await launch(this.options, this.nextId++);
+    } catch (e) {
+      if (e instanceof LaunchFailure) throw new ProcessBackendError(this.label, request, 'start', `the adapter could not be restarted: ${e.detail}`, e.stderrTail);
+      throw e;
+    }
+    const was = identityKey(this.identity);
+    const now = identityKey(started.identity);
+    if (was !== now) {
+      started.adapter.stop({ failure: 'start', detail: 'identity changed' });
+      throw new ProcessBackendError(this.label, request, 'start', `the restarted adapter describes itself differently: was ${was}, now ${now}`, started.adapter.stderrTail());
+    }
+    this.adapter = started.adapter;
+    return started.adapter;
+  }
+}
+
+export function startProcessBackend(options: ProcessBackendOptions): Promise<ProcessBackend> {
+  return ProcessBackend.start(options);
+}
+
+function identityKey(i: Identity): string {
+  return `${i.name} ${i.version} ${i.dtype} [${[...i.capabilities].sort().join(', ')}]`;
+}
+
+/** A reply, or a description of why the line is not one. */
+function readReply(line: string): z.output<typeof replySchema> | string {
+  let value: unknown;
+  try {
+    value = decodeJson(line);
+  } catch {
+    return `the adapter wrote ${excerpt(line)}, which is not JSON (stdout is reserved for replies; write logs to stderr)`;
+  }
+  const parsed = replySchema.safeParse(value);
+  if (!parsed.success) {
+    return `the adapter wrote ${excerpt(line)}, which is not a reply ({"id", "ok": true, "result"} or {"id", "ok": false, "error": "<message>"})`;
+  }
+  return parsed.data;
+}
+
+/** Why an adapter could not be started, with what it wrote to stderr meanwhile. */
+class LaunchFailure {
+  constructor(
+    readonly detail: string,
+    readonly stderrTail: string,
+  ) {}
+}
+
+/** Spawns the adapter and performs the handshake as request `id`; throws a LaunchFailure. */
+async function launch(options: ProcessBackendOptions, id: number): Promise<{ adapter: AdapterProcess; identity: Identity }> {
+  const adapter = new AdapterProcess({ maxReplyBytes: PROCESS_DEFAULTS.maxReplyBytes, ...options });
+  const fail = (detail: string): never => {
+    adapter.stop({ failure: 'start', detail });
+    throw new LaunchFailure(detail, adapter.stderrTail());
+  };
+  let line: string;
+  try {
+    line = await adapter.request(encodeJson({ id, type: 'handshake', protocol: PROTOCOL_VERSION, caseVersion: CASE_VERSION }), options.startTimeoutMs ?? PROCESS_DEFAULTS.startTimeoutMs);
+  } catch (e) {
+    return fail((e as Failure).detail);
+  }
+  const reply = readReply(line);
+  if (typeof reply === 'string') return fail(reply);
+  if (reply.id !== id) return fail(`the handshake reply carries id ${show(reply.id)}, not ${id}`);
+  if (!reply.ok) return fail(`the adapter refused the handshake: ${reply.error}`);
+  const parsed = handshakeResultSchema.safeParse(reply.result);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return fail(`the handshake result is malformed at '${issue.path.join('.')}': ${issue.message} (expected {protocol, name, version, dtype: 'float64' | 'float32', capabilities: [...]})`);
+  }
+  if (parsed.data.protocol !== PROTOCOL_VERSION) return fail(`the adapter speaks protocol ${parsed.data.protocol}, this regproof speaks ${PROTOCOL_VERSION}`);
+  return { adapter, identity: parsed.data };
+}

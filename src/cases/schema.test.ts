@@ -1,0 +1,183 @@
+import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { OPS } from '../engine/ops.ts';
+import { PENALTIES } from '../regularize/recipes.ts';
+import { lambdaArb, trainCaseArb } from './arbitraries.ts';
+import { encodeJson } from './json.ts';
+import {
+  CaseError,
+  parseCase,
+  parseCaseJson,
+  parseExprCase,
+  parseExprResult,
+  parseTrainCase,
+  parseTrainResult,
+  SCHEMA_MATCHES_TYPES,
+} from './schema.ts';
+import type { ExprCase, TrainCase } from './types.ts';
+
+/** A one-layer model 3 → 2: 0.weight is [2, 3] (6 values), 0.bias is [2]. */
+const train: TrainCase = {
+  kind: 'train',
+  version: 1,
+  model: { inputSize: 3, layers: [{ outFeatures: 2, activation: 'relu' }] },
+  init: { '0.weight': [1, 2, 3, 4, 5, 6], '0.bias': [0, -0] },
+  data: { x: [[1, 2, 3]], y: [[1, 2]] },
+  loss: { kind: 'mse', reduction: 'mean' },
+  penalty: { recipe: 'half-pow-sum', lambda: 0.5, select: 'all', sign: 'add' },
+  optimizer: { kind: 'sgd', lr: 0.1, momentum: 0.9, dampening: 0, nesterov: true, maximize: false, weightDecay: 0 },
+  steps: 2,
+  zeroGrad: true,
+};
+
+const expr: ExprCase = {
+  kind: 'expr',
+  version: 1,
+  inputs: { x: { shape: [2, 3], data: [1, 2, 3, 4, 5, 6], requiresGrad: true }, y: { shape: [3], data: [1, 1, 1], requiresGrad: false } },
+  graph: { op: 'sum', args: [{ op: 'mul', args: [{ op: 'input', name: 'x' }, { op: 'input', name: 'y' }] }] },
+};
+
+/** Deep equality that tells −0 from 0 and finds NaN equal to NaN. */
+function same(a: unknown, b: unknown): boolean {
+  if (typeof a === 'number' || typeof b === 'number') return Object.is(a, b);
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((v, i) => same(v, b[i]));
+  if (a !== null && b !== null && typeof a === 'object' && typeof b === 'object') {
+    const ka = Object.keys(a);
+    return ka.length === Object.keys(b).length && ka.every((k) => same((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+  }
+  return a === b;
+}
+
+function messageOf(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(CaseError);
+    return (e as Error).message;
+  }
+  throw new Error('expected the parse to fail');
+}
+
+describe('case schema: valid cases', () => {
+  it('accepts the cases the arbitraries generate, with every recipe, and returns them unchanged', () => {
+    const recipeArb = fc.constantFrom(...Object.keys(PENALTIES));
+    fc.assert(
+      fc.property(trainCaseArb(), recipeArb, lambdaArb, fc.double(), (c, recipe, lambda, start) => {
+        const withPenalty: TrainCase = { ...c, penalty: { recipe, lambda, select: 'weights', sign: 'subtract', ...(recipe === 'norm-uninit-leaf' ? { start } : {}) } };
+        expect(same(parseTrainCase(withPenalty), withPenalty)).toBe(true);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('reads NaN, ±Infinity and −0 through the JSON encoding, decoded or still encoded', () => {
+    const special: ExprCase = { ...expr, inputs: { x: { shape: [4], data: [NaN, Infinity, -Infinity, -0], requiresGrad: true } }, graph: { op: 'sum', args: [{ op: 'input', name: 'x' }] } };
+    const text = encodeJson(special);
+    expect(same(parseCaseJson(text), special)).toBe(true);
+    expect(same(parseCase(JSON.parse(text)), special)).toBe(true);
+  });
+
+  it('accepts every optimizer kind of types.ts', () => {
+    const adam = { kind: 'adam', lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: true, maximize: false } as const;
+    expect(parseTrainCase({ ...train, optimizer: adam }).optimizer).toEqual(adam);
+  });
+
+  it('keeps the schema and the TypeScript types in agreement (a type-level check that fails to compile otherwise)', () => {
+    expect(Object.values(SCHEMA_MATCHES_TYPES).every((v) => v === true)).toBe(true);
+  });
+});
+
+describe('case schema: errors point at the field', () => {
+  // Each expected message is derived by hand from the mutation: the field's path, then the rule it breaks.
+  it.each<[string, unknown, string]>([
+    ['a learning rate that is a string', { ...train, optimizer: { ...train.optimizer, lr: 'abc' } }, 'optimizer.lr: expected a finite number ≥ 0, got "abc"'],
+    ['a NaN learning rate', { ...train, optimizer: { ...train.optimizer, lr: 'NaN' } }, 'optimizer.lr: expected a finite number ≥ 0, got NaN'],
+    ['a missing momentum', { ...train, optimizer: { ...train.optimizer, momentum: undefined } }, 'optimizer.momentum: expected a finite number ≥ 0, got nothing (the field is missing)'],
+    ['five values for a [2, 3] weight', { ...train, init: { ...train.init, '0.weight': [1, 2, 3, 4, 5] } }, 'init.0.weight: 5 values for a parameter of shape [2, 3] (6 needed)'],
+    ['an unknown parameter', { ...train, init: { ...train.init, '1.weight': [1] } }, "init.1.weight: the model has no parameter '1.weight' (it has 0.weight, 0.bias)"],
+    ['a missing parameter', { ...train, init: { '0.weight': train.init['0.weight'] } }, "init: no initial values for parameter '0.bias' of shape [2]"],
+    ['nesterov with dampening', { ...train, optimizer: { ...train.optimizer, dampening: 0.5 } }, 'optimizer.nesterov: nesterov needs momentum > 0 and dampening 0 (got momentum 0.9, dampening 0.5)'],
+    ['an unknown optimizer', { ...train, optimizer: { kind: 'lbfgs' } }, 'optimizer.kind: unknown optimizer kind "lbfgs" (known:'],
+    ['a data row of the wrong width', { ...train, data: { x: [[1, 2]], y: [[1, 2]] } }, 'data.x[0]: 2 values, but the model input size is 3'],
+    ['fewer targets than inputs', { ...train, data: { x: [[1, 2, 3], [4, 5, 6]], y: [[1, 2]] } }, 'data.y: 1 target rows for 2 input rows'],
+    ['a target row of the wrong width', { ...train, data: { x: [[1, 2, 3]], y: [[1]] } }, "data.y[0]: 1 values, but the last layer's outFeatures is 2"],
+    ['an unknown recipe', { ...train, penalty: { ...train.penalty, recipe: 'l3' } }, 'penalty.recipe: unknown recipe "l3"'],
+    ['a negative λ', { ...train, penalty: { ...train.penalty, lambda: -1 } }, 'penalty.lambda: expected a finite number ≥ 0, got -1'],
+    ['the uninitialised leaf without its start', { ...train, penalty: { ...train.penalty, recipe: 'norm-uninit-leaf' } }, "penalty.start: recipe 'norm-uninit-leaf' needs the accumulator's arbitrary start value"],
+    ['a start value for another recipe', { ...train, penalty: { ...train.penalty, start: 1 } }, "penalty.start: only recipe 'norm-uninit-leaf' takes a start value"],
+    ['an unknown activation', { ...train, model: { ...train.model, layers: [{ outFeatures: 2, activation: 'gelu' }] } }, "model.layers[0].activation: expected 'relu', 'tanh' or 'identity', got \"gelu\""],
+    ['zero steps', { ...train, steps: 0 }, 'steps: expected an integer ≥ 1, got 0'],
+    ['an unknown field', { ...train, epochs: 3 }, 'epochs: unknown field (known: kind, version'],
+    ['another case version', { ...train, version: 2 }, 'version: expected 1 (this regproof reads case format version 1), got 2'],
+    ['a parameter in no group', { ...train, groups: [{ select: 'weights', weightDecay: 0 }] }, 'groups: parameters 0.bias are in no group'],
+    ['two groups for the weights', { ...train, groups: [{ select: 'weights', weightDecay: 0 }, { select: 'weights', weightDecay: 1 }, { select: 'biases', weightDecay: 0 }] }, 'groups[1].select: groups 0 and 1 both select the weights'],
+  ])('training case: %s', (_what, value, message) => {
+    expect(messageOf(() => parseTrainCase(value))).toContain(message);
+  });
+
+  it.each<[string, unknown, string]>([
+    ['an unknown op', { ...expr, graph: { op: 'softmax', args: [] } }, 'graph.op: unknown op "softmax" (known: input, const, neg'],
+    ['a unary op given two arguments', { ...expr, graph: { op: 'exp', args: [{ op: 'input', name: 'x' }, { op: 'input', name: 'y' }] } }, "graph.args: op 'exp' takes 1 argument, got 2"],
+    ['pow without its exponent', { ...expr, graph: { op: 'sum', args: [{ op: 'pow', args: [{ op: 'input', name: 'x' }] }] } }, "graph.args[0].attrs.exponent: op 'pow' needs exponent to be a finite number, got nothing"],
+    ['an attribute the op does not have', { ...expr, graph: { op: 'sum', args: [{ op: 'input', name: 'x' }], attrs: { dim: 0 } } }, "graph.attrs.dim: op 'sum' has no attribute 'dim' (known: axis, keepDim)"],
+    ['norm with p = 3', { ...expr, graph: { op: 'norm', args: [{ op: 'input', name: 'x' }], attrs: { p: 3 } } }, "graph.attrs.p: op 'norm' needs p to be 1 or 2"],
+    ['an unknown input', { ...expr, graph: { op: 'sum', args: [{ op: 'input', name: 'z' }] } }, "graph.args[0].name: no input named 'z' (inputs: x, y)"],
+    ['shapes that do not broadcast', { ...expr, graph: { op: 'sum', args: [{ op: 'add', args: [{ op: 'input', name: 'x' }, { op: 'transpose', args: [{ op: 'input', name: 'x' }] }] }] } }, 'graph.args[0]: add: shapes [2, 3] and [3, 2] cannot be broadcast together'],
+    ['a matmul of [2, 3] by [2, 3]', { ...expr, graph: { op: 'sum', args: [{ op: 'matmul', args: [{ op: 'input', name: 'x' }, { op: 'input', name: 'x' }] }] } }, 'graph.args[0]: matmul: inner dimensions differ: [2, 3] @ [2, 3]'],
+    ['an axis past the last', { ...expr, graph: { op: 'sum', args: [{ op: 'input', name: 'x' }], attrs: { axis: 2 } } }, 'graph.attrs.axis: sum: axis 2 is out of range for a 2-D tensor'],
+    ['a reshape to 4 elements', { ...expr, graph: { op: 'sum', args: [{ op: 'reshape', args: [{ op: 'input', name: 'x' }], attrs: { shape: [2, 2] } }] } }, 'graph.args[0].attrs.shape: reshape: cannot view shape [2, 3] (6 elements) as [2, 2]'],
+    ['a six-element output without a seed', { ...expr, graph: { op: 'input', name: 'x' } }, 'seed: the output has shape [2, 3], not one element, so backward needs an upstream gradient of 6 values'],
+    ['a seed of the wrong length', { ...expr, seed: [1, 2] }, 'seed: 2 values for an output of shape [] (1 needed)'],
+    ['input data that do not fill the shape', { ...expr, inputs: { ...expr.inputs, y: { shape: [3], data: [1], requiresGrad: false } } }, 'inputs.y.data: 1 values for shape [3] (3 needed)'],
+    ['an input named NaN', { ...expr, inputs: { NaN: { shape: [], data: [1], requiresGrad: false } }, graph: { op: 'const', value: 1 } }, 'inputs.NaN: the name "NaN" is reserved'],
+    ['a second backward given as 3', { ...expr, backward: { times: 3, retainGraph: false } }, 'backward.times: expected 1 or 2, got 3'],
+  ])('expression case: %s', (_what, value, message) => {
+    expect(messageOf(() => parseExprCase(value))).toContain(message);
+  });
+
+  it('reports every problem, one per line', () => {
+    const message = messageOf(() => parseTrainCase({ ...train, steps: -1, zeroGrad: 'yes' }));
+    expect(message).toMatch(/^invalid training case \(2 problems\):\n {2}steps: .*\n {2}zeroGrad: expected true or false, got "yes"$/);
+  });
+
+  it('names the kind of case it expected', () => {
+    expect(messageOf(() => parseCase({ kind: 'eval' }))).toBe('invalid case: kind: expected \'expr\' or \'train\', got "eval"');
+    expect(messageOf(() => parseCaseJson('{"kind":'))).toMatch(/^invalid case: not JSON: /);
+  });
+});
+
+describe('result schema', () => {
+  it('checks an expression result against its case', () => {
+    // expr's output is a scalar and only x ([2, 3]) requires grad.
+    expect(parseExprResult({ value: { shape: [], data: [21] }, grads: { x: [1, 1, 1, 1, 1, 1] } }, expr).value.data).toEqual([21]);
+    expect(messageOf(() => parseExprResult({ value: { shape: [1], data: [21] }, grads: { x: [1, 1, 1, 1, 1, 1] } }, expr))).toContain("value.shape: [1], but the case's output has shape []");
+    expect(messageOf(() => parseExprResult({ value: { shape: [], data: [21] }, grads: { x: [1], y: null } }, expr))).toMatch(/grads\.y: 'y' is not an input that requires grad[\s\S]*grads\.x: 1 values for an input of shape \[2, 3\] \(6 needed\)/);
+    expect(messageOf(() => parseExprResult({ value: { shape: [], data: [21] }, grads: {}, error: { kind: 'oops', message: '' } }))).toContain("error.kind: expected 'graph-released' or 'other', got \"oops\"");
+  });
+
+  it('checks a training result against its case: one entry per step, every parameter at its size', () => {
+    const step = { '0.weight': [0, 0, 0, 0, 0, 0], '0.bias': [0, 0] };
+    expect(parseTrainResult({ losses: [1, 'NaN'], grads: [step, step], params: [step, step] }, train).losses[1]).toBeNaN();
+    const message = messageOf(() => parseTrainResult({ losses: [1], grads: [step, { '0.weight': [0] }], params: [step, step] }, train));
+    expect(message).toContain('losses: 1 entries for 2 steps');
+    expect(message).toContain('grads[1].0.weight: 1 values for a parameter of shape [2, 3] (6 needed)');
+    expect(message).toContain("grads[1]: no values for parameter '0.bias'");
+  });
+});
+
+describe('docs/ops.md', () => {
+  const page = readFileSync(new URL('../../docs/ops.md', import.meta.url), 'utf8');
+
+  it('lists every op of the engine with the engine\'s "saves tensors" flag, and no other op', () => {
+    const rows = [...page.matchAll(/^\| `(\w+)` \|.*\| (yes|no) \|$/gm)].map(([, op, saves]) => [op, saves === 'yes'] as const);
+    const engine = Object.entries(OPS).map(([op, def]) => [op, def.savesTensors] as const);
+    expect(Object.fromEntries(rows)).toEqual(Object.fromEntries(engine));
+    expect(rows.length).toBe(engine.length);
+  });
+
+  it('describes every penalty recipe and no other', () => {
+    const recipes = [...page.matchAll(/^ {2}\| `([\w-]+)` \|/gm)].map(([, id]) => id);
+    expect(recipes.sort()).toEqual(Object.keys(PENALTIES).sort());
+  });
+});

@@ -1,0 +1,59 @@
+import { Tensor } from '../engine/index.ts';
+import { Optimizer, requireBoolean, requireNumber, type ParamsInput } from './optimizer.ts';
+
+export interface AdagradOptions {
+  lr: number;
+  lrDecay: number;
+  weightDecay: number;
+  initialAccumulatorValue: number;
+  eps: number;
+  maximize: boolean;
+}
+
+const defaults: AdagradOptions = { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false };
+
+/** PyTorch's checks (every number ≥ 0) plus finiteness. */
+function validate(o: AdagradOptions, where: string): void {
+  requireNumber('Adagrad', where, 'lr', o.lr, 'nonNegative');
+  requireNumber('Adagrad', where, 'lrDecay', o.lrDecay, 'nonNegative');
+  requireNumber('Adagrad', where, 'weightDecay', o.weightDecay, 'nonNegative');
+  requireNumber('Adagrad', where, 'initialAccumulatorValue', o.initialAccumulatorValue, 'nonNegative');
+  requireNumber('Adagrad', where, 'eps', o.eps, 'nonNegative');
+  requireBoolean('Adagrad', where, 'maximize', o.maximize);
+}
+
+interface AdagradState {
+  step: number;
+  sum: Float64Array;
+}
+
+/**
+ * Adagrad with PyTorch 1.13's single-tensor update, operation for operation: negate for
+ * maximize; add weightDecay·p (coupled); clr = lr / (1 + (step − 1)·lrDecay);
+ * S = S + g·g, starting from initialAccumulatorValue; p = p + (−clr·g)/(√S + eps).
+ */
+export class Adagrad extends Optimizer<AdagradOptions> {
+  private readonly states = new Map<Tensor, AdagradState>();
+
+  constructor(params: ParamsInput<AdagradOptions>, options: Partial<AdagradOptions> = {}) {
+    super('Adagrad', params, defaults, options, validate);
+  }
+
+  protected update(param: Tensor, grad: Float64Array, o: Readonly<AdagradOptions>): void {
+    const p = param.data;
+    let state = this.states.get(param);
+    if (state === undefined) {
+      state = { step: 0, sum: new Float64Array(p.length).fill(o.initialAccumulatorValue) };
+      this.states.set(param, state);
+    }
+    state.step += 1;
+    const negClr = -(o.lr / (1 + (state.step - 1) * o.lrDecay));
+    const sum = state.sum;
+    for (let i = 0; i < p.length; i++) {
+      let g = o.maximize ? -grad[i] : grad[i];
+      if (o.weightDecay !== 0) g = g + o.weightDecay * p[i];
+      sum[i] = sum[i] + g * g;
+      p[i] = p[i] + (negClr * g) / (Math.sqrt(sum[i]) + o.eps);
+    }
+  }
+}
