@@ -35,10 +35,12 @@ export const itemIsDetached: Claim = {
   statement: 'A penalty accumulated through item() moves the loss by λ·Σ‖W‖ but leaves every gradient, and so the whole training run, bit-identical to unregularized training.',
   requires: ['recipe:norm-item'],
   property: (backend) => {
-    const A = arbitrariesFor(backend.dtype);
+    const A = arbitrariesFor(backend);
     const P = precisionOf(backend.dtype);
     return fc.asyncProperty(A.trainCase({ value: A.normalRangeValue }), A.positiveLambda, async (c, lambda) => {
       const [detached, plain] = await Promise.all([backend.runTrain(withPenalty(c, 'norm-item', lambda)), backend.runTrain(withWeightDecay(c, 0))]);
+      // The detached run computes exactly the plain run's graph plus a constant, so on any
+      // deterministic backend its gradients and parameters are the same bits.
       expectIdenticalGradients(detached, plain, ['item() penalty', 'no penalty']);
       expectIdenticalTrajectories(detached, plain, ['item() penalty', 'no penalty']);
       const { total, elements } = sumOfNorms(c.init);
@@ -59,12 +61,13 @@ export const fromNumberZeroStaysInGraph: Claim = {
   statement: 'An accumulator that starts from the number 0 stays in the graph: its losses, gradients and parameters are bit-identical to the accumulator that starts from the first norm.',
   requires: ['recipe:norm-from-zero', 'recipe:norm'],
   property: (backend) => {
-    const A = arbitrariesFor(backend.dtype);
+    const A = arbitrariesFor(backend);
     return fc.asyncProperty(A.trainCase(), A.positiveLambda, async (c, lambda) => {
       const [fromZero, fromFirst] = await Promise.all([backend.runTrain(withPenalty(c, 'norm-from-zero', lambda)), backend.runTrain(withPenalty(c, 'norm', lambda))]);
       fromZero.losses.forEach((loss, step) => {
         if (!Object.is(loss, fromFirst.losses[step])) throw new Error(`step ${step + 1}: loss ${fmt(loss)} from 0 versus ${fmt(fromFirst.losses[step])} from the first norm`);
       });
+      // 0 + ‖W₁‖ is exactly ‖W₁‖, so both runs compute the same numbers on any backend.
       expectIdenticalGradients(fromZero, fromFirst, ['start 0', 'start at the first norm']);
       expectIdenticalTrajectories(fromZero, fromFirst, ['start 0', 'start at the first norm']);
     });
@@ -79,7 +82,7 @@ export const uninitialisedLeafOffsetsLoss: Claim = {
   statement: 'An accumulator that starts as an arbitrary leaf value s gives the gradients of the unsquared-norm penalty bit for bit, while the loss is offset by λ·s (NaN or infinite when s is).',
   requires: ['recipe:norm-uninit-leaf', 'recipe:norm'],
   property: (backend) => {
-    const A = arbitrariesFor(backend.dtype);
+    const A = arbitrariesFor(backend);
     const P = precisionOf(backend.dtype);
     return fc.asyncProperty(A.trainCase({ steps: fc.constant(1), value: A.normalRangeValue }), A.positiveLambda, garbageArb, async (c, lambda, start) => {
       const [leaf, clean] = await Promise.all([backend.runTrain(withPenalty(c, 'norm-uninit-leaf', lambda, { start })), backend.runTrain(withPenalty(c, 'norm', lambda))]);

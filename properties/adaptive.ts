@@ -14,7 +14,7 @@ import { arbitrariesFor, type Arbitraries } from '../src/cases/arbitraries.ts';
 import type { AdagradSpec, AdamSpec, AdamWSpec, OptimizerSpec, RMSpropSpec, SGDSpec, SGDWSpec, TrainCase, TrainResult } from '../src/cases/types.ts';
 import { ETA, U, precisionOf } from '../src/check/float.ts';
 import type { Claim } from '../src/runner/claim.ts';
-import { checkUpdatesFollowRule, elementRule, MutualRounding } from './fixture-support.ts';
+import { agrees, checkUpdatesFollowRule, discardIllConditioned, elementRule, MutualRounding } from './fixture-support.ts';
 import { Divergence, expectIdenticalTrajectories, fmt, isBitExact, metamorphicSteps, withPenalty, withWeightDecay } from './support.ts';
 
 // ---------------------------------------------------------------- arbitraries
@@ -27,17 +27,28 @@ export interface AdaptiveOptions {
   weightDecay?: fc.Arbitrary<number>;
 }
 
+const GRID = 2 ** 20;
+
+/**
+ * A number in [min, max] the dtype represents: half the time fast-check's own draw, which favours
+ * the ends and tiny magnitudes (the edge cases), half the time uniform over the interval (the
+ * settings people use), so that a bug in, say, lr_decay is not hidden behind values of 1e-300.
+ */
+function spread(A: Arbitraries, min: number, max: number): fc.Arbitrary<number> {
+  return fc.oneof(A.num(min, max), fc.integer({ min: 0, max: GRID }).map((k) => A.round(min + ((max - min) * k) / GRID)));
+}
+
 /**
  * Every setting PyTorch accepts, with PyTorch's defaults drawn often: betas in [0, 1), eps from
- * 1e-12 to 1e-3 (eps = 0 divides 0 by 0 wherever a gradient is 0, as in PyTorch), RMSprop's
- * alpha in [0, 1], momentum in [0, 0.99], Adagrad's lr_decay and initial accumulator in [0, 1].
- * weightDecay is 0 unless given. Every number is one the backend's dtype represents.
+ * 1e-12 to 1e-3, log-uniform (eps = 0 divides 0 by 0 wherever a gradient is 0, as in PyTorch),
+ * RMSprop's alpha in [0, 1], momentum in [0, 0.99], Adagrad's lr_decay and initial accumulator in
+ * [0, 1]. weightDecay is 0 unless given. Every number is one the backend's dtype represents.
  */
 export function adaptiveArb<K extends AdaptiveKind>(A: Arbitraries, kind: K, options: AdaptiveOptions = {}): fc.Arbitrary<SpecOf<K>> {
-  const usual = (value: number, min: number, max: number) => fc.oneof(fc.constant(A.round(value)), A.num(min, max));
+  const usual = (value: number, min: number, max: number) => fc.oneof(fc.constant(A.round(value)), spread(A, min, max));
   const maximize = options.maximize ?? fc.boolean();
   const weightDecay = options.weightDecay ?? fc.constant(0);
-  const eps = (value: number) => usual(value, 1e-12, 1e-3);
+  const eps = (value: number) => fc.oneof(fc.constant(A.round(value)), fc.integer({ min: 0, max: GRID }).map((k) => A.round(10 ** (-12 + (9 * k) / GRID))));
   const arb: fc.Arbitrary<OptimizerSpec> =
     kind === 'adam' || kind === 'adamw'
       ? fc.record({
@@ -56,16 +67,16 @@ export function adaptiveArb<K extends AdaptiveKind>(A: Arbitraries, kind: K, opt
             alpha: usual(0.99, 0, 1),
             eps: eps(1e-8),
             weightDecay,
-            momentum: fc.oneof(fc.constant(0), A.num(0, 0.99)),
+            momentum: fc.oneof(fc.constant(0), spread(A, 0, 0.99)),
             centered: fc.boolean(),
             maximize,
           })
         : fc.record({
             kind: fc.constant('adagrad' as const),
             lr: A.lr,
-            lrDecay: fc.oneof(fc.constant(0), A.num(0, 1)),
+            lrDecay: fc.oneof(fc.constant(0), spread(A, 0, 1)),
             weightDecay,
-            initialAccumulatorValue: fc.oneof(fc.constant(0), A.num(0, 1)),
+            initialAccumulatorValue: fc.oneof(fc.constant(0), spread(A, 0, 1)),
             eps: eps(1e-10),
             maximize,
           });
@@ -75,7 +86,7 @@ export function adaptiveArb<K extends AdaptiveKind>(A: Arbitraries, kind: K, opt
 /** SGD with momentum μ > 0 (and any dampening; nesterov where PyTorch allows it), maximize off. */
 function momentumSgdArb(A: Arbitraries): fc.Arbitrary<SGDSpec> {
   return fc
-    .record({ lr: A.lr, momentum: A.num(1e-3, 0.99), dampening: fc.oneof(fc.constant(0), A.num(0, 1)) })
+    .record({ lr: A.lr, momentum: spread(A, 1e-3, 0.99), dampening: fc.oneof(fc.constant(0), spread(A, 0, 1)) })
     .chain((o) => (o.dampening === 0 ? fc.boolean() : fc.constant(false)).map((nesterov): SGDSpec => ({ kind: 'sgd', ...o, nesterov, maximize: false, weightDecay: 0 })));
 }
 
@@ -98,7 +109,7 @@ function expectWithinRuleBounds(backend: Backend, c: TrainCase, a: { run: TrainR
       const pa = a.run.params[0][name][i];
       const pb = b.run.params[0][name][i];
       const tolerance = ra.e + rb.e;
-      if (!Object.is(pa, pb) && !(Math.abs(pa - pb) <= tolerance)) throw new Divergence(`the runs (beyond ${tolerance})`, 0, name, i, pa, pb, labels);
+      if (!agrees(pa, { v: pb, e: tolerance, ill: ra.ill || rb.ill }, false, () => `${name}[${i}]`)) throw new Divergence(`the runs (beyond ${tolerance})`, 0, name, i, pa, pb, labels);
     });
   }
 }
@@ -120,7 +131,7 @@ function decayIsHalfSquare(kind: 'adam' | 'rmsprop' | 'adagrad', title: string):
           expectIdenticalTrajectories(manual, decayed, labels);
           return;
         }
-        expectPenaltyGradientStep(backend, c, lambda, manual, decayed, labels);
+        discardIllConditioned(() => expectPenaltyGradientStep(backend, c, lambda, manual, decayed, labels));
       });
     },
   };
@@ -152,7 +163,7 @@ function expectPenaltyGradientStep(backend: Backend, c: TrainCase, lambda: numbe
       const pm = manual.params[0][name][i];
       const pd = decayed.params[0][name][i];
       const tolerance = rd.e + rm.e;
-      if (!Object.is(pm, pd) && !(Math.abs(pm - pd) <= tolerance)) throw new Divergence(`the runs (beyond ${tolerance})`, 0, name, i, pm, pd, labels);
+      if (!agrees(pm, { v: pd, e: tolerance, ill: rd.ill || rm.ill }, false, () => `${name}[${i}]`)) throw new Divergence(`the runs (beyond ${tolerance})`, 0, name, i, pm, pd, labels);
     });
   }
 }
@@ -219,7 +230,7 @@ export const adamwZeroDecayIsAdam: Claim = {
         expectIdenticalTrajectories(adam, adamW, labels);
         return;
       }
-      expectWithinRuleBounds(backend, c, { run: adam, spec: c.optimizer }, { run: adamW, spec: decoupled.optimizer }, labels);
+      discardIllConditioned(() => expectWithinRuleBounds(backend, c, { run: adam, spec: c.optimizer }, { run: adamW, spec: decoupled.optimizer }, labels));
     });
   },
 };
@@ -307,7 +318,7 @@ export const momentumDecoupledDiffers: Claim = {
 
 // ---------------------------------------------------------------- the update rules themselves
 
-const RULE_KINDS = ['adam', 'adamw', 'rmsprop', 'adagrad', 'sgdw'] as const;
+const RULE_KINDS = ['adam', 'adamw', 'rmsprop', 'adagrad'] as const;
 
 /**
  * Metamorphic claims cannot see a bug both of their sides share (a bias correction left out, a
@@ -318,17 +329,18 @@ const RULE_KINDS = ['adam', 'adamw', 'rmsprop', 'adagrad', 'sgdw'] as const;
 export const updatesFollowPytorchRule: Claim = {
   id: 'adaptive.updates-follow-pytorch-rule',
   statement:
-    "Fed the gradients it used, each step of Adam, AdamW, RMSprop, Adagrad and decoupled-decay SGD lands where PyTorch 1.13's single-tensor rule puts it, for every setting and weight decay: bit for bit on a bit-exact backend, elsewhere within the rule's propagated rounding bound.",
+    "Fed the gradients it used, each step of Adam, AdamW, RMSprop, Adagrad (and decoupled-decay SGD, where the backend has it) lands where PyTorch 1.13's single-tensor rule puts it, for every setting and weight decay: bit for bit on a bit-exact backend, elsewhere within the rule's propagated rounding bound.",
   requires: RULE_KINDS.map((k) => `optimizer:${k}`),
   property: (backend) => {
     const A = arbitrariesFor(backend.dtype);
-    const spec = fc.constantFrom(...RULE_KINDS).chain(
+    const kinds = backend.capabilities.has('optimizer:sgdw') ? [...RULE_KINDS, 'sgdw' as const] : RULE_KINDS;
+    const spec = fc.constantFrom(...kinds).chain(
       (kind): fc.Arbitrary<OptimizerSpec> =>
         kind === 'sgdw' ? fc.tuple(A.sgd(), A.lambda).map(([o, lambda]) => decoupledSgd(o, lambda)) : adaptiveArb(A, kind, { weightDecay: A.lambda }),
     );
     return fc.asyncProperty(A.trainCase({ optimizer: spec, steps: fc.integer({ min: 1, max: 8 }) }), async (c) => {
       const run = await backend.runTrain(c);
-      checkUpdatesFollowRule(c, run, backend.dtype, `${c.optimizer.kind} on ${backend.name}`, isBitExact(backend));
+      discardIllConditioned(() => checkUpdatesFollowRule(c, run, backend.dtype, `${c.optimizer.kind} on ${backend.name}`, isBitExact(backend)));
     });
   },
 };

@@ -11,6 +11,7 @@
  * recorded parameters and gradient of that step, so no step inherits an earlier step's difference
  * except through the optimizer's own running averages, which the bound carries along.
  */
+import fc from 'fast-check';
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,7 +20,7 @@ import { decodeJson } from '../src/cases/json.ts';
 import { parameterShapes } from '../src/cases/model.ts';
 import { parseTrainCase, parseTrainResult } from '../src/cases/schema.ts';
 import type { OptimizerSpec, TrainCase, TrainResult } from '../src/cases/types.ts';
-import { ETA, U } from '../src/check/float.ts';
+import { ETA, U, precisionOf } from '../src/check/float.ts';
 import { fmt } from './support.ts';
 
 // ---------------------------------------------------------------- the fixtures
@@ -39,12 +40,6 @@ export interface TorchFixture {
   case: TrainCase;
   result: TrainResult;
 }
-
-const U32 = 2 ** -24;
-const ETA32 = 2 ** -149;
-
-/** Unit roundoff and subnormal spacing of a dtype. */
-export const ROUNDING: Record<Dtype, { u: number; eta: number }> = { float64: { u: U, eta: ETA }, float32: { u: U32, eta: ETA32 } };
 
 function mapNumbers<T>(value: T, f: (x: number) => number): T {
   if (typeof value === 'number') return f(value) as T;
@@ -87,7 +82,11 @@ export function torchFixtures(): TorchFixture[] {
   cache ??= readdirSync(FIXTURE_DIR)
     .filter((f) => f.endsWith('.json'))
     .sort()
-    .map((f) => parseFixture(readFileSync(join(FIXTURE_DIR, f), 'utf8'), `fixtures/torch/${f}`));
+    .map((f) => {
+      const fixture = parseFixture(readFileSync(join(FIXTURE_DIR, f), 'utf8'), `fixtures/torch/${f}`);
+      if (`${fixture.id}.json` !== f) throw new RangeError(`fixtures/torch/${f}: its id is '${fixture.id}', so its file should be ${fixture.id}.json`);
+      return fixture;
+    });
   return cache;
 }
 
@@ -109,10 +108,25 @@ export function capabilitiesOf(c: TrainCase): string[] {
 
 // ---------------------------------------------------------------- mutual rounding bounds
 
-/** A value as one side computes it, and a bound on how far the other side's value of the same expression can be. */
+/**
+ * A value as one side computes it, and a bound on how far the other side's value of the same
+ * expression can be. `ill` marks a value the bound cannot speak for: a square root whose argument
+ * may be negative on one side only (NaN there, a number here), or a division by a quantity that
+ * may be 0 on one side. Such a comparison is ill-conditioned: neither agreement nor disagreement
+ * means anything.
+ */
 export interface Approx {
   readonly v: number;
   readonly e: number;
+  readonly ill?: boolean;
+}
+
+/** Thrown by a comparison that reached an ill-conditioned value; a generated case that hits one is discarded, not passed. */
+export class IllConditioned extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'IllConditioned';
+  }
 }
 
 /**
@@ -130,7 +144,7 @@ export class MutualRounding {
   private readonly eta: number;
 
   constructor(other: Dtype) {
-    const o = ROUNDING[other];
+    const o = precisionOf(other);
     // (1 + 4U) absorbs the difference between |exact result| and the computed |result|.
     this.r = (U + o.u) * (1 + 4 * U);
     this.cast = other === 'float64' ? 0 : o.u;
@@ -146,51 +160,79 @@ export class MutualRounding {
     return { v, e: this.cast * Math.abs(v) };
   }
 
-  private rounded(v: number, propagated: number): Approx {
-    return { v, e: propagated + this.r * (Math.abs(v) + propagated) + this.eta };
+  private rounded(v: number, propagated: number, ill: boolean | undefined): Approx {
+    const e = propagated + this.r * (Math.abs(v) + propagated) + this.eta;
+    return ill ? { v, e, ill } : { v, e };
   }
 
   add(x: Approx, y: Approx): Approx {
-    return this.rounded(x.v + y.v, x.e + y.e);
+    return this.rounded(x.v + y.v, x.e + y.e, x.ill || y.ill);
   }
 
   sub(x: Approx, y: Approx): Approx {
-    return this.rounded(x.v - y.v, x.e + y.e);
+    return this.rounded(x.v - y.v, x.e + y.e, x.ill || y.ill);
   }
 
   mul(x: Approx, y: Approx): Approx {
-    return this.rounded(x.v * y.v, Math.abs(x.v) * y.e + Math.abs(y.v) * x.e + x.e * y.e);
+    return this.rounded(x.v * y.v, Math.abs(x.v) * y.e + Math.abs(y.v) * x.e + x.e * y.e, x.ill || y.ill);
   }
 
-  /** |x₁/y₁ − x₂/y₂| ≤ (|x₁|·e_y + |y₁|·e_x) / (|y₁|·(|y₁| − e_y)); unbounded once e_y reaches |y₁|. */
+  /** |x₁/y₁ − x₂/y₂| ≤ (|x₁|·e_y + |y₁|·e_x) / (|y₁|·(|y₁| − e_y)), while e_y < |y₁|. */
   div(x: Approx, y: Approx): Approx {
     const ay = Math.abs(y.v);
-    const propagated = x.e === 0 && y.e === 0 ? 0 : ay > y.e ? (Math.abs(x.v) * y.e + ay * x.e) / (ay * (ay - y.e)) : Infinity;
-    return this.rounded(x.v / y.v, propagated);
+    if (y.e > 0 && !(ay > y.e)) return { v: x.v / y.v, e: Infinity, ill: true };
+    const propagated = x.e === 0 && y.e === 0 ? 0 : (Math.abs(x.v) * y.e + ay * x.e) / (ay * (ay - y.e));
+    return this.rounded(x.v / y.v, propagated, x.ill || y.ill);
   }
 
   /** |√a − √b| ≤ min(√|a − b|, |a − b| / (√a + √b)). */
   sqrt(x: Approx): Approx {
     const v = Math.sqrt(x.v);
-    if (x.e === 0) return this.rounded(v, 0);
+    if (x.e === 0) return this.rounded(v, 0, x.ill);
+    const ill = x.ill || (x.v - x.e < 0 && x.v + x.e >= 0);
     const a = Math.max(x.v, 0);
     const sum = Math.sqrt(a) + Math.sqrt(Math.max(a - x.e, 0));
-    return this.rounded(v, sum > 0 ? Math.min(Math.sqrt(x.e), x.e / sum) : Math.sqrt(x.e));
+    return this.rounded(v, sum > 0 ? Math.min(Math.sqrt(x.e), x.e / sum) : Math.sqrt(x.e), ill);
   }
 
   /** Exact: max moves by at most the larger input bound. */
   max(x: Approx, y: Approx): Approx {
-    return { v: Math.max(x.v, y.v), e: Math.max(x.e, y.e) };
+    const v = Math.max(x.v, y.v);
+    const e = Math.max(x.e, y.e);
+    return x.ill || y.ill ? { v, e, ill: true } : { v, e };
   }
 
   neg(x: Approx): Approx {
-    return { v: -x.v, e: x.e };
+    return { ...x, v: -x.v };
   }
 
   /** base^k in double on both sides (PyTorch's `beta ** step`): each libm pow is within an ulp, 2u relative. */
   pow(base: number, k: number): Approx {
     const v = base ** k;
     return { v, e: 4 * U * Math.abs(v) + 2 * ETA };
+  }
+}
+
+/**
+ * Whether `got` (the other side) agrees with `want`: the same number (NaN included) always does;
+ * else bit-exact mode fails; else a difference within a finite bound does; else an
+ * ill-conditioned value throws IllConditioned, and anything else disagrees.
+ */
+export function agrees(got: number, want: Approx, exact: boolean, where: () => string): boolean {
+  if (Object.is(got, want.v) || (Number.isNaN(got) && Number.isNaN(want.v))) return true;
+  if (exact) return false;
+  if (Number.isFinite(want.e) && Math.abs(got - want.v) <= want.e) return true;
+  if (want.ill) throw new IllConditioned(`${where()} is ill-conditioned: ${fmt(got)} versus ${fmt(want.v)}, and the rule's value may be NaN or unbounded on one side only (a variance or denominator within rounding of 0)`);
+  return false;
+}
+
+/** Runs a check and discards the generated case (fc.pre) when it is ill-conditioned. */
+export function discardIllConditioned(check: () => void): void {
+  try {
+    check();
+  } catch (e) {
+    if (e instanceof IllConditioned) fc.pre(false);
+    throw e;
   }
 }
 
@@ -324,15 +366,15 @@ export function checkUpdatesFollowRule(c: TrainCase, run: TrainResult, runDtype:
       const before = step === 0 ? init : run.params[step - 1][name];
       run.params[step][name].forEach((got, i) => {
         const want = rules[i](before[i], run.grads[step][name][i]);
-        const same = Object.is(got, want.v) || (Number.isNaN(got) && Number.isNaN(want.v));
-        const diff = Math.abs(got - want.v);
-        if (!same && (exact || !(diff <= want.e))) {
+        const where = () => `${label}: step ${step + 1}, parameter ${name}[${i}]`;
+        if (!agrees(got, want, exact, where)) {
           throw new Error(
             `${label}: the update parts from PyTorch's rule at step ${step + 1}, parameter ${name}[${i}]: ` +
               `${fmt(got)} versus the rule's ${fmt(want.v)} (${exact ? 'bit-exact backend' : `bound ${want.e}`}; parameter before ${fmt(before[i])}, gradient ${fmt(run.grads[step][name][i])})`,
           );
         }
-        if (same || diff === 0) return;
+        const diff = Math.abs(got - want.v);
+        if (Object.is(got, want.v) || Number.isNaN(diff) || diff === 0) return;
         deviation.maxUlps = Math.max(deviation.maxUlps, diff / ulpOf(got, runDtype));
         const size = Math.abs(got - before[i]);
         if (size > 0) deviation.maxRelativeToUpdate = Math.max(deviation.maxRelativeToUpdate, diff / size);
@@ -345,7 +387,7 @@ export function checkUpdatesFollowRule(c: TrainCase, run: TrainResult, runDtype:
 
 /** The spacing of the dtype's values next to x. */
 export function ulpOf(x: number, dtype: Dtype): number {
-  const { u, eta } = ROUNDING[dtype];
+  const { u, eta } = precisionOf(dtype);
   const a = Math.abs(x);
   if (a === 0 || !Number.isFinite(a)) return eta;
   return Math.max(2 ** Math.floor(Math.log2(a)) * 2 * u, eta);
@@ -432,8 +474,8 @@ export function gradientBound(c: TrainCase, params: Record<string, number[]>, a:
   const kPenaltyGrad = penalty?.recipe === 'norm' ? Math.ceil(largest / 2) + 6 : 6;
   const kGrad = Math.max(kData, kPenaltyGrad) + 2;
   const kLoss = Math.max(kForward + m + 2, total + shapes.length + 6) + 2;
-  const { u: ua, eta: etaA } = ROUNDING[a];
-  const { u: ub, eta: etaB } = ROUNDING[b];
+  const { u: ua, eta: etaA } = precisionOf(a);
+  const { u: ub, eta: etaB } = precisionOf(b);
   const scale = (k: number) => gamma(k, ua) + gamma(k, ub);
   const floor = (k: number) => k * (etaA + etaB);
 
@@ -506,6 +548,8 @@ export interface GradientDeviation {
   maxBoundUse: number;
   /** The largest |backend − PyTorch| in ulps of PyTorch's dtype. */
   maxUlps: number;
+  /** The largest ‖backend − PyTorch‖ / ‖PyTorch‖ over steps and gradient tensors. */
+  maxRelative: number;
 }
 
 /**
@@ -518,13 +562,13 @@ export interface GradientDeviation {
 export async function checkGradientsAtTorchParameters(backend: Backend, fixture: TorchFixture): Promise<GradientDeviation> {
   const c = fixture.case;
   const recorded = fixture.result;
-  const deviation: GradientDeviation = { maxBoundUse: 0, maxUlps: 0 };
+  const deviation: GradientDeviation = { maxBoundUse: 0, maxUlps: 0, maxRelative: 0 };
   const note = (diff: number, bound: number, reference: number) => {
     if (diff === 0) return;
     deviation.maxBoundUse = Math.max(deviation.maxBoundUse, diff / bound);
     deviation.maxUlps = Math.max(deviation.maxUlps, diff / ulpOf(reference, fixture.dtype));
   };
-  const { u } = ROUNDING[fixture.dtype];
+  const { u } = precisionOf(fixture.dtype);
   for (let step = 0; step < c.steps; step++) {
     const at = step === 0 ? c.init : recorded.params[step - 1];
     const bound = gradientBound(c, at, backend.dtype, fixture.dtype);
@@ -540,6 +584,8 @@ export async function checkGradientsAtTorchParameters(backend: Backend, fixture:
     for (const [name, grads] of Object.entries(run.grads[0])) {
       const sum = recorded.grads[step][name];
       const previous = step === 0 || c.zeroGrad ? null : recorded.grads[step - 1][name];
+      let diffSquares = 0;
+      let torchSquares = 0;
       grads.forEach((g, i) => {
         const torch = previous === null ? sum[i] : sum[i] - previous[i];
         const extraction = previous === null ? 0 : u * Math.abs(sum[i]) + U * Math.abs(torch);
@@ -549,7 +595,10 @@ export async function checkGradientsAtTorchParameters(backend: Backend, fixture:
           throw new Error(`${where}: the gradient of ${name}[${i}] at PyTorch's parameters is ${fmt(g)}, PyTorch's ${fmt(torch)} (bound ${limit})`);
         }
         note(diff, limit, torch);
+        diffSquares += diff * diff;
+        torchSquares += torch * torch;
       });
+      if (torchSquares > 0) deviation.maxRelative = Math.max(deviation.maxRelative, Math.sqrt(diffSquares / torchSquares));
     }
   }
   return deviation;

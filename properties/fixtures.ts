@@ -11,9 +11,9 @@
 import fc from 'fast-check';
 import type { Backend, Dtype } from '../src/backends/backend.ts';
 import type { TrainCase, TrainResult } from '../src/cases/types.ts';
-import { U } from '../src/check/float.ts';
+import { U, precisionOf } from '../src/check/float.ts';
 import type { Claim } from '../src/runner/claim.ts';
-import { capabilitiesOf, checkGradientsAtTorchParameters, checkUpdatesFollowRule, ROUNDING, torchFixture, torchFixtures, type TorchFixture } from './fixture-support.ts';
+import { capabilitiesOf, checkGradientsAtTorchParameters, checkUpdatesFollowRule, torchFixture, torchFixtures, type TorchFixture } from './fixture-support.ts';
 import { fmt, isBitExact } from './support.ts';
 
 /** Checks one fixture, every step; returns nothing, throws at the first step outside its bound. */
@@ -44,7 +44,7 @@ const OPTIMIZER_NAMES = { sgd: 'SGD', adam: 'Adam', adamw: 'AdamW', rmsprop: 'RM
 export const float64Claims: Claim[] = Object.entries(OPTIMIZER_NAMES).map(([kind, name]) =>
   reproductionClaim(
     `fixtures.torch-${kind}`,
-    `Every float64 PyTorch 1.13 ${name} fixture is reproduced step by step: at PyTorch's parameters the loss and gradients are within 2γ_K of the absolute-value network, and each update, the backend's and PyTorch's alike, is PyTorch's rule applied to that step's gradient within the rule's propagated rounding bound.`,
+    `Every float64 PyTorch 1.13 ${name} fixture is reproduced step by step: at PyTorch's parameters the loss and gradients agree within (γ_K(u) + γ_K(u′))·(the absolute-value network), u and u′ the two dtypes' unit roundoffs, and each update, the backend's and PyTorch's alike, is PyTorch's rule applied to that step's gradient within the rule's propagated rounding bound (bit for bit on a bit-exact backend).`,
     torchFixtures().filter((f) => f.dtype === 'float64' && f.case.optimizer.kind === kind),
   ),
 );
@@ -88,7 +88,7 @@ export const LITERAL_GAP_AT_LEAST = 0.1;
  * here (−lr·λ·w₀ and the gap).
  */
 function expectStepTwoGap(manual: TrainResult, decay: TrainResult, c: TrainCase, dtype: Dtype, freshGap: Record<string, number[]>, label: string): void {
-  const { u, eta } = ROUNDING[dtype];
+  const { u, eta } = precisionOf(dtype);
   const lambda = c.penalty?.lambda ?? c.optimizer.weightDecay;
   const lr = c.optimizer.lr;
   for (const [name, w0] of Object.entries(c.init)) {

@@ -9,7 +9,9 @@ import { claims as graph } from './graph.ts';
 import { claims as stability } from './stability.ts';
 import { claims as sgd } from './sgd.ts';
 import { claims as thread } from './thread.ts';
+import { claims as fixtures } from './fixtures.ts';
+import { claims as adaptive } from './adaptive.ts';
 
-export const FAMILIES: Record<string, readonly Claim[]> = { l2, accumulators, zero, bias, mse, graph, stability, sgd, thread };
+export const FAMILIES: Record<string, readonly Claim[]> = { l2, accumulators, zero, bias, mse, graph, stability, sgd, thread, adaptive, fixtures };
 
 export const ALL_CLAIMS: readonly Claim[] = Object.values(FAMILIES).flat();

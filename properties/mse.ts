@@ -29,13 +29,13 @@ export const meanDividesByEveryElement: Claim = {
   statement: "MSELoss's mean equals Σ(ŷ − y)²/(N·D) (bit for bit on the reference), and the thread's (1/N)·Σ(ŷ − y)² is D times larger, so the two agree only when D = 1.",
   requires: ['op:mean', 'op:sum', 'op:square', 'op:sub', 'op:div', 'op:mul'],
   property: (backend) => {
-    const A = arbitrariesFor(backend.dtype);
+    const A = arbitrariesFor(backend);
     const P = precisionOf(backend.dtype);
     return fc.asyncProperty(batchArb(A), async ([n, d, prediction, target]) => {
       const mean: ExprNode = { op: 'mean', args: [squaredError] };
       const sum: ExprNode = { op: 'sum', args: [squaredError] };
       const overAll: ExprNode = { op: 'div', args: [sum, { op: 'const', value: n * d }] };
-      const thread: ExprNode = { op: 'mul', args: [{ op: 'const', value: 1 / n }, sum] };
+      const thread: ExprNode = { op: 'mul', args: [{ op: 'const', value: A.round(1 / n) }, sum] };
       const [m, a, t] = await Promise.all([mean, overAll, thread].map((g) => backend.runExpr(lossCase(g, prediction, target))));
       const mv = m.value.data[0];
       // On the reference both sides are fl(Σ/(N·D)); a backend may compute the mean as Σ·(1/(N·D)), one rounding more.

@@ -1,6 +1,7 @@
 /**
- * Every claim must be able to fail. Each row below breaks the reference backend in one realistic
- * way and asserts that the claim, run as usual, FAILS on it. The shrunk counterexamples are
+ * Every claim must be able to fail. Each row below (and each of adaptive-mutants.ts, for the
+ * optimizer and fixture families) breaks the reference backend in one realistic way and asserts
+ * that the claim, run as usual, FAILS on it. The shrunk counterexamples are
  * printed with REGPROOF_SHOW_MUTANTS=1.
  */
 import { afterAll, describe, expect, it } from 'vitest';
@@ -10,6 +11,7 @@ import { Optimizer, type ParamGroup, type SGDOptions } from '../src/optim/index.
 import { PENALTIES, type PenaltyFn } from '../src/regularize/recipes.ts';
 import { add, mul, norm, pow, sum } from '../src/engine/index.ts';
 import { ALL_CLAIMS } from './index.ts';
+import { ADAPTIVE_MUTANTS } from './adaptive-mutants.ts';
 import { runClaim } from '../src/runner/run.ts';
 import { configFromEnv } from '../src/runner/config.ts';
 
@@ -158,6 +160,7 @@ const MUTANTS: Mutant[] = [
   { claim: 'sgd.matches-documented-update', bug: 'weight decay applied after momentum', overrides: sgdMutant({ decayAfterMomentum: true }) },
   { claim: 'sgd.matches-documented-update', bug: 'maximize applied at the end', overrides: sgdMutant({ maximizeAtEnd: true }) },
   { claim: 'thread.missing-zero-grad-accumulates', bug: 'backward overwrites gradients instead of accumulating', patch: overwritingGradients },
+  ...ADAPTIVE_MUTANTS,
 ];
 
 const report: string[] = [];
@@ -186,5 +189,20 @@ describe('every claim fails on a deliberately broken backend', () => {
 
   afterAll(() => {
     if (process.env.REGPROOF_SHOW_MUTANTS === '1') process.stdout.write(`\n${report.join('\n')}\n`);
+  });
+});
+
+describe('another valid subgradient is a policy difference, not a failure', () => {
+  it("abs'(0) = 1 is reported with its consequence", async () => {
+    const restore = opMutant('abs', (abs) => ({ ...abs, backward: (g, ctx) => [Float64Array.from(g, (gi, i) => gi * (ctx.inputs[0].data[i] < 0 ? -1 : 1))] }))();
+    try {
+      const claim = ALL_CLAIMS.find((c) => c.id === 'zero.subgradient-is-zero-at-zero')!;
+      const result = await runClaim(claim, referenceBackend({ name: "abs'(0) = 1" }), { ...configFromEnv(), runs: 100 }, { failuresDir: null });
+      expect(result.verdict).toBe('policy-difference');
+      expect(result.policy!.map((n) => n.what).join('\n')).toMatch(/l1Penalty has gradient .* at an exact zero/);
+      expect(result.policy![0].consequence).toMatch(/no longer keeps exact zeros/);
+    } finally {
+      restore();
+    }
   });
 });

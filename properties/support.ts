@@ -58,8 +58,8 @@ export const metamorphicSteps = (backend: Backend, steps: fc.Arbitrary<number> =
   isBitExact(backend) ? steps : fc.constant(1);
 
 /**
- * Two runs that must agree: bit for bit on a bit-exact backend; elsewhere (one step, from the
- * same initial values) within the rounding of p − lr·gain·(g + λ·w) computed two ways: at most
+ * Two runs that must agree: bit for bit on a bit-exact backend; elsewhere on their first step
+ * only (both from the same initial values; later steps would carry the dynamics' amplification) within the rounding of p − lr·gain·(g + λ·w) computed two ways: at most
  * 4u of |p'| and of lr·gain·(|g| + |λ·w|) per side (ETA/2 per rounding in the subnormal range).
  */
 export function expectSameRuns(backend: Backend, c: TrainCase<SGDSpec>, a: TrainResult, b: TrainResult, labels: [string, string], decay: number): void {
@@ -67,7 +67,6 @@ export function expectSameRuns(backend: Backend, c: TrainCase<SGDSpec>, a: Train
     expectIdenticalTrajectories(a, b, labels);
     return;
   }
-  if (c.steps !== 1) throw new Error(`a backend that is not bit-exact is compared one step at a time, got a ${c.steps}-step case`);
   const { u, eta } = precisionOf(backend.dtype);
   const gain = c.optimizer.nesterov ? 1 + c.optimizer.momentum : 1;
   for (const [name, init] of Object.entries(c.init)) {

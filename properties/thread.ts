@@ -13,7 +13,7 @@ export const missingZeroGradAccumulates: Claim = {
   statement: 'Without zeroGrad, the gradient used at step t is the one used at step t − 1 plus the fresh gradient at the current parameters, bit for bit; step 1 matches the corrected run.',
   requires: ['train:noZeroGrad', 'recipe:half-pow-sum'],
   property: (backend) => {
-    const A = arbitrariesFor(backend.dtype);
+    const A = arbitrariesFor(backend);
     return fc.asyncProperty(A.trainCase({ steps: fc.integer({ min: 2, max: 5 }) }), A.lambda, async (base, lambda) => {
       const literal = await backend.runTrain({ ...withPenalty(base, 'half-pow-sum', lambda), zeroGrad: false });
       for (let step = 0; step < base.steps; step++) {

@@ -39,8 +39,8 @@ export const PROCESS_DEFAULTS = {
 /** What went wrong with a request; all but 'adapter-error' and 'invalid-result' restart the adapter. */
 export type ProcessFailure = 'start' | 'crash' | 'timeout' | 'garbage' | 'oversized' | 'protocol' | 'adapter-error' | 'invalid-result';
 
-/** Bytes of stderr kept per adapter process, and how many of its last lines an error message quotes. */
-const STDERR_KEEP_BYTES = 16 * 1024;
+/** Characters of stderr kept per adapter process, and how many of its last lines an error message quotes. */
+const STDERR_KEEP_CHARS = 16 * 1024;
 const STDERR_QUOTE_LINES = 20;
 
 /** What happens after each kind of failure, as the error message says it. */
@@ -123,7 +123,7 @@ class AdapterProcess {
     );
     this.child.stdout.on('data', (chunk: Buffer) => this.receive(chunk));
     this.child.stderr.on('data', (chunk: Buffer) => {
-      this.stderr = (this.stderr + chunk.toString('utf8')).slice(-STDERR_KEEP_BYTES);
+      this.stderr = (this.stderr + chunk.toString('utf8')).slice(-STDERR_KEEP_CHARS);
     });
     // Writing to an adapter that has just died raises EPIPE here; its 'close' reports the death.
     this.child.stdin.on('error', () => {});

@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { BackendError } from './backend.ts';
 import { startProcessBackend, type ProcessBackend, type ProcessBackendOptions } from './process.ts';
 
 export const TORCH_ADAPTER = fileURLToPath(new URL('../../adapters/torch_adapter.py', import.meta.url));
@@ -39,8 +40,8 @@ export function torchAvailable(): boolean {
 
 /** Starts the PyTorch adapter; the timeouts and limits of the process backend apply. */
 export async function torchBackend(options: Omit<ProcessBackendOptions, 'command' | 'args'> = {}): Promise<ProcessBackend> {
-  if (!existsSync(TORCH_ADAPTER)) throw new Error(`torch backend: the adapter script is missing at ${TORCH_ADAPTER}`);
+  if (!existsSync(TORCH_ADAPTER)) throw new BackendError(`torch backend: the adapter script is missing at ${TORCH_ADAPTER}`);
   const status = torchStatus();
-  if (!status.available) throw new Error(`torch backend: PyTorch is not available: ${status.reason}`);
+  if (!status.available) throw new BackendError(`torch backend: PyTorch is not available: ${status.reason}`);
   return startProcessBackend({ ...options, command: status.python, args: [TORCH_ADAPTER] });
 }

@@ -4,7 +4,7 @@
  * float32 represents exactly and the expectations are computed at those very values.
  */
 import fc from 'fast-check';
-import type { Dtype } from '../backends/backend.ts';
+import type { Backend, Capability, Dtype } from '../backends/backend.ts';
 import { CASE_VERSION, type Activation, type ModelSpec, type OptimizerSpec, type SGDSpec, type TrainCase } from './types.ts';
 import { outputSize, parameterShapes } from './model.ts';
 
@@ -27,6 +27,8 @@ export interface Arbitraries {
   readonly dtype: Dtype;
   /** A number in [min, max] that the dtype represents exactly (no NaN). */
   num(min: number, max: number): fc.Arbitrary<number>;
+  /** Whether the backend these arbitraries were made for supports an SGD option ('momentum', 'weightDecay', ...); true without a backend. */
+  supports(option: string): boolean;
   /** The nearest number the dtype represents, for values a claim computes before feeding them. */
   round(x: number): number;
   /** A value in [−2, 2]; exact zeros of both signs are generated on purpose, since they are the kinks. */
@@ -47,7 +49,10 @@ export interface Arbitraries {
   matrix(rows: number, cols: number, value?: fc.Arbitrary<number>): fc.Arbitrary<number[][]>;
   /** Initial values for every parameter of the spec, keyed by name. */
   init(spec: ModelSpec, value?: fc.Arbitrary<number>): fc.Arbitrary<Record<string, number[]>>;
-  /** Every momentum/dampening/nesterov setting PyTorch accepts (nesterov needs momentum > 0 and dampening 0). */
+  /**
+   * Every momentum/dampening/nesterov/maximize setting PyTorch accepts (nesterov needs momentum > 0
+   * and dampening 0), limited to the options the backend supports when it was given one.
+   */
   sgd(options?: { maximize?: fc.Arbitrary<boolean> }): fc.Arbitrary<SGDSpec>;
   /** A training case without a penalty: a model, its initial parameters, data, MSE, an optimizer (SGD unless given) and 1–20 steps. */
   trainCase(options?: TrainCaseArbOptions<SGDSpec>): fc.Arbitrary<TrainCase<SGDSpec>>;
@@ -57,7 +62,8 @@ export interface Arbitraries {
 /** The smallest magnitude whose square is still a normal number, with margin for sums of up to 64 terms. */
 const NORMAL_SQUARE_FLOOR: Record<Dtype, number> = { float64: 1e-100, float32: 1e-15 };
 
-function build(dtype: Dtype): Arbitraries {
+function build(dtype: Dtype, capabilities: ReadonlySet<Capability> | null): Arbitraries {
+  const supports = (option: string) => capabilities === null || capabilities.has(`sgd:${option}`);
   const num = (min: number, max: number): fc.Arbitrary<number> =>
     dtype === 'float64'
       ? fc.double({ min, max, noNaN: true, noDefaultInfinity: true })
@@ -76,8 +82,13 @@ function build(dtype: Dtype): Arbitraries {
     fc.record(Object.fromEntries(parameterShapes(spec).map(({ name, shape }) => [name, values(shape.reduce((a, b) => a * b, 1), v)])));
   const sgd = (options: { maximize?: fc.Arbitrary<boolean> } = {}): fc.Arbitrary<SGDSpec> =>
     fc
-      .record({ lr, momentum: fc.oneof(fc.constant(0), num(0, 0.99)), dampening: fc.oneof(fc.constant(0), num(0, 1)), maximize: options.maximize ?? fc.boolean() })
-      .chain((o) => (o.momentum > 0 && o.dampening === 0 ? fc.boolean() : fc.constant(false)).map((nesterov): SGDSpec => ({ kind: 'sgd', ...o, nesterov, weightDecay: 0 })));
+      .record({
+        lr,
+        momentum: supports('momentum') ? fc.oneof(fc.constant(0), num(0, 0.99)) : fc.constant(0),
+        dampening: supports('dampening') ? fc.oneof(fc.constant(0), num(0, 1)) : fc.constant(0),
+        maximize: options.maximize ?? (supports('maximize') ? fc.boolean() : fc.constant(false)),
+      })
+      .chain((o) => (o.momentum > 0 && o.dampening === 0 && supports('nesterov') ? fc.boolean() : fc.constant(false)).map((nesterov): SGDSpec => ({ kind: 'sgd', ...o, nesterov, weightDecay: 0 })));
   const trainCase = (options: TrainCaseArbOptions<OptimizerSpec> = {}): fc.Arbitrary<TrainCase> =>
     (options.model ?? modelSpecArb).chain((model) =>
       fc
@@ -95,15 +106,19 @@ function build(dtype: Dtype): Arbitraries {
         ),
     );
   const round = dtype === 'float64' ? (x: number) => x : Math.fround;
-  return { dtype, num, round, value, normalRangeValue, lambda, positiveLambda, lr, values, matrix, init, sgd, trainCase: trainCase as Arbitraries['trainCase'] };
+  return { dtype, num, supports, round, value, normalRangeValue, lambda, positiveLambda, lr, values, matrix, init, sgd, trainCase: trainCase as Arbitraries['trainCase'] };
 }
 
-const BY_DTYPE: Record<Dtype, Arbitraries> = { float64: build('float64'), float32: build('float32') };
+const BY_DTYPE: Record<Dtype, Arbitraries> = { float64: build('float64', null), float32: build('float32', null) };
 
-export function arbitrariesFor(dtype: Dtype): Arbitraries {
-  const a = BY_DTYPE[dtype];
-  if (a === undefined) throw new RangeError(`arbitrariesFor: unknown dtype '${String(dtype)}'`);
-  return a;
+/**
+ * The arbitraries for a dtype, or for a backend: then also SGD settings limited to the options it
+ * supports, so a backend without, say, dampening is still checked on everything else.
+ */
+export function arbitrariesFor(target: Dtype | Pick<Backend, 'dtype' | 'capabilities'>): Arbitraries {
+  const dtype = typeof target === 'string' ? target : target.dtype;
+  if (BY_DTYPE[dtype] === undefined) throw new RangeError(`arbitrariesFor: unknown dtype '${String(dtype)}'`);
+  return typeof target === 'string' ? BY_DTYPE[dtype] : build(dtype, target.capabilities);
 }
 
 const f64 = BY_DTYPE.float64;

@@ -113,7 +113,6 @@ const finite = numberWhere('a finite number', Number.isFinite);
 const finiteNonNegative = numberWhere('a finite number ≥ 0', (x) => Number.isFinite(x) && x >= 0);
 const positiveInt = numberWhere('an integer ≥ 1', (x) => Number.isInteger(x) && x >= 1);
 const dimension = numberWhere('an integer ≥ 0 (a dimension)', (x) => Number.isInteger(x) && x >= 0);
-const int = numberWhere('an integer', Number.isInteger);
 const bool = z.boolean(expected('true or false'));
 
 const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>

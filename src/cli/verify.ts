@@ -5,7 +5,7 @@ import type { Claim } from '../runner/claim.ts';
 import { configFromEnv, parseRuns, parseSeed, type RunConfig } from '../runner/config.ts';
 import { loadExpectations, type Expectation } from '../runner/expect.ts';
 import { buildReport, toJson, toJUnit, type Outcome, type ReportEntry } from '../runner/report.ts';
-import { formatFailure, runClaim } from '../runner/run.ts';
+import { formatFailure, formatPolicy, runClaim } from '../runner/run.ts';
 import { parseArgs, UsageError } from './args.ts';
 
 const HELP = `usage: regproof verify [options]
@@ -31,7 +31,10 @@ options:
   --json FILE             write the report as JSON
   --junit FILE            write the report as JUnit XML
 
-exit codes: 0 every claim passed, is not applicable or failed as expected;
+a backend that picks another valid subgradient at a kink (sign(0) = −1, say) is reported as a
+policy difference with its consequence, apart from failures.
+
+exit codes: 0 every claim passed, is not applicable, differs only in policy or failed as expected;
             1 a claim failed or an expectation is stale; 2 usage or backend error`;
 
 export function selectClaims(claims: readonly Claim[], only: string | undefined): Claim[] {
@@ -56,7 +59,7 @@ export function shardClaims(claims: readonly Claim[], shard: string | undefined)
 const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.length));
 const padLeft = (s: string, n: number) => (s.length >= n ? s : ' '.repeat(n - s.length) + s);
 
-const LABEL: Record<Outcome, string> = { pass: 'pass', fail: 'FAIL', 'not-applicable': 'n/a', 'expected-fail': 'xfail', 'stale-expectation': 'STALE', error: 'ERROR' };
+const LABEL: Record<Outcome, string> = { pass: 'pass', fail: 'FAIL', 'not-applicable': 'n/a', 'expected-fail': 'xfail', 'stale-expectation': 'STALE', error: 'ERROR', 'policy-difference': 'policy' };
 
 export function formatRow(r: ReportEntry, idWidth: number): string {
   return `${pad(r.id, idWidth)}  ${pad(LABEL[r.outcome], 7)}  ${padLeft(String(r.runs), 6)}  ${padLeft(String(r.seed), 11)}  ${padLeft(r.ms.toFixed(0), 7)} ms`;
@@ -65,7 +68,7 @@ export function formatRow(r: ReportEntry, idWidth: number): string {
 function outcomeOf(verdict: ReportEntry['verdict'], expectation: Expectation | undefined): Outcome {
   if (expectation === undefined) return verdict;
   if (verdict === 'fail') return 'expected-fail';
-  if (verdict === 'pass') return 'stale-expectation';
+  if (verdict === 'pass' || verdict === 'policy-difference') return 'stale-expectation';
   return verdict;
 }
 
@@ -112,6 +115,7 @@ export async function runVerify(argv: string[]): Promise<number> {
   }
 
   for (const r of results) {
+    if (r.policy !== undefined) out.write('\n' + formatPolicy(r) + '\n');
     if (r.outcome === 'fail' || r.outcome === 'error') out.write('\n' + formatFailure(r, config.seed) + '\n');
     if (r.outcome === 'expected-fail') out.write(`\nexpected failure ${r.id}: ${r.expectation!.reason}\n  observed: ${r.failure!.message.split('\n')[0]}\n`);
     if (r.outcome === 'stale-expectation') out.write(`\nstale expectation ${r.id}: expected to fail (${r.expectation!.reason}) but it ${r.verdict === 'pass' ? 'passed' : r.verdict}; remove the entry\n`);
@@ -121,7 +125,7 @@ export async function runVerify(argv: string[]): Promise<number> {
   if (args.values.has('junit')) writeFileSync(args.values.get('junit')!, toJUnit(report));
   const s = report.summary;
   const total = results.reduce((acc, r) => acc + r.ms, 0) / 1000;
-  out.write(`\n${s.pass} passed, ${s.fail} failed, ${s['not-applicable']} not applicable, ${s['expected-fail']} expected failures, ${s['stale-expectation']} stale expectations, ${s.error} backend errors (${total.toFixed(1)} s)\n`);
+  out.write(`\n${s.pass} passed, ${s.fail} failed, ${s['not-applicable']} not applicable, ${s['policy-difference']} policy differences, ${s['expected-fail']} expected failures, ${s['stale-expectation']} stale expectations, ${s.error} backend errors (${total.toFixed(1)} s)\n`);
   if (s.error > 0) return 2;
   return s.fail > 0 || s['stale-expectation'] > 0 ? 1 : 0;
 }

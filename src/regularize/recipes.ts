@@ -177,7 +177,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     computes: 'step t uses the sum of all gradients so far',
     verdictKind: 'pitfall',
     verdict: 'Not the training anyone meant: from step 2 on, gradients accumulate, so it agrees with weight decay only if both runs share the same bug.',
-    claims: ['thread.missing-zero-grad-accumulates'],
+    claims: ['thread.missing-zero-grad-accumulates', 'fixtures.thread-literal-pair-disagrees'],
   },
   {
     id: 'mse-mean',
@@ -205,5 +205,43 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     verdictKind: 'fact',
     verdict: 'Stable iff lr·λ ≤ 2 without momentum, (1 − τ)·lr·λ < 2(1 + μ) with heavy-ball momentum, lr·λ < 2(1 + μ)/(1 + 2μ) with nesterov; past that the weights and the loss explode.',
     claims: ['stability.plain-descent-rate', 'stability.heavy-ball-bound', 'stability.nesterov-bound'],
+  },
+  {
+    id: 'thread-literal-pair',
+    title: "the thread's example as posted: manual L2 versus weight_decay, both without zero_grad",
+    pytorch: 'loss = criterion(model(x), y) + lmbd * reg_loss  # versus SGD(..., weight_decay=lmbd)\nloss.backward()\noptimizer.step()  # no optimizer.zero_grad() in either',
+    computes: 'manual: the penalty gradients λ·w of every earlier step stay in .grad; weight_decay: λ·w is added once, at the current w',
+    verdictKind: 'pitfall',
+    verdict:
+      "The comparison the thread's code makes is not weight decay versus L2: in PyTorch's own float32 run the two agree at step 1, part at step 2 by lr·λ·w₀ and end 100 steps later 38% of ‖w‖ apart. With zero_grad PyTorch's two runs are bit-identical at all 100 steps.",
+    claims: ['fixtures.thread-literal-pair-disagrees', 'fixtures.torch-thread-float32'],
+  },
+  {
+    id: 'adam-vs-adamw',
+    title: "Adam's weight_decay versus AdamW",
+    pytorch: 'torch.optim.Adam(params, lr=lr, weight_decay=lam)   # λ·w added to the gradient\ntorch.optim.AdamW(params, lr=lr, weight_decay=lam)  # w *= 1 - lr*lam, then the Adam step',
+    computes: 'Adam (and RMSprop, Adagrad): the gradient g + λ·w, then normalized; AdamW: w·(1 − lr·λ) outside the normalized step',
+    verdictKind: 'not-equivalent',
+    verdict:
+      "Adam's, RMSprop's and Adagrad's weight_decay = λ is exactly the penalty λ·0.5·Σw² (bit for bit; subtracted under maximize). AdamW is not any penalty: one step differs from Adam+L2 by lr·(G/(|G| + ε) − g/(|g| + ε) − λ·w), which is −lr·λ·w wherever |g| ≫ ε, the decay that Adam's normalization cancels. The two coincide only at λ = 0.",
+    claims: [
+      'adaptive.adam-decay-is-half-square',
+      'adaptive.rmsprop-decay-is-half-square',
+      'adaptive.adagrad-decay-is-half-square',
+      'adaptive.adamw-is-not-adam-with-l2',
+      'adaptive.adamw-zero-decay-is-adam',
+      'fixtures.torch-adam',
+      'fixtures.torch-adamw',
+    ],
+  },
+  {
+    id: 'sgd-momentum-decoupled',
+    title: 'decoupled versus coupled weight decay with SGD and momentum',
+    pytorch: 'with torch.no_grad():\n    for w in model.parameters():\n        w.mul_(1 - lr * lam)  # decoupled, before\noptimizer.step()       # SGD(momentum=mu, weight_decay=0), versus SGD(momentum=mu, weight_decay=lam)',
+    computes: 'decoupled: w·(1 − lr·λ) outside the momentum buffer; coupled: λ·w enters the buffer and is remembered',
+    verdictKind: 'not-equivalent',
+    verdict:
+      'Without momentum both are the same step, to within 4 roundings. With momentum they part: heavy ball at step 2 by lr·λ·(τ·w₁ − μ·w₀) (τ the dampening), nesterov at step 1 by −lr·μ·λ·w₀.',
+    claims: ['adaptive.plain-sgd-decoupled-is-coupled', 'adaptive.momentum-decoupled-differs'],
   },
 ];

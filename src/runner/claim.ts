@@ -12,11 +12,26 @@ export interface Claim {
   readonly requires: readonly Capability[];
   /** Multiplies the run count for claims whose single case is much dearer or cheaper than usual. */
   readonly runsScale?: number;
-  property(backend: Backend): fc.IAsyncPropertyWithHooks<any>;
+  /** The property; `observe` takes notes that are not failures, such as a policy difference. */
+  property(backend: Backend, observe?: Observer): fc.IAsyncPropertyWithHooks<any>;
+}
+
+/**
+ * A backend that picks another valid subgradient at a kink (say sign(0) = 1) is not wrong, but
+ * it trains differently: such a choice is reported apart from failures, with its consequence.
+ */
+export interface PolicyNote {
+  what: string;
+  consequence: string;
+  example: unknown;
+}
+
+export interface Observer {
+  policy(note: PolicyNote): void;
 }
 
 /** 'error': the backend failed (see BackendError), so the claim could not be judged. */
-export type Verdict = 'pass' | 'fail' | 'not-applicable' | 'error';
+export type Verdict = 'pass' | 'fail' | 'not-applicable' | 'error' | 'policy-difference';
 
 export interface ClaimFailure {
   /** The claim's own seed and fast-check's path to the shrunk case: together they replay it. */
@@ -37,4 +52,6 @@ export interface ClaimResult {
   ms: number;
   missing?: string[];
   failure?: ClaimFailure;
+  /** Valid choices at non-differentiable points that differ from the reference's, one per kind. */
+  policy?: PolicyNote[];
 }

@@ -3,9 +3,9 @@ import type { Backend } from '../backends/backend.ts';
 import { encodeJson } from '../cases/json.ts';
 import type { ClaimResult } from './claim.ts';
 import type { Expectation } from './expect.ts';
-import { formatFailure } from './run.ts';
+import { formatFailure, formatPolicy } from './run.ts';
 
-export type Outcome = 'pass' | 'fail' | 'not-applicable' | 'expected-fail' | 'stale-expectation' | 'error';
+export type Outcome = 'pass' | 'fail' | 'not-applicable' | 'expected-fail' | 'stale-expectation' | 'error' | 'policy-difference';
 
 export interface ReportEntry extends ClaimResult {
   outcome: Outcome;
@@ -23,7 +23,7 @@ export interface VerifyReport {
 }
 
 export function buildReport(backend: Backend, runSeed: number, runs: number, results: ReportEntry[], shard?: string): VerifyReport {
-  const summary: Record<Outcome, number> = { pass: 0, fail: 0, 'not-applicable': 0, 'expected-fail': 0, 'stale-expectation': 0, error: 0 };
+  const summary: Record<Outcome, number> = { pass: 0, fail: 0, 'not-applicable': 0, 'expected-fail': 0, 'stale-expectation': 0, error: 0, 'policy-difference': 0 };
   for (const r of results) summary[r.outcome]++;
   return { tool: 'regproof', backend: { name: backend.name, version: backend.version, dtype: backend.dtype }, runSeed, runs, ...(shard ? { shard } : {}), results, summary };
 }
@@ -46,6 +46,7 @@ export function toJUnit(report: VerifyReport): string {
     let body = '';
     if (r.outcome === 'fail') body = `\n      <failure message="${escapeXml(r.failure!.message.split('\n')[0])}">${escapeXml(formatFailure(r, report.runSeed))}</failure>\n    `;
     else if (r.outcome === 'error') body = `\n      <error message="${escapeXml(r.failure!.message.split('\n')[0])}">${escapeXml(formatFailure(r, report.runSeed))}</error>\n    `;
+    else if (r.outcome === 'policy-difference') body = `\n      <system-out>${escapeXml(formatPolicy(r))}</system-out>\n    `;
     else if (r.outcome === 'stale-expectation') body = `\n      <failure message="stale expectation">${escapeXml(`expected to fail (${r.expectation!.reason}) but it passed: remove the entry`)}</failure>\n    `;
     else if (r.outcome === 'not-applicable') body = `\n      <skipped message="${escapeXml(`not applicable: the backend lacks ${(r.missing ?? []).join(', ')}`)}"/>\n    `;
     else if (r.outcome === 'expected-fail') body = `\n      <skipped message="${escapeXml(`expected failure: ${r.expectation!.reason}`)}"/>\n    `;

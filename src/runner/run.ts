@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node
 import { join } from 'node:path';
 import { BackendError, type Backend } from '../backends/backend.ts';
 import { decodeJson, encodeJson } from '../cases/json.ts';
-import type { Claim, ClaimFailure, ClaimResult } from './claim.ts';
+import type { Claim, ClaimFailure, ClaimResult, Observer, PolicyNote } from './claim.ts';
 import { claimSeed, type RunConfig } from './config.ts';
 
 export interface RunOptions {
@@ -84,18 +84,21 @@ export async function runClaim(claim: Claim, backend: Backend, config: RunConfig
   const started = performance.now();
   const dir = options.failuresDir === undefined ? DEFAULT_FAILURES_DIR : options.failuresDir;
   const file = dir === null ? null : failureFile(dir, claim, backend);
+  const notes = new Map<string, PolicyNote>();
+  const observer: Observer = { policy: (note) => void (notes.has(note.what) || notes.set(note.what, note)) };
   if (file !== null && existsSync(file)) {
     const saved = decodeJson(readFileSync(file, 'utf8')) as SavedFailure;
     // The saved case itself is replayed (as fast-check's only example), not its seed and path:
     // a path stops meaning anything once a claim's generators change.
-    const replay = await fc.check(claim.property(backend), { seed, numRuns: 1, examples: [saved.counterexample as never] });
+    const replay = await fc.check(claim.property(backend, observer), { seed, numRuns: 1, examples: [saved.counterexample as never] });
     if (replay.failed) return { ...base, verdict: verdictOf(replay), ms: performance.now() - started, failure: toFailure(replay, true) };
     rmSync(file);
   }
   const guard = guardBackend(backend);
-  const details = await fc.check(claim.property(guard.backend), { seed, numRuns: runs });
+  const details = await fc.check(claim.property(guard.backend, observer), { seed, numRuns: runs });
   const ms = performance.now() - started;
-  if (!details.failed) return { ...base, verdict: 'pass', ms };
+  const policy = notes.size > 0 ? { policy: [...notes.values()] } : {};
+  if (!details.failed) return { ...base, verdict: notes.size > 0 ? 'policy-difference' : 'pass', ms, ...policy };
   if (guard.tripped !== null) {
     const { error, request } = guard.tripped;
     return { ...base, verdict: 'error', ms, failure: { seed: details.seed, path: details.counterexamplePath ?? '', counterexample: request, message: error.message, replayed: false } };
@@ -106,7 +109,14 @@ export async function runClaim(claim: Claim, backend: Backend, config: RunConfig
     const saved: SavedFailure = { claim: claim.id, backend: backend.name, seed: failure.seed, path: failure.path, counterexample: failure.counterexample };
     writeFileSync(file, encodeJson(saved, 2) + '\n');
   }
-  return { ...base, verdict: 'fail', ms, failure };
+  return { ...base, ...policy, verdict: 'fail', ms, failure };
+}
+
+/** Policy differences as a person needs them: the choice, its consequence, and one case that shows it. */
+export function formatPolicy(result: ClaimResult): string {
+  return (result.policy ?? [])
+    .map((n) => `policy difference in ${result.id} on backend ${result.backend}: ${n.what}\n  consequence: ${n.consequence}\n  example: ${encodeJson(n.example)}`)
+    .join('\n');
 }
 
 /** A failure as a person needs it: what failed, the shrunk case, and how to run it again. */

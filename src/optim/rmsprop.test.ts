@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { tensor } from '../engine/index.ts';
+import { RMSprop } from './index.ts';
+
+const param = (values: number[], grad?: number[]) => {
+  const p = tensor(values, { requiresGrad: true });
+  if (grad) p.grad = tensor(grad);
+  return p;
+};
+
+describe('RMSprop', () => {
+  // p = 1, g = 2, lr 0.1, alpha 0.75, eps 0: s = 0.25·4 = 1, so the step is lr·g/√s = 0.2.
+  it('divides by the root of the square average', () => {
+    const p = param([1], [2]);
+    new RMSprop([p], { lr: 0.1, alpha: 0.75, eps: 0 }).step();
+    expect(p.data[0]).toBeCloseTo(0.8, 15);
+  });
+
+  it('subtracts the squared mean when centered', () => {
+    // a = 0.25·2 = 0.5, s − a² = 0.75: the step is 0.2/√0.75.
+    const p = param([1], [2]);
+    new RMSprop([p], { lr: 0.1, alpha: 0.75, eps: 0, centered: true }).step();
+    expect(p.data[0]).toBeCloseTo(1 - 0.2 / Math.sqrt(0.75), 15);
+  });
+
+  it('accumulates g/avg in the momentum buffer', () => {
+    // Step 1: b = 2, p = 0.8. Step 2 (g = 2): s = 0.75 + 1 = 1.75, b = 0.5·2 + 2/√1.75, p = 0.8 − 0.1·b.
+    const p = param([1], [2]);
+    const opt = new RMSprop([p], { lr: 0.1, alpha: 0.75, eps: 0, momentum: 0.5 });
+    opt.step();
+    expect(p.data[0]).toBeCloseTo(0.8, 15);
+    opt.step();
+    expect(p.data[0]).toBeCloseTo(0.8 - 0.1 * (1 + 2 / Math.sqrt(1.75)), 15);
+  });
+
+  it('couples weight decay into the gradient and negates first under maximize', () => {
+    // g = 0, λ = 2, p = 1: the gradient seen is 2, as in the first example. Maximize: −2 + 2 = 0.
+    const a = param([1], [0]);
+    new RMSprop([a], { lr: 0.1, alpha: 0.75, eps: 0, weightDecay: 2 }).step();
+    expect(a.data[0]).toBeCloseTo(0.8, 15);
+    const b = param([1], [2]);
+    new RMSprop([b], { lr: 0.1, alpha: 0.75, eps: 1e-8, weightDecay: 2, maximize: true }).step();
+    expect(b.data[0]).toBe(1);
+  });
+
+  it.each([
+    [{ alpha: -0.1 }, /RMSprop: invalid alpha -0.1/],
+    [{ momentum: -1 }, /invalid momentum -1/],
+    [{ eps: NaN }, /invalid eps NaN/],
+    [{ centered: 'no' as unknown as boolean }, /centered must be true or false/],
+  ])('rejects %o', (options, message) => {
+    expect(() => new RMSprop([param([1])], options)).toThrow(message);
+  });
+});
