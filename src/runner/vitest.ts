@@ -12,14 +12,18 @@ import type { Expectation } from './expect.ts';
 import { formatFailure, runClaim, type RunOptions } from './run.ts';
 
 export interface RegisterOptions extends RunOptions {
-  /** Claims the backend is known to fail, with the reason: registered as expected failures, so a fix shows up as a failing test. */
+  /** Claims the backend is known to fail, with the reason: registered as expected failures, so a fix shows up as a failing test (see loadExpectations). */
   expected?: readonly Expectation[];
   /** Generated cases per claim; defaults to REGPROOF_RUNS (or 100). */
   runs?: number;
+  /** The run seed; defaults to REGPROOF_SEED. Pin it where expected failures depend on the cases drawn. */
+  seed?: number;
+  /** Prefixes every family's describe block, to tell backends apart in one suite. */
+  label?: string;
 }
 
 export function registerClaims(family: string, claims: readonly Claim[], backend: () => Backend | Promise<Backend>, options: RegisterOptions = {}): void {
-  const config = { ...configFromEnv(), ...(options.runs === undefined ? {} : { runs: options.runs }) };
+  const config = { ...configFromEnv(), ...(options.runs === undefined ? {} : { runs: options.runs }), ...(options.seed === undefined ? {} : { seed: options.seed }) };
   let instance: Promise<Backend> | null = null;
   const get = () => (instance ??= Promise.resolve(backend()));
   describe(family, () => {
@@ -47,5 +51,5 @@ export function registerConformance(backend: () => Backend | Promise<Backend>, o
   }
   let shared: Promise<Backend> | null = null;
   const once = () => (shared ??= Promise.resolve(backend()));
-  for (const [family, claims] of Object.entries(FAMILIES)) registerClaims(family, claims, once, options);
+  for (const [family, claims] of Object.entries(FAMILIES)) registerClaims(options.label ? `${options.label}: ${family}` : family, claims, once, options);
 }
