@@ -24,7 +24,7 @@ afterAll(async () => {
 });
 
 const torch = torchStatus();
-if (torch.available) registerConformance(open(() => torchBackend()), { runs: 10, label: 'torch' });
+if (torch.available) registerConformance(open(() => torchBackend()), { runs: 10, label: 'torch', failuresDir: null });
 else {
   console.warn(`PyTorch conformance skipped: ${torch.reason}`);
   it.skip(`PyTorch conformance (SKIPPED: ${torch.reason})`, () => undefined);
@@ -33,4 +33,4 @@ else {
 const expectedFile = new URL('../expectations/tfjs.json', import.meta.url);
 const expected = parseExpectations(readFileSync(expectedFile, 'utf8'), 'expectations/tfjs.json', ALL_CLAIMS.map((c) => c.id));
 // The seed is pinned: whether 25 cases include an all-zero tensor depends on the cases drawn.
-registerConformance(open(() => tfjsBackend()), { runs: 25, seed: DEFAULT_SEED, expected, label: 'tfjs' });
+registerConformance(open(() => tfjsBackend()), { runs: 25, seed: DEFAULT_SEED, expected, label: 'tfjs', failuresDir: null });

@@ -103,7 +103,7 @@ export const halfNormSquaredWithinRounding: Claim = {
     const A = arbitrariesFor(backend);
     const { u } = precisionOf(backend.dtype);
     return fc.asyncProperty(
-      A.trainCase({ optimizer: A.sgd({ maximize: fc.constant(false) }), steps: fc.constant(1), value: A.normalRangeValue }),
+      A.trainCase({ optimizer: A.sgd({ maximize: fc.constant(false) }), steps: fc.constant(1), value: A.normalRangeValue, zeroTensors: true }),
       A.positiveLambda,
       fc.constantFrom(['half-norm-squared', 1] as const, ['norm-squared', 2] as const),
       async (c, lambda, [recipe, factor]) => {
@@ -134,7 +134,7 @@ export const unsquaredNormIsNotWeightDecay: Claim = {
   property: (backend) => {
     const A = arbitrariesFor(backend);
     const { u } = precisionOf(backend.dtype);
-    return fc.asyncProperty(A.trainCase({ optimizer: A.sgd({ maximize: fc.constant(false) }), steps: fc.constant(1), value: A.normalRangeValue }), A.positiveLambda, async (c, lambda) => {
+    return fc.asyncProperty(A.trainCase({ optimizer: A.sgd({ maximize: fc.constant(false) }), steps: fc.constant(1), value: A.normalRangeValue, zeroTensors: true }), A.positiveLambda, async (c, lambda) => {
       const { penalized, plain } = await penaltyGradients(backend, c, 'norm', lambda);
       for (const [name, w0] of Object.entries(c.init)) {
         const n = Math.hypot(...w0);

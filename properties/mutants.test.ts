@@ -160,15 +160,16 @@ const MUTANTS: Mutant[] = [
   { claim: 'sgd.matches-documented-update', bug: 'weight decay applied after momentum', overrides: sgdMutant({ decayAfterMomentum: true }) },
   { claim: 'sgd.matches-documented-update', bug: 'maximize applied at the end', overrides: sgdMutant({ maximizeAtEnd: true }) },
   { claim: 'thread.missing-zero-grad-accumulates', bug: 'backward overwrites gradients instead of accumulating', patch: overwritingGradients },
+  { claim: 'diff.steps-match-reference', bug: 'dampening on the first step', overrides: sgdMutant({ dampenFirstStep: true }) },
   ...ADAPTIVE_MUTANTS,
 ];
 
 const report: string[] = [];
 
 describe('every claim fails on a deliberately broken backend', () => {
-  it('covers every claim', () => {
+  it('covers every claim (the gradcheck family shows its own failures in gradcheck.prop.ts)', () => {
     const covered = new Set(MUTANTS.map((m) => m.claim));
-    expect(ALL_CLAIMS.map((c) => c.id).filter((id) => !covered.has(id))).toEqual([]);
+    expect(ALL_CLAIMS.map((c) => c.id).filter((id) => !covered.has(id) && !id.startsWith('gradcheck.'))).toEqual([]);
   });
 
   for (const mutant of MUTANTS) {

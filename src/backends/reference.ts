@@ -122,14 +122,10 @@ export function runTraining(c: TrainCase, overrides: ReferenceOverrides = {}): T
 const unary = { neg: ops.neg, exp: ops.exp, log: ops.log, sqrt: ops.sqrt, abs: ops.abs, sign: ops.sign, relu: ops.relu, tanh: ops.tanh, square: ops.square, transpose: ops.transpose } as const;
 const binary = { add: ops.add, sub: ops.sub, mul: ops.mul, div: ops.div, matmul: ops.matmul } as const;
 
-function evaluate(node: ExprNode, inputs: Map<string, Tensor>, path: string): Tensor {
-  if (node.op === 'input') {
-    const t = inputs.get(node.name);
-    if (t === undefined) throw new RangeError(`${path}: unknown input '${node.name}'`);
-    return t;
-  }
-  if (node.op === 'const') return ops.tensor(node.value);
-  const args = node.args.map((a, i) => evaluate(a, inputs, `${path}.args[${i}]`));
+type OpNode = Exclude<ExprNode, { op: 'input' } | { op: 'const' }>;
+
+/** Applies one op node of an expression case to its evaluated arguments, through the engine's API. */
+export function applyExprOp(node: OpNode, args: Tensor[], path: string): Tensor {
   const attrs = node.attrs ?? {};
   const arity = (n: number) => {
     if (args.length !== n) throw new RangeError(`${path}: op '${node.op}' takes ${n} argument(s), got ${args.length}`);
@@ -158,6 +154,16 @@ function evaluate(node: ExprNode, inputs: Map<string, Tensor>, path: string): Te
     default:
       throw new RangeError(`${path}: unknown op '${String(node.op)}'`);
   }
+}
+
+function evaluate(node: ExprNode, inputs: Map<string, Tensor>, path: string): Tensor {
+  if (node.op === 'input') {
+    const t = inputs.get(node.name);
+    if (t === undefined) throw new RangeError(`${path}: unknown input '${node.name}'`);
+    return t;
+  }
+  if (node.op === 'const') return ops.tensor(node.value);
+  return applyExprOp(node, node.args.map((a, i) => evaluate(a, inputs, `${path}.args[${i}]`)), path);
 }
 
 export function runExpression(c: ExprCase): ExprResult {

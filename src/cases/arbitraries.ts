@@ -21,6 +21,8 @@ export interface TrainCaseArbOptions<O extends OptimizerSpec> {
   optimizer?: fc.Arbitrary<O>;
   steps?: fc.Arbitrary<number>;
   value?: fc.Arbitrary<number>;
+  /** Also make whole parameter tensors exactly zero, one time in four: the singular point of norm. */
+  zeroTensors?: boolean;
 }
 
 export interface Arbitraries {
@@ -47,8 +49,8 @@ export interface Arbitraries {
   readonly lr: fc.Arbitrary<number>;
   values(length: number, value?: fc.Arbitrary<number>): fc.Arbitrary<number[]>;
   matrix(rows: number, cols: number, value?: fc.Arbitrary<number>): fc.Arbitrary<number[][]>;
-  /** Initial values for every parameter of the spec, keyed by name. */
-  init(spec: ModelSpec, value?: fc.Arbitrary<number>): fc.Arbitrary<Record<string, number[]>>;
+  /** Initial values for every parameter of the spec, keyed by name; with zeroTensors, some tensors are all zeros. */
+  init(spec: ModelSpec, value?: fc.Arbitrary<number>, zeroTensors?: boolean): fc.Arbitrary<Record<string, number[]>>;
   /**
    * Every momentum/dampening/nesterov/maximize setting PyTorch accepts (nesterov needs momentum > 0
    * and dampening 0), limited to the options the backend supports when it was given one.
@@ -78,8 +80,15 @@ function build(dtype: Dtype, capabilities: ReadonlySet<Capability> | null): Arbi
   const lr = num(1e-4, 0.5);
   const values = (length: number, v: fc.Arbitrary<number> = value) => fc.array(v, { minLength: length, maxLength: length });
   const matrix = (rows: number, cols: number, v: fc.Arbitrary<number> = value) => fc.array(values(cols, v), { minLength: rows, maxLength: rows });
-  const init = (spec: ModelSpec, v: fc.Arbitrary<number> = value) =>
-    fc.record(Object.fromEntries(parameterShapes(spec).map(({ name, shape }) => [name, values(shape.reduce((a, b) => a * b, 1), v)])));
+  const init = (spec: ModelSpec, v: fc.Arbitrary<number> = value, zeroTensors = false) =>
+    fc.record(
+      Object.fromEntries(
+        parameterShapes(spec).map(({ name, shape }) => {
+          const n = shape.reduce((a, b) => a * b, 1);
+          return [name, zeroTensors ? fc.oneof({ weight: 3, arbitrary: values(n, v) }, { weight: 1, arbitrary: fc.constant(new Array<number>(n).fill(0)) }) : values(n, v)];
+        }),
+      ),
+    );
   const sgd = (options: { maximize?: fc.Arbitrary<boolean> } = {}): fc.Arbitrary<SGDSpec> =>
     fc
       .record({
@@ -93,7 +102,7 @@ function build(dtype: Dtype, capabilities: ReadonlySet<Capability> | null): Arbi
     (options.model ?? modelSpecArb).chain((model) =>
       fc
         .record({
-          init: init(model, options.value),
+          init: init(model, options.value, options.zeroTensors),
           batch: fc.integer({ min: 1, max: 6 }),
           reduction: fc.constantFrom<'mean' | 'sum'>('mean', 'sum'),
           optimizer: options.optimizer ?? sgd(),

@@ -116,6 +116,7 @@ export async function runVerify(argv: string[]): Promise<number> {
 
   for (const r of results) {
     if (r.policy !== undefined) out.write('\n' + formatPolicy(r) + '\n');
+    if (r.illConditioned !== undefined) out.write(`\n${r.id}: ${r.illConditioned.count} of ${r.runs} cases set aside as ill-conditioned (neither passed nor failed), e.g. ${r.illConditioned.example}\n`);
     if (r.outcome === 'fail' || r.outcome === 'error') out.write('\n' + formatFailure(r, config.seed) + '\n');
     if (r.outcome === 'expected-fail') out.write(`\nexpected failure ${r.id}: ${r.expectation!.reason}\n  observed: ${r.failure!.message.split('\n')[0]}\n`);
     if (r.outcome === 'stale-expectation') out.write(`\nstale expectation ${r.id}: expected to fail (${r.expectation!.reason}) but it ${r.verdict === 'pass' ? 'passed' : r.verdict}; remove the entry\n`);

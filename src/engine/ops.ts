@@ -146,7 +146,8 @@ const binaryOps = {
   add: binaryOp({ name: 'add', savesTensors: false, f: (a, b) => a + b, da: (g) => g, db: (g) => g }),
   sub: binaryOp({ name: 'sub', savesTensors: false, f: (a, b) => a - b, da: (g) => g, db: (g) => -g }),
   mul: binaryOp({ name: 'mul', savesTensors: true, f: (a, b) => a * b, da: (g, _a, b) => g * b, db: (g, a) => g * a }),
-  div: binaryOp({ name: 'div', savesTensors: true, f: (a, b) => a / b, da: (g, _a, b) => g / b, db: (g, a, b) => (-g * a) / (b * b) }),
+  // PyTorch's form for the divisor, −g·((a/b)/b): b·b would overflow past 1.3e154 and underflow for tiny b.
+  div: binaryOp({ name: 'div', savesTensors: true, f: (a, b) => a / b, da: (g, _a, b) => g / b, db: (g, a, b) => -g * (a / b / b) }),
 };
 
 // ---------------------------------------------------------------- matmul

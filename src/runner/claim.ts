@@ -28,6 +28,8 @@ export interface PolicyNote {
 
 export interface Observer {
   policy(note: PolicyNote): void;
+  /** A case too close to a kink for agreement or disagreement to mean anything: set aside and counted. */
+  illConditioned(reason: string): void;
 }
 
 /** 'error': the backend failed (see BackendError), so the claim could not be judged. */
@@ -54,4 +56,6 @@ export interface ClaimResult {
   failure?: ClaimFailure;
   /** Valid choices at non-differentiable points that differ from the reference's, one per kind. */
   policy?: PolicyNote[];
+  /** Cases set aside as ill-conditioned, with the first reason. */
+  illConditioned?: { count: number; example: string };
 }

@@ -85,7 +85,11 @@ export async function runClaim(claim: Claim, backend: Backend, config: RunConfig
   const dir = options.failuresDir === undefined ? DEFAULT_FAILURES_DIR : options.failuresDir;
   const file = dir === null ? null : failureFile(dir, claim, backend);
   const notes = new Map<string, PolicyNote>();
-  const observer: Observer = { policy: (note) => void (notes.has(note.what) || notes.set(note.what, note)) };
+  let setAside: { count: number; example: string } | null = null;
+  const observer: Observer = {
+    policy: (note) => void (notes.has(note.what) || notes.set(note.what, note)),
+    illConditioned: (reason) => void (setAside = { count: (setAside?.count ?? 0) + 1, example: setAside?.example ?? reason }),
+  };
   if (file !== null && existsSync(file)) {
     const saved = decodeJson(readFileSync(file, 'utf8')) as SavedFailure;
     // The saved case itself is replayed (as fast-check's only example), not its seed and path:
@@ -97,7 +101,7 @@ export async function runClaim(claim: Claim, backend: Backend, config: RunConfig
   const guard = guardBackend(backend);
   const details = await fc.check(claim.property(guard.backend, observer), { seed, numRuns: runs });
   const ms = performance.now() - started;
-  const policy = notes.size > 0 ? { policy: [...notes.values()] } : {};
+  const policy = { ...(notes.size > 0 ? { policy: [...notes.values()] } : {}), ...(setAside !== null ? { illConditioned: setAside } : {}) };
   if (!details.failed) return { ...base, verdict: notes.size > 0 ? 'policy-difference' : 'pass', ms, ...policy };
   if (guard.tripped !== null) {
     const { error, request } = guard.tripped;
