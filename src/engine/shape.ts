@@ -56,6 +56,12 @@ export function broadcastShapes(a: Shape, b: Shape, op: string): number[] {
 export function broadcastIndex(inShape: Shape, outShape: Shape): Int32Array {
   const n = sizeOf(outShape);
   const index = new Int32Array(n);
+  const m = sizeOf(inShape);
+  if (isTrailingBlock(inShape, outShape)) {
+    // The common case of a bias row added to a batch: the input repeats every m elements.
+    for (let k = 0; k < n; k++) index[k] = k % m;
+    return index;
+  }
   const rank = outShape.length;
   const inStrides = stridesOf(inShape);
   const strideInOut = new Array<number>(rank).fill(0);
@@ -76,6 +82,16 @@ export function broadcastIndex(inShape: Shape, outShape: Shape): Int32Array {
     }
   }
   return index;
+}
+
+/** Whether inShape, leading 1s aside, equals the trailing dimensions of outShape. */
+function isTrailingBlock(inShape: Shape, outShape: Shape): boolean {
+  let start = 0;
+  while (start < inShape.length && inShape[start] === 1) start++;
+  const core = inShape.length - start;
+  if (core > outShape.length) return false;
+  for (let i = 0; i < core; i++) if (inShape[start + i] !== outShape[outShape.length - core + i]) return false;
+  return true;
 }
 
 /** Sums a gradient of the broadcast shape back onto the input's shape. */
