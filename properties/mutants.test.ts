@@ -160,6 +160,11 @@ const MUTANTS: Mutant[] = [
   { claim: 'sgd.matches-documented-update', bug: 'weight decay applied after momentum', overrides: sgdMutant({ decayAfterMomentum: true }) },
   { claim: 'sgd.matches-documented-update', bug: 'maximize applied at the end', overrides: sgdMutant({ maximizeAtEnd: true }) },
   { claim: 'thread.missing-zero-grad-accumulates', bug: 'backward overwrites gradients instead of accumulating', patch: overwritingGradients },
+  {
+    claim: 'thread.inplace-square-update-is-not-decay',
+    bug: 'square computed as −x·|x| (a decay-like update)',
+    patch: opMutant('square', (square) => ({ ...square, forward: ([x]) => ({ data: Float64Array.from(x.data, (v) => -v * Math.abs(v)), shape: x.shape }) })),
+  },
   { claim: 'diff.steps-match-reference', bug: 'dampening on the first step', overrides: sgdMutant({ dampenFirstStep: true }) },
   ...ADAPTIVE_MUTANTS,
 ];

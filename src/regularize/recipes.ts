@@ -244,4 +244,14 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
       'Without momentum both are the same step, to within 4 roundings. With momentum they part: heavy ball at step 2 by lr·λ·(τ·w₁ − μ·w₀) (τ the dampening), nesterov at step 1 by −lr·μ·λ·w₀.',
     claims: ['adaptive.plain-sgd-decoupled-is-coupled', 'adaptive.momentum-decoupled-differs'],
   },
+  {
+    id: 'inplace-square-update',
+    title: 'adding λ·w² to the weights in place',
+    pytorch: 'conv.weight += lam * conv.weight ** 2  # PyTorch refuses this on a leaf that requires grad, outside no_grad',
+    computes: 'w ← w + λ·w²: a change of the weights, not a term of the loss',
+    verdictKind: 'not-equivalent',
+    verdict:
+      'Not a regularizer: it moves every nonzero weight up by λ·w², so positive weights grow away from zero and negative ones are pushed towards it and, past −1/λ, through it; weight decay shrinks them all by the factor 1 − lr·λ.',
+    claims: ['thread.inplace-square-update-is-not-decay'],
+  },
 ];
