@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { U } from '../check/float.ts';
 import { SGD } from '../optim/index.ts';
 import { CATALOGUE, PENALTIES, type CatalogueEntry } from '../regularize/recipes.ts';
-import type { ReferenceOverrides } from '../backends/reference.ts';
+import { makeOptimizer, type ReferenceOverrides } from '../backends/reference.ts';
+import { OPS, type Tensor } from '../engine/index.ts';
 import { computeEvidence, hasLiveEvidence, type Evidence, type Fact } from './evidence.ts';
 import { LAMBDA, STEPS, threadCase } from './scenarios.ts';
 
@@ -24,6 +25,7 @@ const fact = (id: string, measured: RegExp): Fact => {
 const DEMONSTRATED = [
   'half-pow-sum', 'pow-sum', 'half-norm-squared', 'norm-squared', 'norm', 'norm-from-zero', 'norm-item', 'norm-uninit-leaf',
   'weights-only', 'l1', 'sqrt-sum-squares', 'no-zero-grad', 'mse-mean', 'backward-twice', 'exploding',
+  'thread-literal-pair', 'adam-vs-adamw', 'sgd-momentum-decoupled', 'inplace-square-update',
 ];
 
 describe('live evidence on the reference engine', () => {
@@ -112,5 +114,20 @@ describe('broken engines are caught: the evidence contradicts the verdict', () =
 
   it('an accumulator from 0 that drops out of the graph', () => {
     expect(anyContradiction(contradicted('norm-from-zero', { penalties: { ...PENALTIES, 'norm-from-zero': PENALTIES['norm-item'] } }))).toBe(true);
+  });
+
+  it("an AdamW whose decay is coupled like Adam's", () => {
+    const overrides: ReferenceOverrides = { makeOptimizer: (groups, spec) => makeOptimizer(groups, spec.kind === 'adamw' ? { ...spec, kind: 'adam' } : spec) };
+    expect(anyContradiction(contradicted('adam-vs-adamw', overrides))).toBe(true);
+  });
+
+  it('an in-place update that subtracts λ·w²', () => {
+    const restore = OPS.square;
+    (OPS as Record<string, unknown>).square = { ...restore, forward: ([x]: Tensor[]) => ({ data: Float64Array.from(x.data, (v) => -v * v), shape: x.shape }) };
+    try {
+      expect(anyContradiction(contradicted('inplace-square-update', {}))).toBe(true);
+    } finally {
+      (OPS as Record<string, unknown>).square = restore;
+    }
   });
 });

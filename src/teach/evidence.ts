@@ -5,7 +5,7 @@
  * engine or the catalogue is wrong.
  */
 import { runExpression, type ReferenceOverrides } from '../backends/reference.ts';
-import type { ExprCase, ExprNode, ExprResult, TrainCase } from '../cases/types.ts';
+import { CASE_VERSION, type AdamSpec, type AdamWSpec, type ExprCase, type ExprNode, type ExprResult, type SGDSpec, type TrainCase } from '../cases/types.ts';
 import { U, ulpDistance } from '../check/float.ts';
 import { Random, tensor, mul, sum, type OpName } from '../engine/index.ts';
 import { mseLoss } from '../nn/index.ts';
@@ -157,6 +157,9 @@ function mseRatio(d: number): number {
   const manual = mul(1 / 10, sum(prediction.sub(target).square())).item();
   return manual / mseLoss(prediction, target, 'mean').item();
 }
+
+/** Adam or AdamW on the thread's case, with PyTorch's default betas and eps. */
+const adam = (kind: 'adam' | 'adamw', weightDecay: number): AdamSpec | AdamWSpec => ({ kind, lr: 0.01, betas: [0.9, 0.999], eps: 1e-8, weightDecay, amsgrad: false, maximize: false });
 
 const DEMOS: Record<string, Demo> = {
   'half-pow-sum': (run) => ({
@@ -392,6 +395,72 @@ const DEMOS: Record<string, Demo> = {
         },
         { measured: `${GROWTH} with heavy-ball momentum μ = 0.9`, value: heavyBall, predicted: '< 1 below the bound 2(1 + μ) = 3.8, > 1 past it', agrees: Object.values(heavyBall)[0] < 1 && Object.values(heavyBall)[1] > 1 },
         { measured: `${GROWTH} with nesterov momentum μ = 0.9`, value: nesterov, predicted: `< 1 below the bound 2(1 + μ)/(1 + 2μ) = ${formatNumber(3.8 / 2.8)}, > 1 past it`, agrees: Object.values(nesterov)[0] < 1 && Object.values(nesterov)[1] > 1 },
+      ],
+    };
+  },
+
+  'thread-literal-pair': (run) => {
+    const c = threadCase();
+    const literal = (zeroGrad: boolean) => runGap(run({ ...withPenalty(c, 'half-norm-squared'), zeroGrad }), run({ ...withDecay(c, LAMBDA), zeroGrad }));
+    const first = (zeroGrad: boolean) => {
+      const a = run({ ...withPenalty(c, 'half-pow-sum'), zeroGrad, steps: 2 });
+      const b = run({ ...withDecay(c, LAMBDA), zeroGrad, steps: 2 });
+      return { step1: snapshotGap(a.params[0], b.params[0]), step2: snapshotGap(a.params[1], b.params[1]) };
+    };
+    const withoutZeroGrad = first(false);
+    return {
+      setup: `${THREAD_CASE}, manual λ·0.5·Σw² against SGD(weight_decay=λ), both with and both without zeroGrad`,
+      facts: [
+        identical('largest parameter gap at step 1, both runs without zeroGrad', withoutZeroGrad.step1),
+        different('largest parameter gap at step 2, both runs without zeroGrad: the penalty gradient of step 1 is still in .grad', withoutZeroGrad.step2),
+        { ...different(`largest parameter gap over ${STEPS} steps without zeroGrad (the thread's 0.5·‖W‖² penalty)`, literal(false)), predicted: '> 0: the two runs the thread compares disagree' },
+        { ...identical(`largest parameter gap over ${STEPS} steps with zeroGrad (the same penalty)`, literal(true)), predicted: 'a few ulps at most: 0.5·‖W‖² is λ·w to rounding', agrees: literal(true).largest <= 1e-12 },
+      ],
+    };
+  },
+
+  'adam-vs-adamw': (run) => {
+    const c = { ...threadCase(), steps: 10 };
+    const coupled = runGap(run({ ...withPenalty(c, 'half-pow-sum'), optimizer: adam('adam', 0) }), run({ ...c, optimizer: adam('adam', LAMBDA) }));
+    const decoupled = runGap(run({ ...withPenalty(c, 'half-pow-sum'), optimizer: adam('adam', 0) }), run({ ...c, optimizer: adam('adamw', LAMBDA) }));
+    const atZero = runGap(run({ ...c, optimizer: adam('adam', 0) }), run({ ...c, optimizer: adam('adamw', 0) }));
+    return {
+      setup: `${THREAD_CASE}, Adam and AdamW with lr 0.01, betas (0.9, 0.999), eps 1e-8, 10 steps`,
+      facts: [
+        identical('largest parameter gap between Adam + λ·0.5·Σw² and Adam(weight_decay=λ)', coupled),
+        different('largest parameter gap between Adam + λ·0.5·Σw² and AdamW(weight_decay=λ)', decoupled),
+        identical('largest parameter gap between Adam and AdamW at weight_decay = 0', atZero),
+      ],
+    };
+  },
+
+  'sgd-momentum-decoupled': (run) => {
+    const c = threadCase();
+    const pair = (options: Partial<Omit<SGDSpec, 'kind'>>) =>
+      runGap(run({ ...c, optimizer: { ...sgd(options), kind: 'sgdw', weightDecay: LAMBDA } }), run({ ...c, optimizer: sgd({ ...options, weightDecay: LAMBDA }) }));
+    const plain = pair({});
+    return {
+      setup: `${THREAD_CASE}, decoupled decay (w·(1 − lr·λ) before the step) against SGD(weight_decay=λ)`,
+      facts: [
+        { ...identical('largest parameter gap with plain SGD', plain), predicted: 'rounding only (the same step computed in another order): ≤ 1e-12', agrees: plain.largest <= 1e-12 },
+        different('largest parameter gap with momentum 0.9', pair({ momentum: 0.9 })),
+      ],
+    };
+  },
+
+  'inplace-square-update': () => {
+    const w = threadCase().init['0.weight'];
+    const update = node('add', [input('w'), node('mul', [{ op: 'const', value: LAMBDA }, node('square', [input('w')])])]);
+    const updated = runExpression({ kind: 'expr', version: CASE_VERSION, inputs: { w: { shape: [w.length], data: w, requiresGrad: false } }, graph: update }).value.data;
+    const positives = w.filter((v) => v > 0).length;
+    const grew = w.filter((v, i) => v > 0 && updated[i] > v).length;
+    const decayed = w.map((v) => v - 0.1 * LAMBDA * v);
+    const shrank = w.filter((v, i) => v > 0 && decayed[i] < v).length;
+    return {
+      setup: `the thread network's first weight matrix (25 values), λ = ${LAMBDA}`,
+      facts: [
+        { measured: 'positive weights that w + λ·w² makes larger', value: grew, detail: `of ${positives}`, predicted: `all ${positives}`, agrees: grew === positives },
+        { measured: 'positive weights that one weight-decay step (lr 0.1) makes smaller', value: shrank, detail: `of ${positives}`, predicted: `all ${positives}`, agrees: shrank === positives },
       ],
     };
   },
