@@ -417,7 +417,8 @@ const PENALTY_GRADIENT: Record<string, (w: number, lambda: number, norm: number)
   'half-norm-squared': (w, lambda) => lambda * Math.abs(w),
   'pow-sum': (w, lambda) => 2 * lambda * Math.abs(w),
   'norm-squared': (w, lambda) => 2 * lambda * Math.abs(w),
-  norm: (w, lambda, norm) => (norm === 0 ? 0 : (lambda * Math.abs(w)) / norm),
+  // λ·(|w|/‖W‖), not (λ·|w|)/‖W‖: the product underflows for subnormal w where the gradient itself does not.
+  norm: (w, lambda, norm) => (norm === 0 ? 0 : lambda * (Math.abs(w) / norm)),
   l1: (w, lambda) => (w === 0 ? 0 : lambda),
 };
 
@@ -496,7 +497,7 @@ export function gradientBound(c: TrainCase, params: Record<string, number[]>, a:
       z.forEach((row, s) =>
         row.forEach((v, j) => {
           if (illConditioned === null && zAbs[s][j] > 0 && Math.abs(v) <= margin * zAbs[s][j] + floor(kSoFar)) {
-            illConditioned = `layer ${l}, sample ${s}, unit ${j}: the ReLU input ${fmt(v)} is within its rounding bound ${margin * zAbs[s][j]} of 0`;
+            illConditioned = `layer ${l}, sample ${s}, unit ${j}: the ReLU input ${fmt(v)} is within its rounding bound ${margin * zAbs[s][j] + floor(kSoFar)} of 0`;
           }
         }),
       );
