@@ -177,6 +177,23 @@ describe('kinks', () => {
     expect(Math.min(...report.elements.map((e) => e.tolerance))).toBeGreaterThan(1e-300 * (2 / Math.sqrt(5)));
   });
 
+  it('widens the tolerance where a rounding wipes out a value that a derivative is proportional to', () => {
+    // Counterexample of gradcheck.agrees-with-oracle (run seed 7): with P = log(exp(a))² and
+    // A = a, output[1, 0] = P[1, 0]·a[0, 0] + P[1, 1]·a[1, 0], so by hand its derivative along
+    // a[1, 0] is P[1, 1] + 2·a[1, 0]·a[0, 0] = a[1, 1]² = 2.5e-99 here. exp(5e-50) rounds to 1, so
+    // log(exp(a[1, 1])) is computed as 0 and the function is flat along a[1, 0]: both sides say
+    // 0. At the computed values pow passes back 2·0, so no rounding seemed to reach the output
+    // and the tolerance was 6e-320; at the exact ones it is 2·5e-50, and the tolerance must
+    // cover the 2.5e-99 the engine cannot resolve.
+    const a = fromData([0, 0, 0, 5.000000000000001e-50], [2, 2], { requiresGrad: true });
+    const fn = (x: Tensor): Tensor => x.exp().log().pow(2).matmul(x.reshape([4]).reshape([2, 2]));
+    const report = gradcheck(fn, [a], { names: ['a'] });
+    const element = report.elements.find((e) => e.output === 'output[1, 0]' && e.input === 'a[1, 0]')!;
+    expect([element.numerical, element.analytical]).toEqual([0, 0]);
+    expect(element.tolerance).toBeGreaterThan(5.000000000000001e-50 ** 2);
+    expect(report.verdict).toBe('pass');
+  });
+
   it('reports a stencil across sign\'s jump and across a pole', () => {
     // The divisor 1e-6 is closer to its pole than the smallest stencil, 4·2^-11/256 = 7.6e-6.
     const report = gradcheck((x, y) => x.sign().add(x.div(y)).sum(), [tensor([0.0], { requiresGrad: true }), tensor([1e-6], { requiresGrad: true })], { names: ['x', 'y'] });

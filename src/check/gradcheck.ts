@@ -304,8 +304,49 @@ interface RoundingScale {
  * √(k·spacing) (‖[1e-300, 0]‖ is computed as 0); and a computed value where ∂out/∂v is infinite
  * (a sqrt or a divisor at a computed 0, which may be an underflowed tiny value) makes the noise
  * unbounded. A leaf is exact, so an infinite adjoint there (sqrt(w) at w = 0) adds nothing.
+ * Each adjoint is the largest of those at the computed values and at the two corners of their
+ * error ball (see errorRadii), since a rounding can zero an adjoint that the exact values keep.
  */
-function roundingScale(out: Tensor, seed: Float64Array): RoundingScale {
+function roundingScale(out: Tensor, seed: Float64Array, dtype: Dtype): RoundingScale {
+  const order = topologicalOrder(out);
+  const radii = errorRadii(out, order, dtype);
+  const computed = adjointPass(order, out, seed, (t) => t);
+  // The adjoints at the corners of the error ball, both ways: where they are not finite the ball
+  // merely reaches towards a pole; whether one is crossed is judged at the computed values.
+  const corners = ([1, -1] as const).map((sign) => adjointPass(order, out, seed, movedBy(radii, sign)));
+  let relative = 0;
+  let absolute = 0;
+  let underflow = 0;
+  let singular: string | null = null;
+  for (const t of order) {
+    const g = computed.get(t);
+    if (g === undefined) continue;
+    for (let e = 0; e < g.length; e++) {
+      const v = Math.abs(t.data[e]);
+      if (!Number.isFinite(v)) continue;
+      if (!Number.isFinite(g[e])) {
+        if (t.node !== null && singular === null) {
+          singular = `the output's derivative with respect to a computed value of op '${t.node.op.name}' is not finite (a pole, or an overflow in backward), so its rounding noise has no bound`;
+        }
+        continue;
+      }
+      let a = Math.abs(g[e]);
+      for (const c of corners) {
+        const ge = Math.abs(c.get(t)?.[e] ?? 0);
+        if (Number.isFinite(ge)) a = Math.max(a, ge);
+      }
+      relative += v * a;
+      absolute += a;
+    }
+    if (t.node !== null && t.node.op.name === 'norm' && (t.node.attrs as { p: number }).p === 2 && Number.isFinite(g[0])) {
+      underflow += Math.abs(g[0]) * Math.sqrt(t.node.inputs[0].size);
+    }
+  }
+  return { relative, absolute, underflow, singular };
+}
+
+/** The tensors of the graph below `out` (leaves too), every one after its operands. */
+function topologicalOrder(out: Tensor): Tensor[] {
   const order: Tensor[] = [];
   const seen = new Set<Tensor>();
   const stack: [Tensor, boolean][] = [[out, false]];
@@ -320,32 +361,21 @@ function roundingScale(out: Tensor, seed: Float64Array): RoundingScale {
     stack.push([t, true]);
     if (t.node !== null) for (const input of t.node.inputs) if (!seen.has(input)) stack.push([input, false]);
   }
+  return order;
+}
+
+/**
+ * The adjoints ∂out/∂v for upstream gradient `seed`, from a reverse pass with the ops' own
+ * backward rules, each rule handed the values `at` gives for its operands and its result.
+ */
+function adjointPass(order: Tensor[], out: Tensor, seed: Float64Array, at: (t: Tensor) => Tensor): Map<Tensor, Float64Array> {
   const adjoints = new Map<Tensor, Float64Array>([[out, seed]]);
-  let relative = 0;
-  let absolute = 0;
-  let underflow = 0;
-  let singular: string | null = null;
   for (let n = order.length - 1; n >= 0; n--) {
     const t = order[n];
     const g = adjoints.get(t);
-    if (g === undefined) continue;
-    for (let e = 0; e < g.length; e++) {
-      const a = Math.abs(g[e]);
-      const v = Math.abs(t.data[e]);
-      if (a === 0 || !Number.isFinite(v)) continue;
-      if (!Number.isFinite(a)) {
-        if (t.node !== null && singular === null) {
-          singular = `the output's derivative with respect to a computed value of op '${t.node.op.name}' is not finite (a pole, or an overflow in backward), so its rounding noise has no bound`;
-        }
-        continue;
-      }
-      relative += v * a;
-      absolute += a;
-    }
-    if (t.node === null) continue;
-    if (t.node.op.name === 'norm' && (t.node.attrs as { p: number }).p === 2 && Number.isFinite(g[0])) underflow += Math.abs(g[0]) * Math.sqrt(t.node.inputs[0].size);
+    if (g === undefined || t.node === null) continue;
     const needsGrad = t.node.inputs.map((input) => input.requiresGrad);
-    const grads = t.node.op.backward(g, { inputs: t.node.inputs, output: t, attrs: t.node.attrs, needsGrad });
+    const grads = t.node.op.backward(g, { inputs: t.node.inputs.map(at), output: at(t), attrs: t.node.attrs, needsGrad });
     t.node.inputs.forEach((input, i) => {
       const gi = grads[i];
       if (!needsGrad[i] || gi === null) return;
@@ -354,7 +384,69 @@ function roundingScale(out: Tensor, seed: Float64Array): RoundingScale {
       else for (let k = 0; k < existing.length; k++) existing[k] += gi[k];
     });
   }
-  return { relative, absolute, underflow, singular };
+  return adjoints;
+}
+
+const radiiCache = new WeakMap<Tensor, Map<Tensor, Float64Array>>();
+
+/**
+ * A running error analysis of the computed values: the radius of each, a bound (to first order)
+ * on its distance from the exact value, is what its operands' radii reach it by, Σ|∂v/∂w|·r_w
+ * with the op's own backward rule, plus its own NOISE_ROUNDINGS roundings. Leaves are exact.
+ *
+ * Why it is needed: the first-order noise scale takes the adjoints at the computed values, but
+ * a rounding can wipe out a value that a derivative is proportional to, and then the adjoint
+ * vanishes at the computed point while it does not at the exact one. log(exp(a)) at a = 5e-50
+ * is computed as 0 (exp(a) rounds to 1), so pow(·, 2) passes back 2·0 = 0 and no rounding seems
+ * to reach the output, yet the output misses a² times whatever multiplies the square, and the
+ * differences see that as a flat function. The error in the output is Σ (∂out/∂v_n)(ξ)·δ_n with
+ * the adjoints at some point ξ between the computed and the exact values (the mean value
+ * theorem), so the adjoints are taken at the corners of that ball, every value moved by its
+ * radius one way and then the other, besides the computed point.
+ */
+function errorRadii(out: Tensor, order: Tensor[], dtype: Dtype): Map<Tensor, Float64Array> {
+  const cached = radiiCache.get(out);
+  if (cached !== undefined) return cached;
+  const u = unitRoundoff(dtype);
+  const eta = SUBNORMAL_SPACING[dtype];
+  const radii = new Map<Tensor, Float64Array>();
+  for (const t of order) {
+    if (t.node === null) continue;
+    const { inputs, attrs } = t.node;
+    const r = t.data.map((v) => NOISE_ROUNDINGS * (u * Math.abs(v) + eta));
+    const inherited = inputs.map((input) => radii.get(input) ?? null);
+    if (inherited.some((ri) => ri !== null)) {
+      const needsGrad = inherited.map((ri) => ri !== null);
+      for (let e = 0; e < t.size; e++) {
+        const unit = new Float64Array(t.size);
+        unit[e] = 1;
+        const grads = t.node.op.backward(unit, { inputs, output: t, attrs, needsGrad });
+        inherited.forEach((ri, i) => {
+          const gi = grads[i];
+          if (ri === null || gi === null) return;
+          for (let k = 0; k < ri.length; k++) if (ri[k] !== 0) r[e] += Math.abs(gi[k]) * ri[k];
+        });
+      }
+    }
+    radii.set(t, r);
+  }
+  radiiCache.set(out, radii);
+  return radii;
+}
+
+/** Each computed value moved by `sign` times its radius (where the radius is finite), leaves as they are. */
+function movedBy(radii: Map<Tensor, Float64Array>, sign: 1 | -1): (t: Tensor) => Tensor {
+  const moved = new Map<Tensor, Tensor>();
+  return (t) => {
+    const r = radii.get(t);
+    if (r === undefined) return t;
+    let m = moved.get(t);
+    if (m === undefined) {
+      m = fromData(t.data.map((v, e) => (Number.isFinite(r[e]) ? v + sign * r[e] : v)), t.shape);
+      moved.set(t, m);
+    }
+    return m;
+  };
 }
 
 /**
@@ -362,8 +454,8 @@ function roundingScale(out: Tensor, seed: Float64Array): RoundingScale {
  * and may vanish at x itself (log(exp(a))·a at a = 0 has zero adjoints there, yet every other
  * stencil point carries noise u·|a| from the intermediate exp(a) ≈ 1).
  */
-function stencilScale(at: RoundingScale, ends: [Sample, Sample], seed: Float64Array): RoundingScale {
-  const scales = [at, ...ends.map((s) => roundingScale(s.out, seed))];
+function stencilScale(at: RoundingScale, ends: [Sample, Sample], seed: Float64Array, dtype: Dtype): RoundingScale {
+  const scales = [at, ...ends.map((s) => roundingScale(s.out, seed, dtype))];
   return {
     relative: Math.max(...scales.map((r) => r.relative)),
     absolute: Math.max(...scales.map((r) => r.absolute)),
@@ -789,7 +881,7 @@ function fullMode(setup: Setup, data: Float64Array[], base: Sample, backwards: B
     seed[i] = 1;
     return seed;
   });
-  const scales = seeds.map((seed) => roundingScale(base.out, seed));
+  const scales = seeds.map((seed) => roundingScale(base.out, seed, setup.dtype));
   const h1 = baseStep(method, setup.dtype);
   const elements: ElementCheck[] = [];
   setup.shapes.forEach((shape, j) => {
@@ -808,7 +900,7 @@ function fullMode(setup: Setup, data: Float64Array[], base: Sample, backwards: B
       const underflow = adjointUnderflow(setup.dtype, forwardSensitivity(base.out, line.inner, line.step));
       for (let i = 0; i < m; i++) {
         const analytical = rows[i][j][k];
-        const scale = stencilScale(scales[i], line.ends, seeds[i]);
+        const scale = stencilScale(scales[i], line.ends, seeds[i], setup.dtype);
         const noise = noiseFloor(method, setup.dtype, scale, line.magnitude[i], line.step);
         const verdict = judge(line.numerical[i], line.estimate[i], analytical, { noise, floor: rtol * Math.abs(analytical) + underflow }, line.kink ?? scale.singular, line.nonfinite[i]);
         elements.push({
@@ -891,7 +983,7 @@ function fastMode(setup: Setup, data: Float64Array[], base: Sample, backwards: B
         dotScale += Math.abs(g[k] * dirs[j][k]);
       }
     });
-    const scale = roundingScale(base.out, v);
+    const scale = roundingScale(base.out, v, setup.dtype);
     const project = (s: Sample): Sample => {
       let phi = 0;
       for (let i = 0; i < m; i++) phi += v[i] * s.values[i];
@@ -904,7 +996,7 @@ function fastMode(setup: Setup, data: Float64Array[], base: Sample, backwards: B
     const line = differentiateLine(method, h, project(base), 1, probe, count);
     // vᵀf may cancel, so its noise scales with Σ|v·f| rather than |vᵀf|.
     const spread = base.values.reduce((acc, f, i) => acc + Math.abs(v[i] * f), 0);
-    const overStencil = stencilScale(scale, line.ends, v);
+    const overStencil = stencilScale(scale, line.ends, v, setup.dtype);
     const noise = noiseFloor(method, setup.dtype, overStencil, Math.max(line.magnitude[0], spread), line.step);
     // Relative to Σ|w·u| rather than |wᵀu|, which may cancel; the analytical dot product of
     // `total` terms carries up to total·u·Σ|w·u| of its own rounding on top.
