@@ -31,6 +31,9 @@ const CHAIN_OPS: ChainOp[] = [
   ['pow 3', true, (x) => ({ op: 'pow', args: [x], attrs: { exponent: 3 } })],
 ];
 
+/** Every op a chain may use, for the claims' capability requirements. */
+const CHAIN_CAPABILITIES = ['op:add', 'op:sub', 'op:neg', 'op:sum', 'op:transpose', 'op:mul', 'op:tanh', 'op:exp', 'op:square', 'op:abs', 'op:relu', 'op:pow'];
+
 const chainArb = fc.array(fc.constantFrom(...CHAIN_OPS), { minLength: 1, maxLength: 5 });
 
 const inputArb = fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })).chain(([r, c]) =>
@@ -47,7 +50,7 @@ const describeChain = (chain: ChainOp[]) => chain.map(([name]) => name).join(' â
 export const secondBackwardThrows: Claim = {
   id: 'graph.second-backward-throws',
   statement: 'Without retainGraph, a second backward fails with a graph-released error exactly when the graph holds an op that saved tensors; otherwise it succeeds and the gradients accumulate to twice the first.',
-  requires: ['graph:releasesSaved', 'graph:accumulates', 'op:sum', 'op:transpose', 'op:tanh', 'op:exp', 'op:pow', 'op:relu'],
+  requires: ['graph:releasesSaved', 'graph:accumulates', ...CHAIN_CAPABILITIES],
   property: (backend) =>
     fc.asyncProperty(chainArb, inputArb, async (chain, input) => {
       const [once, twice] = await Promise.all([
@@ -74,7 +77,7 @@ function expectDoubled(once: number[], twice: number[], label: string): void {
 export const retainedGraphAccumulatesTwice: Claim = {
   id: 'graph.retained-graph-accumulates-twice',
   statement: 'With retainGraph on the first call, a second backward through any graph succeeds and leaves exactly twice the gradient of one backward.',
-  requires: ['graph:retainGraph', 'graph:accumulates', 'op:sum', 'op:transpose', 'op:tanh', 'op:exp', 'op:pow', 'op:relu'],
+  requires: ['graph:retainGraph', 'graph:accumulates', ...CHAIN_CAPABILITIES],
   property: (backend) =>
     fc.asyncProperty(chainArb, inputArb, async (chain, input) => {
       const [once, twice] = await Promise.all([
