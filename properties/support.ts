@@ -59,8 +59,10 @@ export const metamorphicSteps = (backend: Backend, steps: fc.Arbitrary<number> =
 
 /**
  * Two runs that must agree: bit for bit on a bit-exact backend; elsewhere on their first step
- * only (both from the same initial values; later steps would carry the dynamics' amplification) within the rounding of p − lr·gain·(g + λ·w) computed two ways: at most
- * 4u of |p'| and of lr·gain·(|g| + |λ·w|) per side (ETA/2 per rounding in the subnormal range).
+ * only (both from the same initial values; later steps would carry the dynamics' amplification).
+ * Each side computes p + (−lr)·gain·(g + λ·w) with at most four roundings, each within u of a
+ * term no larger than |p'| or lr·gain·(|g| + |λ·w|), and ETA/2 in the subnormal range; the two
+ * sides' errors add.
  */
 export function expectSameRuns(backend: Backend, c: TrainCase<SGDSpec>, a: TrainResult, b: TrainResult, labels: [string, string], decay: number): void {
   if (isBitExact(backend)) {
@@ -73,8 +75,9 @@ export function expectSameRuns(backend: Backend, c: TrainCase<SGDSpec>, a: Train
     init.forEach((w, i) => {
       const pa = a.params[0][name][i];
       const pb = b.params[0][name][i];
-      const g = Math.abs(a.grads[0][name][i]) + Math.abs(b.grads[0][name][i]);
-      const tolerance = 8 * u * (Math.abs(pa) + Math.abs(pb) + c.optimizer.lr * gain * (g + Math.abs(decay * w))) + 8 * eta;
+      const step = c.optimizer.lr * gain;
+      const side = (p: number, g: number) => 4 * u * (Math.abs(p) + step * (Math.abs(g) + Math.abs(decay * w))) + 2 * eta;
+      const tolerance = side(pa, a.grads[0][name][i]) + side(pb, b.grads[0][name][i]);
       if (!(Math.abs(pa - pb) <= tolerance)) throw new Divergence(`the runs (beyond ${tolerance})`, 0, name, i, pa, pb, labels);
     });
   }

@@ -71,15 +71,7 @@ export interface SGDSpec {
  * convention applied to SGD. PyTorch 1.13 has no such optimizer; it is the other side of the
  * decoupled-versus-coupled claims.
  */
-export interface SGDWSpec {
-  kind: 'sgdw';
-  lr: number;
-  momentum: number;
-  dampening: number;
-  nesterov: boolean;
-  maximize: boolean;
-  weightDecay: number;
-}
+export type SGDWSpec = Omit<SGDSpec, 'kind'> & { kind: 'sgdw' };
 
 /** torch.optim.Adam; weightDecay is coupled (added to the gradient). betas are [β1, β2], each in [0, 1). */
 export interface AdamSpec {
@@ -93,15 +85,7 @@ export interface AdamSpec {
 }
 
 /** torch.optim.AdamW; weightDecay is decoupled: p ← p·(1 − lr·weightDecay) before the Adam step. */
-export interface AdamWSpec {
-  kind: 'adamw';
-  lr: number;
-  betas: [number, number];
-  eps: number;
-  weightDecay: number;
-  amsgrad: boolean;
-  maximize: boolean;
-}
+export type AdamWSpec = Omit<AdamSpec, 'kind'> & { kind: 'adamw' };
 
 /** torch.optim.RMSprop; weightDecay is coupled. */
 export interface RMSpropSpec {

@@ -261,18 +261,12 @@ interface GraphScan {
 function scanGraph(out: Tensor): GraphScan {
   const sites: Site[] = [];
   let nonfiniteOp: string | null = null;
-  const seen = new Set<Tensor>();
-  const stack: Tensor[] = [out];
-  while (stack.length > 0) {
-    const t = stack.pop()!;
-    if (seen.has(t) || t.node === null) continue;
-    seen.add(t);
-    const { op, inputs, attrs } = t.node;
+  for (const t of graphNodes(out)) {
+    const { op, inputs, attrs } = t.node!;
     if (nonfiniteOp === null && !t.data.every(Number.isFinite)) nonfiniteOp = op.name;
     const kinkOf = KINKS[op.name as OpName];
     const rule = kinkOf === undefined ? null : kinkOf(attrs);
     if (rule !== null) sites.push({ op: op.name, rule, values: inputs[rule.operand].data });
-    for (let i = inputs.length - 1; i >= 0; i--) stack.push(inputs[i]);
   }
   return { sites, nonfiniteOp };
 }
