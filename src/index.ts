@@ -7,7 +7,7 @@ export { CATALOGUE, PENALTIES, type CatalogueEntry, type PenaltyFn } from './reg
 export * from './cases/types.ts';
 export * as arbitraries from './cases/arbitraries.ts';
 export { encodeJson, decodeJson } from './cases/json.ts';
-export { BackendError, type Backend, type Capability, type Dtype } from './backends/backend.ts';
+export { BackendError, CaseDeclined, type Backend, type Capability, type Dtype } from './backends/backend.ts';
 export { referenceBackend } from './backends/reference.ts';
 export { loadBackend } from './backends/load.ts';
 export { runClaim, formatFailure } from './runner/run.ts';

@@ -29,3 +29,15 @@ export class BackendError extends Error {
     this.name = 'BackendError';
   }
 }
+
+/**
+ * The backend declines this one case (an input it cannot represent, a size it will not run):
+ * not evidence either way. The runner counts the case as not applicable and shows the reason; a
+ * claim whose every case is declined is not applicable.
+ */
+export class CaseDeclined extends Error {
+  constructor(readonly reason: string) {
+    super(`the backend declined the case: ${reason}`);
+    this.name = 'CaseDeclined';
+  }
+}
