@@ -13,9 +13,9 @@
  */
 import fc from 'fast-check';
 import { readFileSync, readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { Backend, Dtype } from '../src/backends/backend.ts';
+import { packageFile } from '../src/package-root.ts';
 import { decodeJson } from '../src/cases/json.ts';
 import { parameterShapes } from '../src/cases/model.ts';
 import { parseTrainCase, parseTrainResult } from '../src/cases/schema.ts';
@@ -25,7 +25,7 @@ import { fmt } from './support.ts';
 
 // ---------------------------------------------------------------- the fixtures
 
-export const FIXTURE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'torch');
+export const FIXTURE_DIR = packageFile('fixtures', 'torch');
 
 /** One recorded PyTorch run (fixtures/torch/generate.py writes them). */
 export interface TorchFixture {

@@ -1,9 +1,9 @@
 /** Turns `--backend NAME|MODULE` or `--cmd "COMMAND"` into a running Backend. */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Backend } from './backend.ts';
 import { referenceBackend } from './reference.ts';
+import { importUserModule } from './user-module.ts';
 
 export class BackendLoadError extends Error {
   constructor(message: string) {
@@ -57,7 +57,7 @@ function isBackend(value: unknown): value is Backend {
 async function loadModule(path: string): Promise<Backend> {
   const file = resolve(path);
   if (!existsSync(file)) throw new BackendLoadError(`--backend: no backend named '${path}' and no such module file (built-in backends: reference, tfjs, torch)`);
-  const mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  const mod = await importUserModule(file);
   const exported = mod.createBackend ?? mod.default;
   const value = typeof exported === 'function' ? await (exported as () => unknown)() : exported;
   if (!isBackend(value)) {
