@@ -82,8 +82,10 @@ test('a claim passes on the reference backend', async () => {
 JS
 node --test api.test.mjs
 
-step "registerConformance in the user's vitest suite"
-npm install --no-audit --no-fund --loglevel=error --save-dev vitest
+step "registerConformance in the user's vitest suite; a TypeScript backend module once tsx is installed"
+npm install --no-audit --no-fund --loglevel=error --save-dev vitest tsx
+npx regproof verify --backend ./backend.ts --only mse. --runs 3 > ts.txt && grep -q 'backend user-module' ts.txt \
+  || { cat ts.txt; fail 'a TypeScript backend module did not load with tsx installed'; }
 cat > conformance.test.ts <<'TS'
 import { registerConformance } from 'regproof/vitest';
 import { referenceBackend, type Backend } from 'regproof';
