@@ -22,7 +22,7 @@ for training cases; the kit does the rest:
   its traceback goes to stderr, and the adapter keeps running.
 - Declining: raise Declined('why') for a case the adapter cannot run although it declares every
   capability the case uses (a shape it does not handle, say); regproof counts it as not applicable.
-- Logging: log(...) writes to stderr. While a case function runs, print() and anything else written
+- Logging: log(...) writes to stderr. From the call to serve on, print() and anything else written
   to sys.stdout go to stderr too, so a stray print cannot break the conversation.
 
 Put this file next to your adapter (or on PYTHONPATH): `node_modules/regproof/adapters/` has it.
