@@ -21,7 +21,7 @@ import {
   type Method,
   type ZeroGradientFinding,
 } from './report.ts';
-import { MAX_SHRINKS, SHRINK_FACTOR, STENCIL_MULTIPLES, differentiateLine, direction, exactDirection, powerOfTwoScale, round, type Sample } from './stencils.ts';
+import { MAX_SHRINKS, SHRINK_FACTOR, STENCIL_MULTIPLES, differentiateLine, direction, exactDirection, moveAlong, powerOfTwoScale, round, type Sample } from './stencils.ts';
 import { DEFAULT_TOLERANCES, adjointUnderflow, baseStep, judge, noiseFloor, relativeError, unitRoundoff } from './tolerances.ts';
 
 // ---------------------------------------------------------------- evaluation
@@ -289,7 +289,7 @@ function fastMode(setup: Setup, data: Float64Array[], base: Sample, backwards: B
       return { offset: s.offset, values: new Float64Array([phi]), sites: s.sites, out: s.out };
     };
     const probe = (t: number): Sample => {
-      const moved = data.map((x, j) => (setup.differentiable[j] ? x.map((xk, k) => round(setup.dtype, xk + t * dirs[j][k])) : x));
+      const moved = data.map((x, j) => (setup.differentiable[j] ? moveAlong(x, t, dirs[j], setup.dtype) : x));
       return project(sample(setup, moved, t, `x + ${t}·u (${tag})`));
     };
     const line = differentiateLine(method, h, project(base), 1, probe, count);

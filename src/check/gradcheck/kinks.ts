@@ -64,7 +64,7 @@ export function scanGraph(out: Tensor): GraphScan {
   let nonfiniteOp: string | null = null;
   for (const t of graphNodes(out)) {
     const { op, inputs, attrs } = t.node!;
-    if (nonfiniteOp === null && !t.data.every(Number.isFinite)) nonfiniteOp = op.name;
+    if (nonfiniteOp === null && !allFinite(t.data)) nonfiniteOp = op.name;
     const kinkOf = KINKS[op.name as OpName];
     const rule = kinkOf === undefined ? null : kinkOf(attrs);
     if (rule !== null) sites.push({ op: op.name, rule, values: inputs[rule.operand].data });
@@ -74,6 +74,11 @@ export function scanGraph(out: Tensor): GraphScan {
 
 function sgn(x: number): number {
   return x > 0 ? 1 : x < 0 ? -1 : x === 0 ? 0 : NaN;
+}
+
+function allFinite(data: Float64Array): boolean {
+  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) return false;
+  return true;
 }
 
 /** Whether an elementwise kink lies between two samples of its operand: some element changes sign. */

@@ -5,6 +5,7 @@
 import type { Dtype } from '../../backends/backend.ts';
 import { fromData, type Tensor } from '../../engine/index.ts';
 import { graphNodes, topologicalOrder } from './graph.ts';
+import { radiusRule } from './radii.ts';
 import type { Sample } from './stencils.ts';
 import { NOISE_ROUNDINGS, SUBNORMAL_SPACING, unitRoundoff } from './tolerances.ts';
 
@@ -39,12 +40,11 @@ export interface RoundingScale {
  * error ball (see errorRadii), since a rounding can zero an adjoint that the exact values keep.
  */
 export function roundingScale(out: Tensor, seed: Float64Array, dtype: Dtype): RoundingScale {
-  const order = topologicalOrder(out);
-  const radii = errorRadii(out, order, dtype);
+  const { order, corners } = errorBall(out, dtype);
   const computed = adjointPass(order, out, seed, (t) => t);
   // The adjoints at the corners of the error ball, both ways: where they are not finite the ball
   // merely reaches towards a pole; whether one is crossed is judged at the computed values.
-  const corners = ([1, -1] as const).map((sign) => adjointPass(order, out, seed, movedBy(radii, sign)));
+  const [plus, minus] = corners.map((at) => adjointPass(order, out, seed, at));
   let relative = 0;
   let absolute = 0;
   let underflow = 0;
@@ -52,8 +52,11 @@ export function roundingScale(out: Tensor, seed: Float64Array, dtype: Dtype): Ro
   for (const t of order) {
     const g = computed.get(t);
     if (g === undefined) continue;
+    const data = t.data;
+    const gPlus = plus.get(t);
+    const gMinus = minus.get(t);
     for (let e = 0; e < g.length; e++) {
-      const v = Math.abs(t.data[e]);
+      const v = Math.abs(data[e]);
       if (!Number.isFinite(v)) continue;
       if (!Number.isFinite(g[e])) {
         if (t.node !== null && singular === null) {
@@ -61,11 +64,7 @@ export function roundingScale(out: Tensor, seed: Float64Array, dtype: Dtype): Ro
         }
         continue;
       }
-      let a = Math.abs(g[e]);
-      for (const c of corners) {
-        const ge = Math.abs(c.get(t)?.[e] ?? 0);
-        if (Number.isFinite(ge)) a = Math.max(a, ge);
-      }
+      const a = Math.max(Math.abs(g[e]), finiteMagnitude(gPlus, e), finiteMagnitude(gMinus, e));
       relative += v * a;
       absolute += a;
     }
@@ -74,6 +73,13 @@ export function roundingScale(out: Tensor, seed: Float64Array, dtype: Dtype): Ro
     }
   }
   return { relative, absolute, underflow, singular };
+}
+
+/** |g[e]| where it is finite, else 0 (also where the adjoint pass did not reach). */
+function finiteMagnitude(g: Float64Array | undefined, e: number): number {
+  if (g === undefined) return 0;
+  const a = Math.abs(g[e]);
+  return a === Infinity || Number.isNaN(a) ? 0 : a;
 }
 
 /**
@@ -99,12 +105,30 @@ function adjointPass(order: Tensor[], out: Tensor, seed: Float64Array, at: (t: T
   return adjoints;
 }
 
-const radiiCache = new WeakMap<Tensor, Map<Tensor, Float64Array>>();
+/** The graph below an output in topological order, and its values moved to the two corners of their error ball. */
+interface ErrorBall {
+  order: Tensor[];
+  corners: [(t: Tensor) => Tensor, (t: Tensor) => Tensor];
+}
+
+const ballCache = new WeakMap<Tensor, ErrorBall>();
+
+/** The error ball of the graph below `out`, built once per output and shared by every seed. */
+function errorBall(out: Tensor, dtype: Dtype): ErrorBall {
+  let ball = ballCache.get(out);
+  if (ball === undefined) {
+    const order = topologicalOrder(out);
+    const radii = errorRadii(order, dtype);
+    ball = { order, corners: [movedBy(radii, 1), movedBy(radii, -1)] };
+    ballCache.set(out, ball);
+  }
+  return ball;
+}
 
 /**
  * A running error analysis of the computed values: the radius of each, a bound (to first order)
  * on its distance from the exact value, is what its operands' radii reach it by, Σ|∂v/∂w|·r_w
- * with the op's own backward rule, plus its own NOISE_ROUNDINGS roundings. Leaves are exact.
+ * by the op's rule in radii.ts, plus its own NOISE_ROUNDINGS roundings. Leaves are exact.
  *
  * Why it is needed: the first-order noise scale takes the adjoints at the computed values, but
  * a rounding can wipe out a value that a derivative is proportional to, and then the adjoint
@@ -116,33 +140,19 @@ const radiiCache = new WeakMap<Tensor, Map<Tensor, Float64Array>>();
  * theorem), so the adjoints are taken at the corners of that ball, every value moved by its
  * radius one way and then the other, besides the computed point.
  */
-function errorRadii(out: Tensor, order: Tensor[], dtype: Dtype): Map<Tensor, Float64Array> {
-  const cached = radiiCache.get(out);
-  if (cached !== undefined) return cached;
+function errorRadii(order: Tensor[], dtype: Dtype): Map<Tensor, Float64Array> {
   const u = unitRoundoff(dtype);
   const eta = SUBNORMAL_SPACING[dtype];
+  const roundings = NOISE_ROUNDINGS;
   const radii = new Map<Tensor, Float64Array>();
   for (const t of order) {
     if (t.node === null) continue;
-    const { inputs, attrs } = t.node;
-    const r = t.data.map((v) => NOISE_ROUNDINGS * (u * Math.abs(v) + eta));
-    const inherited = inputs.map((input) => radii.get(input) ?? null);
-    if (inherited.some((ri) => ri !== null)) {
-      const needsGrad = inherited.map((ri) => ri !== null);
-      for (let e = 0; e < t.size; e++) {
-        const unit = new Float64Array(t.size);
-        unit[e] = 1;
-        const grads = t.node.op.backward(unit, { inputs, output: t, attrs, needsGrad });
-        inherited.forEach((ri, i) => {
-          const gi = grads[i];
-          if (ri === null || gi === null) return;
-          for (let k = 0; k < ri.length; k++) if (ri[k] !== 0) r[e] += Math.abs(gi[k]) * ri[k];
-        });
-      }
-    }
+    const r = new Float64Array(t.size);
+    for (let e = 0; e < r.length; e++) r[e] = roundings * (u * Math.abs(t.data[e]) + eta);
+    const inherited = t.node.inputs.map((input) => radii.get(input) ?? null);
+    if (inherited.some((ri) => ri !== null)) radiusRule(t.node.op.name)(t, inherited, r);
     radii.set(t, r);
   }
-  radiiCache.set(out, radii);
   return radii;
 }
 
@@ -154,7 +164,9 @@ function movedBy(radii: Map<Tensor, Float64Array>, sign: 1 | -1): (t: Tensor) =>
     if (r === undefined) return t;
     let m = moved.get(t);
     if (m === undefined) {
-      m = fromData(t.data.map((v, e) => (Number.isFinite(r[e]) ? v + sign * r[e] : v)), t.shape);
+      const data = new Float64Array(t.size);
+      for (let e = 0; e < data.length; e++) data[e] = Number.isFinite(r[e]) ? t.data[e] + sign * r[e] : t.data[e];
+      m = fromData(data, t.shape);
       moved.set(t, m);
     }
     return m;
@@ -189,8 +201,11 @@ export function forwardSensitivity(base: Tensor, sides: Sample[], h: number): nu
   if (moved.some((m) => m.length !== at.length)) return 0;
   let total = 0;
   at.forEach((t, n) => {
+    const sideData = moved.map((m) => m[n].data);
     for (let e = 0; e < t.size; e++) {
-      const rate = Math.max(...moved.map((m) => Math.abs(m[n].data[e] - t.data[e]))) / h;
+      let largest = 0;
+      for (const d of sideData) largest = Math.max(largest, Math.abs(d[e] - t.data[e]));
+      const rate = largest / h;
       if (Number.isFinite(rate)) total += rate;
     }
   });

@@ -24,6 +24,14 @@ export interface Sample {
 
 export const round = (dtype: Dtype, x: number): number => (dtype === 'float32' ? Math.fround(x) : x);
 
+/** x + t·u, each element rounded to the dtype. */
+export function moveAlong(x: Float64Array, t: number, u: Float64Array, dtype: Dtype): Float64Array {
+  const moved = new Float64Array(x.length);
+  for (let k = 0; k < x.length; k++) moved[k] = x[k] + t * u[k];
+  if (dtype === 'float32') for (let k = 0; k < x.length; k++) moved[k] = Math.fround(moved[k]);
+  return moved;
+}
+
 interface LineResult {
   /** Per output: the estimate, its error estimate, and the largest |f| over the stencil. */
   numerical: Float64Array;
