@@ -10,9 +10,10 @@ import { bignumberDependencies, create, type BigNumber } from 'mathjs';
 import type { ExprNode } from '../src/cases/types.ts';
 import { DEFAULT_TOLERANCES, errorFloor, gradcheck, type Mode } from '../src/check/gradcheck.ts';
 import { countOpWork } from '../src/check/gradcheck/op-work.ts';
+import { yardstick } from '../src/check/gradcheck/yardstick.ts';
 import { ORACLE_DIGITS, engineFunction, measureEngineOps, oracleEvaluate, toBig, type GraphInputs } from '../src/check/oracle.ts';
 import { ulp } from '../src/check/float.ts';
-import { Random, fromData, mean, square, sub, tanh, mul, type Tensor } from '../src/engine/index.ts';
+import { fromData } from '../src/engine/index.ts';
 
 // ---------------------------------------------------------------- error floors
 
@@ -92,15 +93,6 @@ function timed<T>(body: () => T, minimumMs = 200): { result: T; ms: number } {
     runs++;
   } while (performance.now() - started < minimumMs);
   return { result, ms: (performance.now() - started) / runs };
-}
-
-/** f(w) = mean((tanh(a·w) − b)²) over n parameters, with seeded a, b and w. */
-function yardstick(n: number): { f: (w: Tensor) => Tensor; w: Tensor } {
-  const rng = new Random(n);
-  const a = fromData(Array.from({ length: n }, () => rng.uniform(-2, 2)), [n]);
-  const b = fromData(Array.from({ length: n }, () => rng.uniform(-1, 1)), [n]);
-  const w = fromData(Array.from({ length: n }, () => rng.uniform(-1, 1)), [n], { requiresGrad: true });
-  return { f: (p) => mean(square(sub(tanh(mul(a, p)), b))), w };
 }
 
 /** The least-squares slope of log y against log x: y ∝ x^slope. */

@@ -1,17 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { Random, fromData, mean, mul, square, sub, tanh, type Tensor } from '../../engine/index.ts';
 import { gradcheck } from './driver.ts';
 import { countOpWork, type OpWork } from './op-work.ts';
 import type { Mode } from './report.ts';
-
-/** f(w) = mean((tanh(a·w) − b)²) over n parameters, the yardstick. */
-function yardstick(n: number): { f: (w: Tensor) => Tensor; w: Tensor } {
-  const rng = new Random(n);
-  const a = fromData(Array.from({ length: n }, () => rng.uniform(-2, 2)), [n]);
-  const b = fromData(Array.from({ length: n }, () => rng.uniform(-1, 1)), [n]);
-  const w = fromData(Array.from({ length: n }, () => rng.uniform(-1, 1)), [n], { requiresGrad: true });
-  return { f: (p) => mean(square(sub(tanh(mul(a, p)), b))), w };
-}
+import { yardstick } from './yardstick.ts';
 
 const calls = (work: OpWork): number => work.forwardCalls + work.backwardCalls;
 
