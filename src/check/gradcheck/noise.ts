@@ -40,21 +40,19 @@ export interface RoundingScale {
  * error ball (see errorRadii), since a rounding can zero an adjoint that the exact values keep.
  */
 export function roundingScale(out: Tensor, seed: Float64Array, dtype: Dtype): RoundingScale {
-  const { order, corners } = errorBall(out, dtype);
-  const computed = adjointPass(order, out, seed, (t) => t);
+  const ball = errorBall(out, dtype);
+  const computed = adjointPass(ball, ball.computed, seed);
   // The adjoints at the corners of the error ball, both ways: where they are not finite the ball
   // merely reaches towards a pole; whether one is crossed is judged at the computed values.
-  const [plus, minus] = corners.map((at) => adjointPass(order, out, seed, at));
+  const [plus, minus] = ball.corners.map((corner) => adjointPass(ball, corner, seed));
   let relative = 0;
   let absolute = 0;
   let underflow = 0;
   let singular: string | null = null;
-  for (const t of order) {
-    const g = computed.get(t);
-    if (g === undefined) continue;
+  ball.order.forEach((t, n) => {
+    const g = computed[n];
+    if (g === undefined) return;
     const data = t.data;
-    const gPlus = plus.get(t);
-    const gMinus = minus.get(t);
     for (let e = 0; e < g.length; e++) {
       const v = Math.abs(data[e]);
       if (!Number.isFinite(v)) continue;
@@ -64,14 +62,14 @@ export function roundingScale(out: Tensor, seed: Float64Array, dtype: Dtype): Ro
         }
         continue;
       }
-      const a = Math.max(Math.abs(g[e]), finiteMagnitude(gPlus, e), finiteMagnitude(gMinus, e));
+      const a = Math.max(Math.abs(g[e]), finiteMagnitude(plus[n], e), finiteMagnitude(minus[n], e));
       relative += v * a;
       absolute += a;
     }
     if (t.node !== null && t.node.op.name === 'norm' && (t.node.attrs as { p: number }).p === 2 && Number.isFinite(g[0])) {
       underflow += Math.abs(g[0]) * Math.sqrt(t.node.inputs[0].size);
     }
-  }
+  });
   return { relative, absolute, underflow, singular };
 }
 
@@ -83,45 +81,67 @@ function finiteMagnitude(g: Float64Array | undefined, e: number): number {
 }
 
 /**
- * The adjoints ∂out/∂v for upstream gradient `seed`, from a reverse pass with the ops' own
- * backward rules, each rule handed the values `at` gives for its operands and its result.
+ * The adjoints ∂out/∂v for upstream gradient `seed`, by position in the ball's order, from a
+ * reverse pass with the ops' own backward rules, each rule handed the values at `point`.
  */
-function adjointPass(order: Tensor[], out: Tensor, seed: Float64Array, at: (t: Tensor) => Tensor): Map<Tensor, Float64Array> {
-  const adjoints = new Map<Tensor, Float64Array>([[out, seed]]);
+function adjointPass(ball: ErrorBall, point: GraphPoint, seed: Float64Array): (Float64Array | undefined)[] {
+  const { order, operands, needsGrad } = ball;
+  const adjoints = new Array<Float64Array | undefined>(order.length);
+  adjoints[order.length - 1] = seed;
   for (let n = order.length - 1; n >= 0; n--) {
-    const t = order[n];
-    const g = adjoints.get(t);
-    if (g === undefined || t.node === null) continue;
-    const needsGrad = t.node.inputs.map((input) => input.requiresGrad);
-    const grads = t.node.op.backward(g, { inputs: t.node.inputs.map(at), output: at(t), attrs: t.node.attrs, needsGrad });
-    t.node.inputs.forEach((input, i) => {
+    const g = adjoints[n];
+    const node = order[n].node;
+    if (g === undefined || node === null) continue;
+    const grads = node.op.backward(g, { inputs: point.inputs[n], output: point.outputs[n], attrs: node.attrs, needsGrad: needsGrad[n] });
+    operands[n].forEach((p, i) => {
       const gi = grads[i];
-      if (!needsGrad[i] || gi === null) return;
-      const existing = adjoints.get(input);
-      if (existing === undefined) adjoints.set(input, gi.slice());
+      if (!needsGrad[n][i] || gi === null) return;
+      const existing = adjoints[p];
+      if (existing === undefined) adjoints[p] = gi.slice();
       else for (let k = 0; k < existing.length; k++) existing[k] += gi[k];
     });
   }
   return adjoints;
 }
 
-/** The graph below an output in topological order, and its values moved to the two corners of their error ball. */
+/** The graph's values at one point: per position in the ball's order, the node's operands and its result. */
+interface GraphPoint {
+  inputs: Tensor[][];
+  outputs: Tensor[];
+}
+
+/**
+ * The graph below an output in topological order (the output last), each node's operands by
+ * position and whether they need a gradient, and its values at three points: as computed, and
+ * moved to either corner of their error ball.
+ */
 interface ErrorBall {
   order: Tensor[];
-  corners: [(t: Tensor) => Tensor, (t: Tensor) => Tensor];
+  operands: number[][];
+  needsGrad: boolean[][];
+  computed: GraphPoint;
+  corners: [GraphPoint, GraphPoint];
 }
 
 const ballCache = new WeakMap<Tensor, ErrorBall>();
 
 /** The error ball of the graph below `out`, built once per output and shared by every seed. */
 function errorBall(out: Tensor, dtype: Dtype): ErrorBall {
-  let ball = ballCache.get(out);
-  if (ball === undefined) {
-    const order = topologicalOrder(out);
-    const radii = errorRadii(order, dtype);
-    ball = { order, corners: [movedBy(radii, 1), movedBy(radii, -1)] };
-    ballCache.set(out, ball);
-  }
+  const cached = ballCache.get(out);
+  if (cached !== undefined) return cached;
+  const order = topologicalOrder(out);
+  const position = new Map(order.map((t, n) => [t, n]));
+  const operands = order.map((t) => (t.node === null ? [] : t.node.inputs.map((input) => position.get(input)!)));
+  const pointAt = (outputs: Tensor[]): GraphPoint => ({ inputs: operands.map((ps) => ps.map((p) => outputs[p])), outputs });
+  const radii = errorRadii(order, dtype);
+  const ball: ErrorBall = {
+    order,
+    operands,
+    needsGrad: order.map((t) => (t.node === null ? [] : t.node.inputs.map((input) => input.requiresGrad))),
+    computed: pointAt(order),
+    corners: [pointAt(order.map((t) => movedBy(t, radii.get(t), 1))), pointAt(order.map((t) => movedBy(t, radii.get(t), -1)))],
+  };
+  ballCache.set(out, ball);
   return ball;
 }
 
@@ -156,21 +176,12 @@ function errorRadii(order: Tensor[], dtype: Dtype): Map<Tensor, Float64Array> {
   return radii;
 }
 
-/** Each computed value moved by `sign` times its radius (where the radius is finite), leaves as they are. */
-function movedBy(radii: Map<Tensor, Float64Array>, sign: 1 | -1): (t: Tensor) => Tensor {
-  const moved = new Map<Tensor, Tensor>();
-  return (t) => {
-    const r = radii.get(t);
-    if (r === undefined) return t;
-    let m = moved.get(t);
-    if (m === undefined) {
-      const data = new Float64Array(t.size);
-      for (let e = 0; e < data.length; e++) data[e] = Number.isFinite(r[e]) ? t.data[e] + sign * r[e] : t.data[e];
-      m = fromData(data, t.shape);
-      moved.set(t, m);
-    }
-    return m;
-  };
+/** A computed value moved by `sign` times its radius (where the radius is finite); a leaf (no radius) as it is. */
+function movedBy(t: Tensor, r: Float64Array | undefined, sign: 1 | -1): Tensor {
+  if (r === undefined) return t;
+  const data = new Float64Array(t.size);
+  for (let e = 0; e < data.length; e++) data[e] = Number.isFinite(r[e]) ? t.data[e] + sign * r[e] : t.data[e];
+  return fromData(data, t.shape);
 }
 
 /**
@@ -200,14 +211,15 @@ export function forwardSensitivity(base: Tensor, sides: Sample[], h: number): nu
   const moved = sides.map((s) => graphNodes(s.out));
   if (moved.some((m) => m.length !== at.length)) return 0;
   let total = 0;
-  at.forEach((t, n) => {
+  for (let n = 0; n < at.length; n++) {
+    const data = at[n].data;
     const sideData = moved.map((m) => m[n].data);
-    for (let e = 0; e < t.size; e++) {
+    for (let e = 0; e < data.length; e++) {
       let largest = 0;
-      for (const d of sideData) largest = Math.max(largest, Math.abs(d[e] - t.data[e]));
+      for (let s = 0; s < sideData.length; s++) largest = Math.max(largest, Math.abs(sideData[s][e] - data[e]));
       const rate = largest / h;
       if (Number.isFinite(rate)) total += rate;
     }
-  });
+  }
   return total;
 }
