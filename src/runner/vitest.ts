@@ -9,6 +9,7 @@ import type { Backend } from '../backends/backend.ts';
 import type { Claim } from './claim.ts';
 import { configFromEnv } from './config.ts';
 import type { Expectation } from './expect.ts';
+import { notApplicableReason } from './format.ts';
 import { formatFailure, runClaim, type RunOptions } from './run.ts';
 
 export interface RegisterOptions extends RunOptions {
@@ -31,7 +32,7 @@ export function registerClaims(family: string, claims: readonly Claim[], backend
       const expectation = options.expected?.find((e) => e.claim === claim.id);
       const body = async (ctx: { skip: (note?: string) => void }) => {
         const result = await runClaim(claim, await get(), config, options);
-        if (result.verdict === 'not-applicable') ctx.skip(`not applicable: the backend lacks ${result.missing!.join(', ')}`);
+        if (result.verdict === 'not-applicable') ctx.skip(notApplicableReason(result));
         if (result.verdict === 'fail' || result.verdict === 'error') throw new Error(formatFailure(result, config.seed));
       };
       if (expectation) it.fails(`${claim.id} (expected to fail: ${expectation.reason})`, body);
