@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -6,7 +7,7 @@ import { ALL_CLAIMS } from '../../properties/index.ts';
 import { splitCommand } from '../backends/load.ts';
 import { decodeJson } from '../cases/json.ts';
 import { main } from './main.ts';
-import { shardClaims } from './verify.ts';
+import { exitCode, shardClaims } from './verify.ts';
 
 const BROKEN = 'src/cli/testdata/half-dropped-backend.ts';
 const dir = mkdtempSync(join(tmpdir(), 'regproof-verify-'));
@@ -85,5 +86,93 @@ describe('splitCommand', () => {
   it('rejects unterminated quotes and empty commands', () => {
     expect(() => splitCommand('python3 "oops')).toThrow(/unterminated " quote/);
     expect(() => splitCommand('   ')).toThrow(/empty/);
+  });
+});
+
+describe('reports are never lost', () => {
+  const failing = ['--only', 'l2.half-square-is-weight-decay,l2.square-without-half-is-double', '--runs', '10', '--no-save'];
+  const fresh = () => mkdtempSync(join(tmpdir(), 'regproof-reports-'));
+  const readReport = (path: string) => decodeJson(readFileSync(path, 'utf8')) as { summary: Record<string, number>; errors: string[]; results: { id: string; outcome: string }[] };
+
+  it('creates missing folders for --json and --junit and writes both with the summary line', async () => {
+    const d = fresh();
+    const r = await run(['verify', '--backend', BROKEN, ...failing, '--json', join(d, 'a/b/r.json'), '--junit', join(d, 'c/r.xml')]);
+    expect(r.code).toBe(1);
+    expect(readReport(join(d, 'a/b/r.json')).summary).toMatchObject({ pass: 1, fail: 1 });
+    expect(readFileSync(join(d, 'c/r.xml'), 'utf8')).toMatch(/failures="1" errors="0"/);
+    expect(r.out).toMatch(/\n1 passed, 1 failed, .* 0 backend errors \(.*\); reports: /);
+    expect(readdirSync(join(d, 'a/b'))).toEqual(['r.json']);
+  });
+
+  it('checks output paths before the run: a folder given as --json is a usage error, and nothing runs', async () => {
+    const d = fresh();
+    const r = await run(['verify', '--backend', BROKEN, ...failing, '--json', d]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(new RegExp(`--json ${d}: is a directory`));
+    expect(r.out).not.toMatch(/regproof verify: backend/);
+  });
+
+  it('close() failing outranks a failed claim (exit 2), and every report and the summary still appear', async () => {
+    const d = fresh();
+    const r = await run(['verify', '--backend', 'src/cli/testdata/close-throws-backend.ts', ...failing, '--json', join(d, 'r.json'), '--junit', join(d, 'r.xml')]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/backend close-throws: close\(\) failed: cannot release the GPU context/);
+    expect(r.out).toMatch(/claim l2\.half-square-is-weight-decay failed on backend close-throws/);
+    expect(r.out).toMatch(/1 passed, 1 failed, .* 1 backend errors/);
+    const report = readReport(join(d, 'r.json'));
+    expect(report.summary).toMatchObject({ pass: 1, fail: 1 });
+    expect(report.errors).toEqual(['backend close-throws: close() failed: cannot release the GPU context']);
+    expect(readFileSync(join(d, 'r.xml'), 'utf8')).toMatch(/<error message="backend close-throws: close\(\) failed: cannot release the GPU context">/);
+  });
+
+  it('a backend that fails to load still gets its reports, saying so, and exit 2', async () => {
+    const d = fresh();
+    const r = await run(['verify', '--backend', 'src/cli/testdata/load-throws-backend.ts', '--only', 'mse.', '--json', join(d, 'r.json'), '--junit', join(d, 'r.xml')]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--backend src\/cli\/testdata\/load-throws-backend\.ts could not be loaded: cannot connect to the GPU/);
+    expect(r.out).toMatch(/0 passed, 0 failed, .* 1 backend errors/);
+    expect(readReport(join(d, 'r.json')).errors[0]).toMatch(/cannot connect to the GPU/);
+    expect(readFileSync(join(d, 'r.xml'), 'utf8')).toMatch(/errors="1"/);
+  });
+
+  it('after kill -9 no stale report passes for the killed run: the old one is gone once the run starts', async () => {
+    const d = fresh();
+    const json = join(d, 'r.json');
+    writeFileSync(json, '{"summary": "from an earlier run"}');
+    const child = spawn(process.execPath, ['bin/regproof.mjs', 'verify', '--backend', 'src/cli/testdata/hanging-backend.ts', '--only', 'mse.', '--runs', '1', '--no-save', '--json', json], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    await new Promise<void>((resolve) => child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('regproof verify: backend hanging') && resolve()));
+    expect(existsSync(json)).toBe(false);
+    child.kill('SIGKILL');
+    await exited;
+    expect(readdirSync(d)).toEqual([]);
+  });
+
+  it('exit-code precedence: backend or usage error 2, then a failed claim 1, then 0', () => {
+    expect(exitCode(1, 5)).toBe(2);
+    expect(exitCode(0, 5)).toBe(1);
+    expect(exitCode(0, 0)).toBe(0);
+  });
+});
+
+describe('saved failures in the CLI', () => {
+  it('a saved file naming no known claim is reported by name, and the run goes on', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'regproof-saved-'));
+    writeFileSync(join(d, 'reference--l2.renamed-long-ago.json'), '{}');
+    const r = await run(['verify', '--only', 'mse.mean', '--runs', '2', '--failures-dir', d]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(`warning: saved failure ${join(d, 'reference--l2.renamed-long-ago.json')}: names no known claim ('l2.renamed-long-ago')`);
+  });
+
+  it('--no-save writes nothing; with a folder the failing requests are saved with a replay command', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'regproof-saved-'));
+    const only = ['--only', 'l2.half-square-is-weight-decay', '--runs', '10'];
+    const none = await run(['verify', '--backend', BROKEN, ...only, '--no-save']);
+    expect(none.code).toBe(1);
+    expect(none.out).toMatch(/requests the backend received: 2, in the JSON report \(saving is off\)/);
+    const saved = await run(['verify', '--backend', BROKEN, ...only, '--failures-dir', d]);
+    const file = join(d, 'requests', 'half-dropped--l2.half-square-is-weight-decay--1.json');
+    expect(saved.out).toContain(`replay them on the backend and the reference: npx regproof replay ${file} --backend ${BROKEN}`);
+    expect(readdirSync(d).sort()).toEqual(['half-dropped--l2.half-square-is-weight-decay.json', 'requests']);
   });
 });
