@@ -6,19 +6,13 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ALL_CLAIMS } from '../../properties/index.ts';
 import { splitCommand } from '../backends/load.ts';
 import { decodeJson } from '../cases/json.ts';
-import { main } from './main.ts';
+import { runCli } from './testdata/run-cli.ts';
 import { exitCode, shardClaims } from './verify.ts';
 
 const BROKEN = 'src/cli/testdata/half-dropped-backend.ts';
 const dir = mkdtempSync(join(tmpdir(), 'regproof-verify-'));
 
-function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
-  return main(argv).then((code) => ({ code, out: out.join(''), err: err.join('') }));
-}
+const run = runCli;
 
 afterEach(() => {
   vi.restoreAllMocks();
