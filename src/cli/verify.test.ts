@@ -149,6 +149,18 @@ describe('reports are never lost', () => {
   });
 });
 
+describe('declined cases in the CLI', () => {
+  it('are counted and shown with their reason; a claim whose every case was declined is not applicable', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'regproof-declined-'));
+    const r = await run(['verify', '--backend', 'src/cli/testdata/declining-backend.ts', '--only', 'graph.second-backward-throws', '--runs', '4', '--no-save', '--json', join(d, 'r.json')]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/graph\.second-backward-throws\s+n\/a/);
+    expect(r.out).toContain('graph.second-backward-throws: 4 cases declined by the backend (every case it was sent, so the claim is not applicable)\n  4 declined: expressions are not wired up yet');
+    const report = decodeJson(readFileSync(join(d, 'r.json'), 'utf8')) as { results: { declined: unknown }[] };
+    expect(report.results[0].declined).toEqual({ count: 4, reasons: [{ reason: 'expressions are not wired up yet', count: 4 }] });
+  });
+});
+
 describe('saved failures in the CLI', () => {
   it('a saved file naming no known claim is reported by name, and the run goes on', async () => {
     const d = mkdtempSync(join(tmpdir(), 'regproof-saved-'));

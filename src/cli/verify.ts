@@ -164,7 +164,7 @@ async function runClaims(backend: Backend, claims: readonly Claim[], config: Run
   out.write(`\n${pad('claim', idWidth)}  ${pad('verdict', 7)}  ${padLeft('runs', 6)}  ${padLeft('seed', 11)}  ${padLeft('time', 10)}\n`);
   for (const [i, claim] of claims.entries()) {
     if (progress) out.write(`[${i + 1}/${claims.length}] ${claim.id} ...\r`);
-    const result = await runClaim(claim, backend, config, { failuresDir: how.failuresDir }).catch((e: unknown) => ({
+    const result = await runClaim(claim, backend, config, { failuresDir: how.failuresDir, distinctFailures: true }).catch((e: unknown) => ({
       id: claim.id, statement: claim.statement, backend: backend.name, verdict: 'error' as const, runs: config.runs, seed: 0, ms: 0,
       failure: { seed: 0, path: '', counterexample: null, message: `the runner failed: ${e instanceof Error ? e.message : String(e)}`, replayed: false },
     }));

@@ -19,8 +19,8 @@ export interface FailureGroup {
   path: string;
   replayed: boolean;
   shrunk: boolean;
-  /** Generated cases (of the claim's run count) that failed this way. */
-  count: number;
+  /** Generated cases (of the claim's run count) that failed this way; unknown when only the first kind is sought. */
+  count?: number;
   requests?: BackendRequest[];
 }
 
@@ -40,7 +40,8 @@ export function failureKind(error: unknown): string {
   return describe(error).replace(/[-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?|NaN|-?Infinity/gi, '#');
 }
 
-export async function searchFailures(property: fc.IAsyncProperty<unknown[]>, tap: Tap, run: { seed: number; runs: number }, replayed: readonly FailureGroup[], onPass: () => void): Promise<SearchOutcome> {
+/** With `distinct` off, the search stops at the first kind, shrunk and uncounted: fast-check's own cost, for callers that need only the verdict. */
+export async function searchFailures(property: fc.IAsyncProperty<unknown[]>, tap: Tap, run: { seed: number; runs: number; distinct: boolean }, replayed: readonly FailureGroup[], onPass: () => void): Promise<SearchOutcome> {
   const known = new Map(replayed.map((g) => [g.kind, g]));
   let tallies = new Map<string, { count: number; args: unknown[]; error: unknown }>();
   let declined = new Map<string, number>();
@@ -104,6 +105,8 @@ export async function searchFailures(property: fc.IAsyncProperty<unknown[]>, tap
       }
       return { groups, executed, declined, tooManySkips: details.failed && details.counterexample === null };
     }
-    known.set(target, { kind: target, args: details.counterexample, error: details.errorInstance, seed: details.seed, path: details.counterexamplePath ?? '', replayed: false, shrunk: true, count: 0 });
+    const found: FailureGroup = { kind: target, args: details.counterexample, error: details.errorInstance, seed: details.seed, path: details.counterexamplePath ?? '', replayed: false, shrunk: true };
+    if (!run.distinct) return { groups: [found], executed, declined, tooManySkips: false };
+    known.set(target, found);
   }
 }

@@ -16,6 +16,11 @@ export interface RunOptions {
    * under requests/); null or absent turns persistence off, so tests never write into a tree.
    */
   failuresDir?: string | null;
+  /**
+   * Go on past the first failure to shrink and count every distinct kind (what a report needs; it
+   * costs a further pass over the cases). Off, the run stops at the first failure as fast-check does.
+   */
+  distinctFailures?: boolean;
 }
 
 /** Where the CLI keeps saved failures unless told otherwise. */
@@ -40,7 +45,7 @@ const toFailure = (g: FailureGroup): ClaimFailure => ({
   message: describeError(g.error),
   replayed: g.replayed,
   kind: g.kind,
-  count: g.count,
+  ...(g.count !== undefined ? { count: g.count } : {}),
   shrunk: g.shrunk,
   ...(g.requests ? { requests: g.requests } : {}),
 });
@@ -86,11 +91,14 @@ export async function runClaim(claim: Claim, backend: Backend, config: RunConfig
         if (e.status !== 'fail') continue;
         savedStillFails = true;
         const kind = failureKind(e.error);
-        if (!replayed.some((g) => g.kind === kind)) replayed.push({ kind, args, error: e.error, seed, path: '', replayed: true, shrunk: true, count: 0, requests });
+        if (!replayed.some((g) => g.kind === kind)) replayed.push({ kind, args, error: e.error, seed, path: '', replayed: true, shrunk: true, requests });
       }
     }
   }
-  const search = tap.tripped === null ? await searchFailures(property, tap, { seed, runs }, replayed, () => (setAside = null)) : null;
+  const distinct = options.distinctFailures ?? false;
+  const search = tap.tripped !== null ? null
+    : !distinct && replayed.length > 0 ? { groups: replayed, executed: replayed.length, declined: new Map<string, number>(), tooManySkips: false }
+    : await searchFailures(property, tap, { seed, runs, distinct }, replayed, () => (setAside = null));
   const counted = setAside as { count: number; example: string } | null;
   if (tap.tripped !== null || search === null) {
     // Never saved: a backend failure is not a counterexample to the claim.
@@ -104,7 +112,7 @@ export async function runClaim(claim: Claim, backend: Backend, config: RunConfig
   const ms = performance.now() - started;
   const failures = search.groups.map(toFailure);
   if (search.tooManySkips && search.executed > 0) {
-    failures.push({ seed, path: '', counterexample: null, message: `fast-check gave up: too many generated cases were skipped (${search.executed} ran)`, replayed: false, count: 0 });
+    failures.push({ seed, path: '', counterexample: null, message: `fast-check gave up: too many generated cases were skipped (${search.executed} ran)`, replayed: false });
   }
   if (store !== null && dir !== null) {
     if (failures.length > 0 && search.groups.length > 0) {
