@@ -51,6 +51,11 @@ function formatKind(f: ClaimFailure, i: number, total: number, result: ClaimResu
   return lines;
 }
 
+function formatError(f: ClaimFailure): string[] {
+  const request = f.requests?.[0];
+  return [`  reason: ${indent(f.message, '    ')}`, ...(request ? [`  the request it failed on: ${request.method} ${encodeJson(request.case)}`] : [])];
+}
+
 /** A failure as a person needs it: what failed, each distinct kind with its case, and how to run it again. */
 export function formatFailure(result: ClaimResult, run: number | RerunContext): string {
   const context = typeof run === 'number' ? { runSeed: run } : run;
@@ -65,7 +70,7 @@ export function formatFailure(result: ClaimResult, run: number | RerunContext): 
   return [
     head,
     `  ${result.statement}`,
-    ...failures.flatMap((f, i) => formatKind(f, i, failures.length, result, context)),
+    ...(result.verdict === 'error' ? formatError(failures[0]) : failures.flatMap((f, i) => formatKind(f, i, failures.length, result, context))),
     `  claim seed ${result.seed}, path "${failures[0].path}" (run seed ${context.runSeed})`,
     `  rerun: ${rerun}`,
   ].join('\n');

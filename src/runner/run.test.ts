@@ -92,6 +92,7 @@ describe('a backend that throws', () => {
     const result = await runClaim(holds, make(), { runs: 200, seed: 5 }, { failuresDir: dir });
     expect(result.verdict).toBe('error');
     expect(result.failure!.message).toMatch(message);
+    expect(formatFailure(result, 5)).toMatch(/could not be judged: the backend synthetic failed\n.*\n  reason: .*\n  the request it failed on: runExpr \{"kind":"expr"/);
     expect(readdirSync(dir)).toEqual([]);
   });
 });
