@@ -113,9 +113,11 @@ describe('saved failures', () => {
     // Replayed even with a seed whose own cases would all pass.
     const again = await runClaim(holds, broken(), { runs: 1, seed: 99 }, { failuresDir: dir });
     expect(again.failure).toMatchObject({ replayed: true, counterexample: [901] });
+    expect(readdirSync(join(dir, 'requests'))).toEqual([`synthetic--${holds.id}--1.json`]);
     const fixed = await runClaim(holds, backendWith((c, inner) => inner.runExpr(c)), config, { failuresDir: dir });
     expect(fixed.verdict).toBe('pass');
     expect(existsSync(file)).toBe(false);
+    expect(readdirSync(join(dir, 'requests'))).toEqual([]);
   });
 
   it('two runs replaying a now-passing failure both survive the race to delete it', async () => {

@@ -6,7 +6,7 @@ import { claimSeed, type RunConfig } from './config.ts';
 import { describeFsError } from './files.ts';
 import { evaluate, tapBackend, type Tap } from './instrument.ts';
 import { writeRequestFile } from './requests.ts';
-import { generatorFingerprint, readSavedFailure, removeSavedFailure, requestFilePath, savedFailureFile, writeSavedFailure, SAVED_FORMAT, SAVED_VERSION } from './saved.ts';
+import { clearRequestFiles, generatorFingerprint, readSavedFailure, removeSavedFailure, requestFilePath, savedFailureFile, writeSavedFailure, SAVED_FORMAT, SAVED_VERSION } from './saved.ts';
 
 export { formatFailure, formatPolicy } from './format.ts';
 
@@ -115,6 +115,7 @@ export async function runClaim(claim: Claim, backend: Backend, config: RunConfig
     failures.push({ seed, path: '', counterexample: null, message: `fast-check gave up: too many generated cases were skipped (${search.executed} ran)`, replayed: false });
   }
   if (store !== null && dir !== null) {
+    if (failures.length > 0 || (savedFound && !savedStillFails)) warnings.push(...clearRequestFiles(dir, claim.id, backend.name));
     if (failures.length > 0 && search.groups.length > 0) {
       const saved = { format: SAVED_FORMAT, version: SAVED_VERSION, claim: claim.id, backend: backend.name, generator: store.generator, cases: search.groups.map((g) => g.args) } as const;
       const warning = writeSavedFailure(store.file, saved);

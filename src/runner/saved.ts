@@ -49,6 +49,28 @@ export function requestFilePath(dir: string, claimId: string, backend: string, i
   return join(dir, 'requests', `${fileStem(backend)}${claimId}--${i}.json`);
 }
 
+/** Removes the request files of a claim's earlier failures, so none outlives the failure it belonged to. */
+export function clearRequestFiles(dir: string, claimId: string, backend: string): string[] {
+  const folder = join(dir, 'requests');
+  const prefix = `${fileStem(backend)}${claimId}--`;
+  let names: string[];
+  try {
+    names = readdirSync(folder);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((n) => n.startsWith(prefix) && /^\d+\.json$/.test(n.slice(prefix.length)))
+    .flatMap((n) => {
+      try {
+        rmSync(join(folder, n), { force: true });
+        return [];
+      } catch (e) {
+        return [`cannot remove the outdated request file ${join(folder, n)} (${describeFsError(e)})`];
+      }
+    });
+}
+
 /** FNV-1a over the first cases the property draws from a fixed seed: cheap, and it moves whenever the generators do. */
 export function generatorFingerprint(property: fc.IRawProperty<unknown[]>): string {
   const text = encodeJson(fc.sample(property, { seed: 0x5eed, numRuns: 2 }));
