@@ -50,6 +50,64 @@ const toFailure = (g: FailureGroup): ClaimFailure => ({
   ...(g.requests ? { requests: g.requests } : {}),
 });
 
+interface Store {
+  file: string;
+  generator: string;
+}
+
+interface Replay {
+  replayed: FailureGroup[];
+  /** A valid saved failure was there. */
+  found: boolean;
+  /** Some saved case still fails (or was declined, so it is not known to pass). */
+  stillFails: boolean;
+}
+
+/**
+ * Replays the saved cases themselves, not their seed and path: a path stops meaning anything once
+ * a claim's generators change.
+ */
+async function replaySaved(store: Store, claimId: string, backend: string, property: fc.IAsyncProperty<unknown[]>, tap: Tap, seed: number, warnings: string[]): Promise<Replay> {
+  const replay: Replay = { replayed: [], found: false, stillFails: false };
+  const read = readSavedFailure(store.file, claimId, backend, store.generator);
+  if (read.status === 'skipped') warnings.push(read.warning);
+  if (read.status !== 'ok') return replay;
+  replay.found = true;
+  for (const args of read.saved.cases) {
+    const { evaluation: e, requests } = await capture(property, tap, args);
+    if (e.status === 'error') break;
+    if (e.status === 'declined' || e.status === 'fail') replay.stillFails = true;
+    if (e.status !== 'fail') continue;
+    const kind = failureKind(e.error);
+    if (!replay.replayed.some((g) => g.kind === kind)) replay.replayed.push({ kind, args, error: e.error, seed, path: '', replayed: true, shrunk: true, requests });
+  }
+  return replay;
+}
+
+/** Saves the failing cases and their requests, or removes a saved failure that passes now; problems become warnings. */
+function persist(dir: string, store: Store, claimId: string, backend: string, groups: FailureGroup[], failures: ClaimFailure[], replay: Replay, warnings: string[]): void {
+  const passesNow = replay.found && !replay.stillFails;
+  if (failures.length > 0 || passesNow) warnings.push(...clearRequestFiles(dir, claimId, backend));
+  if (groups.length === 0) {
+    const warning = passesNow ? removeSavedFailure(store.file) : null;
+    if (warning !== null) warnings.push(warning);
+    return;
+  }
+  const saved = { format: SAVED_FORMAT, version: SAVED_VERSION, claim: claimId, backend, generator: store.generator, cases: groups.map((g) => g.args) } as const;
+  const warning = writeSavedFailure(store.file, saved);
+  if (warning !== null) warnings.push(warning);
+  for (const [i, f] of failures.entries()) {
+    if (f.requests === undefined || f.requests.length === 0) continue;
+    const path = requestFilePath(dir, claimId, backend, i + 1);
+    try {
+      writeRequestFile(path, { claim: claimId, backend, message: f.message, requests: f.requests });
+      f.requestFile = path;
+    } catch (e) {
+      warnings.push(`cannot save the requests of failure ${i + 1} to ${path} (${describeFsError(e)}); they are in the --json report`);
+    }
+  }
+}
+
 /**
  * Runs one claim against one backend: saved failures are replayed first, then the seeded run,
  * which goes on past the first failure to collect every distinct kind (see collect.ts).
@@ -72,29 +130,10 @@ export async function runClaim(claim: Claim, backend: Backend, config: RunConfig
   const tap = tapBackend(backend);
   const property = claim.property(tap.backend, observer) as fc.IAsyncProperty<unknown[]>;
   const warnings: string[] = [];
-  const store = dir === null ? null : { file: savedFailureFile(dir, claim.id, backend.name), generator: generatorFingerprint(property) };
+  const store: Store | null = dir === null ? null : { file: savedFailureFile(dir, claim.id, backend.name), generator: generatorFingerprint(property) };
 
-  // The saved cases themselves are replayed, not their seed and path: a path stops meaning
-  // anything once a claim's generators change.
-  const replayed: FailureGroup[] = [];
-  let savedStillFails = false;
-  let savedFound = false;
-  if (store !== null) {
-    const read = readSavedFailure(store.file, claim.id, backend.name, store.generator);
-    if (read.status === 'skipped') warnings.push(read.warning);
-    if (read.status === 'ok') {
-      savedFound = true;
-      for (const args of read.saved.cases) {
-        const { evaluation: e, requests } = await capture(property, tap, args);
-        if (e.status === 'error') break;
-        if (e.status === 'declined') savedStillFails = true;
-        if (e.status !== 'fail') continue;
-        savedStillFails = true;
-        const kind = failureKind(e.error);
-        if (!replayed.some((g) => g.kind === kind)) replayed.push({ kind, args, error: e.error, seed, path: '', replayed: true, shrunk: true, requests });
-      }
-    }
-  }
+  const saved = store === null ? null : await replaySaved(store, claim.id, backend.name, property, tap, seed, warnings);
+  const replayed = saved?.replayed ?? [];
   const distinct = options.distinctFailures ?? false;
   const search = tap.tripped !== null ? null
     : !distinct && replayed.length > 0 ? { groups: replayed, executed: replayed.length, declined: new Map<string, number>(), tooManySkips: false }
@@ -111,31 +150,12 @@ export async function runClaim(claim: Claim, backend: Backend, config: RunConfig
   }
   const ms = performance.now() - started;
   const failures = search.groups.map(toFailure);
-  if (search.tooManySkips && search.executed > 0) {
+  const declinedCount = [...search.declined.values()].reduce((a, b) => a + b, 0);
+  const allDeclined = search.executed === 0 && declinedCount > 0;
+  if (search.tooManySkips && !allDeclined) {
     failures.push({ seed, path: '', counterexample: null, message: `fast-check gave up: too many generated cases were skipped (${search.executed} ran)`, replayed: false });
   }
-  if (store !== null && dir !== null) {
-    if (failures.length > 0 || (savedFound && !savedStillFails)) warnings.push(...clearRequestFiles(dir, claim.id, backend.name));
-    if (failures.length > 0 && search.groups.length > 0) {
-      const saved = { format: SAVED_FORMAT, version: SAVED_VERSION, claim: claim.id, backend: backend.name, generator: store.generator, cases: search.groups.map((g) => g.args) } as const;
-      const warning = writeSavedFailure(store.file, saved);
-      if (warning !== null) warnings.push(warning);
-      for (const [i, f] of failures.entries()) {
-        if (f.requests === undefined || f.requests.length === 0) continue;
-        const path = requestFilePath(dir, claim.id, backend.name, i + 1);
-        try {
-          writeRequestFile(path, { claim: claim.id, backend: backend.name, message: f.message, requests: f.requests });
-          f.requestFile = path;
-        } catch (e) {
-          warnings.push(`cannot save the requests of failure ${i + 1} to ${path} (${describeFsError(e)}); they are in the --json report`);
-        }
-      }
-    } else if (savedFound && !savedStillFails) {
-      const warning = removeSavedFailure(store.file);
-      if (warning !== null) warnings.push(warning);
-    }
-  }
-  const declinedCount = [...search.declined.values()].reduce((a, b) => a + b, 0);
+  if (store !== null && dir !== null) persist(dir, store, claim.id, backend.name, search.groups, failures, saved!, warnings);
   const extras = {
     ...(notes.size > 0 ? { policy: [...notes.values()] } : {}),
     ...(counted !== null ? { illConditioned: counted } : {}),
@@ -143,6 +163,6 @@ export async function runClaim(claim: Claim, backend: Backend, config: RunConfig
     ...(warnings.length > 0 ? { warnings } : {}),
   };
   if (failures.length > 0) return { ...base, ...extras, verdict: 'fail', ms, failure: failures[0], failures };
-  if (search.executed === 0 && declinedCount > 0) return { ...base, ...extras, verdict: 'not-applicable', ms };
+  if (allDeclined) return { ...base, ...extras, verdict: 'not-applicable', ms };
   return { ...base, ...extras, verdict: notes.size > 0 ? 'policy-difference' : 'pass', ms };
 }

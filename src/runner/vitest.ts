@@ -9,8 +9,8 @@ import type { Backend } from '../backends/backend.ts';
 import type { Claim } from './claim.ts';
 import { configFromEnv } from './config.ts';
 import type { Expectation } from './expect.ts';
-import { notApplicableReason } from './format.ts';
-import { formatFailure, runClaim, type RunOptions } from './run.ts';
+import { formatFailure, notApplicableReason } from './format.ts';
+import { runClaim, type RunOptions } from './run.ts';
 
 export interface RegisterOptions extends RunOptions {
   /** Claims the backend is known to fail, with the reason: registered as expected failures, so a fix shows up as a failing test (see loadExpectations). */
