@@ -83,6 +83,15 @@ describe('declined cases', () => {
   });
 });
 
+describe('cases the claim itself discards', () => {
+  it('a run where fast-check gave up on skipped cases is not a pass', async () => {
+    const discards = { ...holds, id: 'synthetic.discards', property: () => fc.asyncProperty(ints, async () => fc.pre(false)) };
+    const result = await runClaim(discards, referenceBackend(), { runs: 2, seed: 1 });
+    expect(result.verdict).toBe('fail');
+    expect(result.failure!.message).toMatch(/fast-check gave up: too many generated cases were skipped \(0 ran\)/);
+  });
+});
+
 describe('a backend that throws', () => {
   it.each([
     ['a plain exception (a module method that throws)', throwsPlain, /synthetic: runExpr threw TypeError: cannot read properties of undefined/],
