@@ -143,7 +143,7 @@ export async function runVerify(argv: string[]): Promise<number> {
     } catch (e) {
       runErrors.push(`${rerun.backendArgs} could not be loaded: ${e instanceof Error ? e.message : String(e)}`);
     }
-    if (backend !== null) await runClaims(backend, claims, config, { failuresDir, expectations, shard: args.values.get('shard') }, results, warnings);
+    if (backend !== null) await verifyClaims(backend, claims, config, { failuresDir, expectations, shard: args.values.get('shard') }, results, warnings);
   } catch (e) {
     runErrors.push(`the run stopped: ${e instanceof Error ? e.message : String(e)}`);
   } finally {
@@ -155,7 +155,7 @@ export async function runVerify(argv: string[]): Promise<number> {
   return finish(backend, config, rerun, results, warnings, runErrors, outputs, args.values.get('shard'));
 }
 
-async function runClaims(backend: Backend, claims: readonly Claim[], config: RunConfig, how: { failuresDir: string | null; expectations: readonly Expectation[]; shard?: string }, results: ReportEntry[], warnings: string[]) {
+async function verifyClaims(backend: Backend, claims: readonly Claim[], config: RunConfig, how: { failuresDir: string | null; expectations: readonly Expectation[]; shard?: string }, results: ReportEntry[], warnings: string[]) {
   const out = process.stdout;
   const progress = out.isTTY === true;
   out.write(`regproof verify: backend ${backend.name} ${backend.version} (${backend.dtype}), ${claims.length} claims, ${config.runs} runs each, run seed ${config.seed}${how.shard ? `, shard ${how.shard}` : ''}\n`);
