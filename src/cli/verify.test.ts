@@ -170,6 +170,18 @@ describe('saved failures in the CLI', () => {
     expect(r.out).toContain(`warning: saved failure ${join(d, 'reference--l2.renamed-long-ago.json')}: names no known claim ('l2.renamed-long-ago')`);
   });
 
+  it('an unwritable failures folder is a warning: exit 1 for the failure, with its case printed and in the report', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'regproof-saved-'));
+    writeFileSync(join(d, 'blocker'), '');
+    const r = await run(['verify', '--backend', BROKEN, '--only', 'l2.half-square-is-weight-decay', '--runs', '10', '--failures-dir', join(d, 'blocker'), '--json', join(d, 'r.json')]);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/warning: l2\.half-square-is-weight-decay: cannot save the failure to .*blocker/);
+    expect(r.out).toMatch(/shrunk case: \[\{"kind":"train"/);
+    const report = decodeJson(readFileSync(join(d, 'r.json'), 'utf8')) as { results: { failure: { counterexample: unknown } }[]; warnings: string[] };
+    expect(report.results[0].failure.counterexample).toBeDefined();
+    expect(report.warnings[0]).toMatch(/cannot save the failure/);
+  });
+
   it('--no-save writes nothing; with a folder the failing requests are saved with a replay command', async () => {
     const d = mkdtempSync(join(tmpdir(), 'regproof-saved-'));
     const only = ['--only', 'l2.half-square-is-weight-decay', '--runs', '10'];
