@@ -87,7 +87,8 @@ export function readSavedFailure(file: string, claimId: string, backend: string,
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { status: 'none' };
+    // Nothing saved, or no folder at all (ENOTDIR): writing will say whether that is a problem.
+    if (['ENOENT', 'ENOTDIR'].includes((e as NodeJS.ErrnoException).code ?? '')) return { status: 'none' };
     return { status: 'skipped', warning: `saved failure ${file}: cannot read it (${describeFsError(e)}); skipped` };
   }
   const skip = (why: string): SavedRead => ({ status: 'skipped', warning: `saved failure ${file}: ${why}; skipped (delete the file to silence this)` });
