@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ALL_CLAIMS } from '../../properties/index.ts';
 import { splitCommand } from '../backends/load.ts';
+import { JSDOM } from 'jsdom';
+import { referenceBackend } from '../backends/reference.ts';
 import { decodeJson } from '../cases/json.ts';
 import { runCli } from './testdata/run-cli.ts';
 import { exitCode, shardClaims } from './verify.ts';
@@ -140,6 +142,18 @@ describe('reports are never lost', () => {
     child.kill('SIGKILL');
     await exited;
     expect(readdirSync(d)).toEqual([]);
+  });
+
+  it('an adapter message with characters XML forbids still gives a well-formed JUnit report', async () => {
+    const d = fresh();
+    const capabilities = JSON.stringify([...referenceBackend().capabilities]);
+    const cmd = `${process.execPath} src/cli/testdata/hostile_adapter.mjs '${capabilities}'`;
+    const r = await run(['verify', '--cmd', cmd, '--only', 'mse.mean-divides-by-every-element', '--runs', '2', '--no-save', '--junit', join(d, 'r.xml')]);
+    expect(r.code).toBe(2);
+    const xml = readFileSync(join(d, 'r.xml'), 'utf8');
+    const doc = new new JSDOM('').window.DOMParser().parseFromString(xml, 'application/xml');
+    expect(doc.getElementsByTagName('parsererror')).toHaveLength(0);
+    expect(doc.getElementsByTagName('error')[0].getAttribute('message')).toMatch(/the GPU said \\u\{FFFE\}\\u\{0\}\\u\{1B\}\[31m\\u\{D800\} <\/error><x y="&">/);
   });
 
   it('exit-code precedence: backend or usage error 2, then a failed claim 1, then 0', () => {
