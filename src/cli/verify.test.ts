@@ -106,6 +106,9 @@ describe('reports are never lost', () => {
     expect(r.code).toBe(2);
     expect(r.err).toMatch(new RegExp(`--json ${d}: is a directory`));
     expect(r.out).not.toMatch(/regproof verify: backend/);
+    const same = await run(['verify', '--json', join(d, 'r'), '--junit', join(d, '.', 'r')]);
+    expect(same.code).toBe(2);
+    expect(same.err).toMatch(/--json and --junit name the same file/);
   });
 
   it('close() failing outranks a failed claim (exit 2), and every report and the summary still appear', async () => {

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { ALL_CLAIMS } from '../../properties/index.ts';
 import type { Backend } from '../backends/backend.ts';
 import { loadBackend } from '../backends/load.ts';
@@ -130,6 +131,7 @@ export async function runVerify(argv: string[]): Promise<number> {
   if (args.switches.has('no-save') && args.values.has('failures-dir')) throw new UsageError('verify: give either --no-save or --failures-dir, not both');
   const failuresDir = args.switches.has('no-save') ? null : (args.values.get('failures-dir') ?? DEFAULT_FAILURES_DIR);
   const outputs = (['json', 'junit'] as const).filter((f) => args.values.has(f)).map((f) => ({ flag: f, path: args.values.get(f)! }));
+  if (outputs.length === 2 && resolve(outputs[0].path) === resolve(outputs[1].path)) throw new UsageError('verify: --json and --junit name the same file');
   for (const o of outputs) parse(() => prepareOutput(`--${o.flag}`, o.path));
   const rerun: RerunContext = { runSeed: config.seed, runs: config.runs, backendArgs: backendArgs(args.values.get('backend'), args.values.get('cmd')) };
 
