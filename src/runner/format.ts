@@ -8,6 +8,8 @@ export interface RerunContext {
   runs?: number;
   /** The backend selection, shell-quoted: `--backend tfjs`, `--cmd 'python3 adapter.py'`. */
   backendArgs?: string;
+  /** A whole rerun command, for a run that was not started by `regproof verify` (vitest, say). */
+  command?: string;
 }
 
 /** Quotes one argument for a POSIX shell (only when it needs it). */
@@ -64,7 +66,8 @@ export function formatFailure(result: ClaimResult, run: number | RerunContext): 
   const head = result.verdict === 'error'
     ? `claim ${result.id} could not be judged: the backend ${result.backend} failed`
     : `claim ${result.id} failed on backend ${result.backend}${failures.length > 1 ? `: ${failures.length} distinct kinds of failure` : ''}`;
-  const rerun = context.backendArgs === undefined
+  const rerun = context.command !== undefined ? context.command
+    : context.backendArgs === undefined
     ? `REGPROOF_SEED=${context.runSeed} npx regproof verify --only ${result.id}`
     : `npx regproof verify ${context.backendArgs} --runs ${context.runs ?? result.runs} --seed ${context.runSeed} --only ${result.id}`;
   return [

@@ -36,6 +36,7 @@ describe('every distinct failure of a claim', () => {
     const text = formatFailure(result, config.seed);
     expect(text).toMatch(/2 distinct kinds of failure/);
     expect(text).toMatch(/failure 2 of 2 \(shrunk, \d+ of 60 generated cases\)/);
+    expect(formatFailure(result, { runSeed: 11, command: 'npx vitest run -t synthetic.two-kinds' })).toMatch(/\n  rerun: npx vitest run -t synthetic\.two-kinds$/);
     // Off, the run stops at the first failure, as fast-check does on its own.
     const first = await runClaim(twoKinds, referenceBackend(), config);
     expect(first.failures).toHaveLength(1);
