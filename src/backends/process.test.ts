@@ -86,7 +86,7 @@ describe('process backend: fault injection', () => {
 
   it.each<[string, string, RegExp, RegExp | null]>([
     ['crash', 'crash', /the adapter exited \(exit code 3\) before replying/, /fault adapter: crashing on purpose/],
-    ['hang', 'timeout', /no reply within 1000 ms/, /fault adapter: hanging on purpose/],
+    ['hang', 'timeout', /no result within the per-case timeout of 1 s/, /fault adapter: hanging on purpose/],
     ['garbage', 'garbage', /the adapter wrote "this is not json", which is not JSON \(stdout is reserved for replies/, null],
     ['oversized', 'oversized', /the reply passed the limit of 65536 bytes without ending its line/, null],
     ['wrongid', 'protocol', /the reply carries id \d+, not \d+/, null],

@@ -92,7 +92,7 @@ export async function runVerify(argv: string[]): Promise<number> {
   };
   const claims = shardClaims(selectClaims(ALL_CLAIMS, args.values.get('only')), args.values.get('shard'));
   const expectations = args.values.has('expect') ? parse(() => loadExpectations(args.values.get('expect')!, ALL_CLAIMS.map((c) => c.id))) : [];
-  const backend = await loadBackend({ backend: args.values.get('backend'), cmd: args.values.get('cmd') });
+  const backend = await loadBackend({ backend: args.values.get('backend'), cmd: args.values.get('cmd'), handleSignals: true });
 
   const out = process.stdout;
   const progress = out.isTTY === true;
