@@ -20,8 +20,17 @@ export function describeThrown(e: unknown): string {
   return `a non-error value ${typeof e === 'string' ? JSON.stringify(e) : String(e)}`;
 }
 
-/** The backend `inner`, loaded from `source`, behind validation, timeouts and the budget. */
-export function guardModuleBackend(inner: Backend, source: string, limits: Limits = DEFAULT_LIMITS): Backend {
+/** Where a module backend's close() that never settles is reported: it is abandoned, as a slow adapter is killed. */
+export type Warn = (message: string) => void;
+
+const warnOnStderr: Warn = (message) => void process.stderr.write(`regproof: warning: ${message}\n`);
+
+/**
+ * The backend `inner`, loaded from `source`, behind validation, timeouts and the budget. A close()
+ * that does not settle in time is abandoned with a warning (the results stand, as with an adapter
+ * killed after its grace period); one that throws is a BackendError.
+ */
+export function guardModuleBackend(inner: Backend, source: string, limits: Limits = DEFAULT_LIMITS, warn: Warn = warnOnStderr): Backend {
   const label = `module backend '${inner.name}' (${source})`;
   const budget = new Budget(limits);
   let requests = 0;
@@ -59,7 +68,7 @@ export function guardModuleBackend(inner: Backend, source: string, limits: Limit
       try {
         await within(Promise.resolve().then(() => inner.close!()), limits.closeTimeoutMs, () => `${label}: close() did not settle within ${seconds(limits.closeTimeoutMs)}`);
       } catch (e) {
-        if (e instanceof LimitReached) throw e;
+        if (e instanceof LimitReached) return warn(`${e.message}; abandoned`);
         throw new BackendError(`${label}: close() threw: ${describeThrown(e)}`);
       }
     },

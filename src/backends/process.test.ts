@@ -2,7 +2,6 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lambdaArb, trainCaseArb } from '../cases/arbitraries.ts';
@@ -10,31 +9,13 @@ import { CaseError } from '../cases/schema.ts';
 import type { ExprCase, ExprNode, ExprResult, TrainCase, TrainResult } from '../cases/types.ts';
 import { PENALTIES } from '../regularize/recipes.ts';
 import { BackendError, type Backend } from './backend.ts';
-import { ProcessBackendError, startProcessBackend, type ProcessBackend, type ProcessBackendOptions } from './process.ts';
+import { startProcessBackend, type ProcessBackend } from './process.ts';
 import { referenceBackend } from './reference.ts';
-
-const testdata = (file: string) => fileURLToPath(new URL(`./testdata/${file}`, import.meta.url));
-const FAULTY = testdata('fault_adapter.mjs');
-const faulty = (options: Partial<ProcessBackendOptions> = {}, ...args: string[]) =>
-  startProcessBackend({ command: process.execPath, args: [FAULTY, ...args], ...options });
-
-/** An expression case the fault adapter answers by echoing the input named `name` (its name picks a fault). */
-function echo(name: string, data: number[] = [1, -0]): ExprCase {
-  return { kind: 'expr', version: 1, inputs: { [name]: { shape: [data.length], data, requiresGrad: true } }, graph: { op: 'input', name }, seed: data.map((v) => v * 2) };
-}
+import { echo, failureOf, faulty, testdata } from './testdata/support.ts';
 
 /** How many requests the adapter process now running has served (the fault adapter's 'count' input). */
 async function served(backend: Backend): Promise<number> {
   return (await backend.runExpr(echo('count', [0]))).value.data[0];
-}
-
-async function failureOf(run: Promise<unknown>): Promise<ProcessBackendError> {
-  const error = await run.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ProcessBackendError);
-  return error as ProcessBackendError;
 }
 
 /** Results equal element for element, −0 and NaN included; throws naming the first difference. */

@@ -54,7 +54,40 @@ function toIssues(error: z.ZodError): CaseIssue[] {
   });
 }
 
+/**
+ * The path of an own `__proto__` key anywhere in `value` (JSON.parse makes one an ordinary
+ * property), or null. zod skips such keys when it copies a record, so a gradient filed under
+ * `__proto__` would vanish silently; it is looked for first, iteratively, at any depth.
+ */
+function protoKeyPath(value: unknown): PropertyKey[] | null {
+  interface At {
+    v: unknown;
+    parent: At | null;
+    key: PropertyKey;
+  }
+  const pathTo = (at: At | null, last: PropertyKey): PropertyKey[] => {
+    const keys = [last];
+    for (let p = at; p !== null && p.parent !== null; p = p.parent) keys.push(p.key);
+    return keys.reverse();
+  };
+  const stack: At[] = [{ v: value, parent: null, key: '' }];
+  while (stack.length > 0) {
+    const at = stack.pop()!;
+    const v = at.v;
+    if (typeof v !== 'object' || v === null) continue;
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) if (typeof v[i] === 'object' && v[i] !== null) stack.push({ v: v[i], parent: at, key: i });
+      continue;
+    }
+    if (Object.hasOwn(v, '__proto__')) return pathTo(at, '__proto__');
+    for (const [k, x] of Object.entries(v)) if (typeof x === 'object' && x !== null) stack.push({ v: x, parent: at, key: k });
+  }
+  return null;
+}
+
 function parseWith<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const proto = protoKeyPath(value);
+  if (proto !== null) throw new CaseError(what, [{ path: formatPath(proto), message: PROTOTYPE_NAME_MESSAGE('__proto__') }]);
   const result = schema.safeParse(value);
   if (!result.success) throw new CaseError(what, toIssues(result.error));
   return result.data;
