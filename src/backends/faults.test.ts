@@ -101,6 +101,20 @@ describe('lifecycle: adapters and their children never outlive a request or the 
     }
   }, 10_000);
 
+  it('an adapter that exits between requests: the next request reports it, and the one after starts a new adapter', async () => {
+    const backend = await faulty();
+    try {
+      await backend.runExpr(echo('exitlater'));
+      await new Promise((r) => setTimeout(r, 300));
+      const error = await failureOf(backend.runExpr(echo('next')));
+      expect(error.failure).toBe('crash');
+      expect(error.message).toMatch(/before this request was sent: the adapter exited \(exit code 4\) while no request was waiting/);
+      expect((await backend.runExpr(echo('count', [0]))).value.data).toEqual([1]);
+    } finally {
+      await backend.close();
+    }
+  });
+
   it('a timeout kills the adapter and the child it started that holds its stdout', async () => {
     const mark = marker();
     const backend = await faulty({ requestTimeoutMs: 500 }, 'child-holds-stdout', mark);

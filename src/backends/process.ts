@@ -148,8 +148,9 @@ class AdapterProcess {
       this.hasExited = true;
       const detail = `the adapter exited (${signal !== null ? `signal ${signal}` : `exit code ${code}`})`;
       // What it wrote just before exiting may still be in the pipe: read it first, for a moment.
-      if (this.stdoutEnded) this.stop({ failure: 'crash', detail: `${detail} before replying` });
-      else setTimeout(() => this.stop({ failure: 'crash', detail: `${detail} before replying` }), EXIT_DRAIN_MS).unref();
+      const report = () => this.stop({ failure: 'crash', detail: this.pending === null ? `${detail} while no request was waiting` : `${detail} before replying` });
+      if (this.stdoutEnded) report();
+      else setTimeout(report, EXIT_DRAIN_MS).unref();
     });
     this.child.stdout.on('data', (chunk: Buffer) => this.receive(chunk));
     // A closed stdout means no reply can come: fail at once, unless this is the adapter exiting

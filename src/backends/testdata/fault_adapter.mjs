@@ -16,6 +16,7 @@
  *   huge       replies with the number literal 1e400, beyond float64's range
  *   proto      replies with a gradient under the key "__proto__"
  *   inherited  replies with a gradient under the key "constructor" and a value "valueOf"
+ *   exitlater  replies correctly, then exits with code 4 100 ms later (while no request waits)
  *   declined   declines the case: {"id", "declined": "..."}
  *   closeout   closes its stdout but keeps running
  *   any other  replies correctly: the value is the input, its gradient the seed (or ones)
@@ -92,6 +93,10 @@ createInterface({ input: process.stdin }).on('line', (line) => {
       return;
     case 'inherited':
       raw('{"value": {"shape": [2], "data": [1, "valueOf"]}, "grads": {"inherited": [1, 1], "constructor": [1, 1]}}');
+      return;
+    case 'exitlater':
+      send({ id: request.id, ok: true, result: answer(request) });
+      setTimeout(() => process.exit(4), 100);
       return;
     case 'declined':
       send({ id: request.id, declined: 'inputs named declined are not supported' });
