@@ -100,6 +100,15 @@ export interface LoadOptions {
    * report (installSignalHandlers); for the CLI, not for a library that owns its signals.
    */
   handleSignals?: boolean;
+  /** Adapter processes serving concurrent requests of a process backend; REGPROOF_JOBS by default, else 1. */
+  jobs?: number;
+}
+
+function jobsFromEnv(): number {
+  const text = process.env.REGPROOF_JOBS;
+  if (text === undefined || text === '') return 1;
+  if (!/^[1-9][0-9]*$/.test(text.trim())) throw new BackendLoadError(`REGPROOF_JOBS must be an integer ≥ 1, got ${JSON.stringify(text)}`);
+  return Number(text);
 }
 
 export async function loadBackend(options: LoadOptions): Promise<Backend> {
@@ -112,7 +121,13 @@ export async function loadBackend(options: LoadOptions): Promise<Backend> {
   }
   const name = options.backend ?? 'reference';
   if (options.handleSignals === true && (options.cmd !== undefined || name !== 'reference')) installSignalHandlers();
-  const processLimits = { requestTimeoutMs: limits.caseTimeoutMs, budgetMs: limits.budgetMs, startTimeoutMs: limits.startTimeoutMs, closeTimeoutMs: limits.closeTimeoutMs };
+  const processLimits = {
+    requestTimeoutMs: limits.caseTimeoutMs,
+    budgetMs: limits.budgetMs,
+    startTimeoutMs: limits.startTimeoutMs,
+    closeTimeoutMs: limits.closeTimeoutMs,
+    jobs: options.jobs ?? jobsFromEnv(),
+  };
   if (options.cmd !== undefined) {
     const [command, ...args] = splitCommand(options.cmd);
     const { startProcessBackend } = await import('./process.ts');

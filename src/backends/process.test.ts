@@ -11,7 +11,7 @@ import { PENALTIES } from '../regularize/recipes.ts';
 import { BackendError, type Backend } from './backend.ts';
 import { startProcessBackend, type ProcessBackend } from './process.ts';
 import { referenceBackend } from './reference.ts';
-import { echo, failureOf, faulty, testdata } from './testdata/support.ts';
+import { echo, failureOf, faulty, leftovers, marker, processesWith, testdata } from './testdata/support.ts';
 
 /** How many requests the adapter process now running has served (the fault adapter's 'count' input). */
 async function served(backend: Backend): Promise<number> {
@@ -95,6 +95,25 @@ describe('process backend: fault injection', () => {
     expect(error.failure).toBe(failure);
     expect(error.message).toMatch(detail);
     expect(await served(backend)).toBe(before + 2);
+  });
+});
+
+describe('process backend: several adapters (jobs)', () => {
+  it.each([1, 2, 3])('jobs = %i: concurrent requests spread over that many adapter processes, all stopped by close()', async (jobs) => {
+    const mark = marker();
+    const backend = await faulty({ jobs }, 'plain', mark);
+    try {
+      const pids = await Promise.all(Array.from({ length: 6 }, () => backend.runExpr(echo('pid', [0]))));
+      expect(new Set(pids.map((r) => r.value.data[0])).size).toBe(jobs);
+      expect(processesWith(mark)).toHaveLength(jobs);
+    } finally {
+      await backend.close();
+    }
+    expect(await leftovers(mark)).toEqual([]);
+  });
+
+  it('rejects a jobs count that is not a positive integer', async () => {
+    await expect(faulty({ jobs: 0 })).rejects.toThrow('process backend: jobs must be an integer ≥ 1, got 0');
   });
 });
 

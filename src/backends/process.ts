@@ -1,7 +1,8 @@
 /**
  * The process backend: any program that speaks regproof's JSON-lines protocol on stdin/stdout
  * (docs/protocol.md). The program is started from an argument list, never through a shell, as
- * the leader of a process group of its own. One request is in flight at a time. A crash, a hang,
+ * the leader of a process group of its own. One request is in flight per adapter process, and
+ * `jobs` adapters serve concurrent requests (one by default). A crash, a hang,
  * a closed stdout, a line that is not a reply, a reply to another request, or a reply past the
  * size limit fails that request with an error naming the backend, the request, what happened and
  * the tail of the adapter's stderr; the adapter's whole group is then killed, and the next request
@@ -35,6 +36,8 @@ export interface ProcessBackendOptions {
   closeTimeoutMs?: number;
   /** Longest reply line, in bytes; a longer one fails the request instead of exhausting memory. */
   maxReplyBytes?: number;
+  /** How many adapter processes may serve requests at once (1 by default: one request in flight). */
+  jobs?: number;
 }
 
 export const PROCESS_DEFAULTS = {
@@ -277,7 +280,22 @@ function waitAtMost(p: Promise<void>, ms: number): Promise<void> {
   });
 }
 
-/** A Backend served by an adapter process; create it with startProcessBackend. */
+/**
+ * One adapter process of a backend and the requests queued for it, one in flight at a time; the
+ * ids it has answered tell a late duplicate from a reply to another request.
+ */
+interface Slot {
+  adapter: AdapterProcess | null;
+  queue: Promise<unknown>;
+  waiting: number;
+  answered: Set<number>;
+}
+
+/**
+ * A Backend served by adapter processes; create it with startProcessBackend. With `jobs` > 1,
+ * concurrent requests go to up to that many adapters (started when first needed, each with the
+ * handshake of the first), so callers that run cases concurrently are not serialised.
+ */
 export class ProcessBackend implements Backend {
   readonly name: string;
   readonly version: string;
@@ -286,17 +304,17 @@ export class ProcessBackend implements Backend {
   /** The command line, for messages and reports. */
   readonly commandLine: string;
   private nextId = 1;
-  /** The id of the last request answered, to tell a late duplicate from a reply to another request. */
-  private lastAnswered = 0;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly slots: Slot[];
   private closing = false;
   private readonly budget: Budget;
 
   private constructor(
     private readonly options: ProcessBackendOptions,
-    private adapter: AdapterProcess | null,
+    first: AdapterProcess,
     private readonly identity: Identity,
   ) {
+    const jobs = options.jobs ?? 1;
+    this.slots = Array.from({ length: jobs }, (_, i) => ({ adapter: i === 0 ? first : null, queue: Promise.resolve(), waiting: 0, answered: new Set<number>() }));
     this.name = identity.name;
     this.version = identity.version;
     this.dtype = identity.dtype;
@@ -310,6 +328,9 @@ export class ProcessBackend implements Backend {
 
   /** Starts the adapter and performs the handshake; a failure throws a ProcessBackendError ('start'). */
   static async start(options: ProcessBackendOptions): Promise<ProcessBackend> {
+    if (options.jobs !== undefined && !(Number.isInteger(options.jobs) && options.jobs >= 1)) {
+      throw new RangeError(`process backend: jobs must be an integer ≥ 1, got ${show(options.jobs)}`);
+    }
     try {
       const { adapter, identity } = await launch(options, 0);
       return new ProcessBackend(options, adapter, identity);
@@ -334,33 +355,40 @@ export class ProcessBackend implements Backend {
     return this.call('train', checked, (result) => parseTrainResult(result, checked));
   }
 
-  /** Stops the adapter: at most closeTimeoutMs for it to exit on its own, then its group is killed. */
+  /** Stops the adapters: at most closeTimeoutMs for each to exit on its own, then its group is killed. */
   async close(): Promise<void> {
     this.closing = true;
-    await this.queue;
-    const adapter = this.adapter;
-    this.adapter = null;
-    await adapter?.shutdown(this.options.closeTimeoutMs ?? PROCESS_DEFAULTS.closeTimeoutMs);
+    await Promise.all(this.slots.map((slot) => slot.queue));
+    await Promise.all(
+      this.slots.map((slot) => {
+        const adapter = slot.adapter;
+        slot.adapter = null;
+        return adapter?.shutdown(this.options.closeTimeoutMs ?? PROCESS_DEFAULTS.closeTimeoutMs);
+      }),
+    );
   }
 
+  /** Queues the request on the adapter with the fewest requests waiting (with jobs = 1, the only one). */
   private call<T>(type: 'expr' | 'train', c: ExprCase | TrainCase, check: (result: unknown) => T): Promise<T> {
     if (this.closing) return Promise.reject(new Error(`process backend ${this.label} is closed`));
     const id = this.nextId++;
-    const task = () => this.exchange(id, type, c, check);
-    const run = this.queue.then(task, task);
-    this.queue = run.catch(() => undefined);
+    const slot = this.slots.reduce((best, s) => (s.waiting < best.waiting ? s : best));
+    slot.waiting++;
+    const task = () => this.exchange(slot, id, type, c, check);
+    const run = slot.queue.then(task, task).finally(() => slot.waiting--);
+    slot.queue = run.catch(() => undefined);
     return run;
   }
 
-  private async exchange<T>(id: number, type: 'expr' | 'train', c: ExprCase | TrainCase, check: (result: unknown) => T): Promise<T> {
+  private async exchange<T>(slot: Slot, id: number, type: 'expr' | 'train', c: ExprCase | TrainCase, check: (result: unknown) => T): Promise<T> {
     const request = `request ${id} (${type} case)`;
     checkInterrupted(`process backend ${this.label}: ${request}`);
     const limit = this.budget.timeoutFor(`process backend ${this.label}: ${request}`);
-    const adapter = await this.ensureAdapter(request);
+    const adapter = await this.ensureAdapter(slot, request);
     const fail = (failure: ProcessFailure, detail: string): never => {
       if (failure !== 'adapter-error' && failure !== 'invalid-result') {
         adapter.stop({ failure, detail });
-        if (this.adapter === adapter) this.adapter = null;
+        if (slot.adapter === adapter) slot.adapter = null;
       }
       throw new ProcessBackendError(this.label, request, failure, detail, adapter.stderrTail());
     };
@@ -374,12 +402,12 @@ export class ProcessBackend implements Backend {
     const reply = readReply(line);
     if (typeof reply === 'string') return fail('garbage', reply);
     if (reply.id !== id) {
-      const duplicate = reply.id !== null && reply.id <= this.lastAnswered;
+      const duplicate = reply.id !== null && slot.answered.has(reply.id);
       return fail('protocol', duplicate
         ? `the adapter wrote ${excerpt(line)}, a second reply to request ${reply.id}, which was answered already (a duplicate reply)`
         : `the adapter wrote ${excerpt(line)}: the reply carries id ${show(reply.id)}, not ${id}`);
     }
-    this.lastAnswered = id;
+    slot.answered.add(id);
     if ('declined' in reply) throw new CaseDeclined(reply.declined);
     if (!reply.ok) return fail('adapter-error', `the adapter reported: ${reply.error}`);
     try {
@@ -395,10 +423,10 @@ export class ProcessBackend implements Backend {
    * failed on its own since the last request (exited, closed its stdout, wrote an unsolicited
    * line) fails this request with what happened; the next one starts a new adapter.
    */
-  private async ensureAdapter(request: string): Promise<AdapterProcess> {
-    const current = this.adapter;
+  private async ensureAdapter(slot: Slot, request: string): Promise<AdapterProcess> {
+    const current = slot.adapter;
     if (current !== null && current.dead === null) return current;
-    this.adapter = null;
+    slot.adapter = null;
     if (current !== null && current.idleFailure !== null) {
       const { failure, detail } = current.idleFailure;
       throw new ProcessBackendError(this.label, request, failure, `before this request was sent: ${detail}`, current.stderrTail());
@@ -416,7 +444,7 @@ export class ProcessBackend implements Backend {
       started.adapter.stop({ failure: 'start', detail: 'identity changed' });
       throw new ProcessBackendError(this.label, request, 'start', `the restarted adapter describes itself differently: was ${was}, now ${now}`, started.adapter.stderrTail());
     }
-    this.adapter = started.adapter;
+    slot.adapter = started.adapter;
     return started.adapter;
   }
 }

@@ -17,6 +17,7 @@
  *   proto      replies with a gradient under the key "__proto__"
  *   inherited  replies with a gradient under the key "constructor" and a value "valueOf"
  *   exitlater  replies correctly, then exits with code 4 100 ms later (while no request waits)
+ *   pid        replies with this process's pid as the value
  *   declined   declines the case: {"id", "declined": "..."}
  *   closeout   closes its stdout but keeps running
  *   any other  replies correctly: the value is the input, its gradient the seed (or ones)
@@ -93,6 +94,9 @@ createInterface({ input: process.stdin }).on('line', (line) => {
       return;
     case 'inherited':
       raw('{"value": {"shape": [2], "data": [1, "valueOf"]}, "grads": {"inherited": [1, 1], "constructor": [1, 1]}}');
+      return;
+    case 'pid':
+      send({ id: request.id, ok: true, result: { ...answer(request), value: { shape: [1], data: [process.pid] } } });
       return;
     case 'exitlater':
       send({ id: request.id, ok: true, result: answer(request) });
