@@ -120,7 +120,8 @@ export async function loadBackend(options: LoadOptions): Promise<Backend> {
     throw new BackendLoadError((e as Error).message);
   }
   const name = options.backend ?? 'reference';
-  if (options.handleSignals === true && (options.cmd !== undefined || name !== 'reference')) installSignalHandlers();
+  // Only adapters and modules stop on an interruption; the built-in engines end with Node's default.
+  if (options.handleSignals === true && (options.cmd !== undefined || !['reference', 'tfjs'].includes(name))) installSignalHandlers();
   const processLimits = {
     requestTimeoutMs: limits.caseTimeoutMs,
     budgetMs: limits.budgetMs,
