@@ -12,6 +12,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   verify: { summary: 'run every claim against a backend and print the report', load: async () => (await import('./verify.ts')).runVerify },
   explain: { summary: "replay the forum thread's recipes with verdicts and live evidence", load: async () => (await import('./explain.ts')).runExplain },
   list: { summary: 'list the claims (ids and statements) without running them', load: async () => (await import('./list.ts')).runList },
+  replay: { summary: "send a failing case's saved requests to a backend and the reference", load: async () => (await import('./replay.ts')).runReplay },
 };
 
 const USAGE_ROWS: [string, string][] = [
@@ -35,7 +36,9 @@ export function version(): string {
 
 /** Dispatches a command line; returns the exit code (0 ok, 1 a claim failed, 2 usage or backend error). */
 export async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
+  const [command, ...options] = argv;
+  // -h is --help for every subcommand, whatever parser it uses.
+  const rest = options.map((a) => (a === '-h' ? '--help' : a));
   try {
     switch (command) {
       case undefined:
