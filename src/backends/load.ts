@@ -56,7 +56,7 @@ function isBackend(value: unknown): value is Backend {
 /** A user's module: its default export (or `createBackend`) is a Backend or a function returning one. */
 async function loadModule(path: string): Promise<Backend> {
   const file = resolve(path);
-  if (!existsSync(file)) throw new BackendLoadError(`--backend: no backend named '${path}' and no such module file (built-in backends: reference, tfjs, torch)`);
+  if (!existsSync(file)) throw new BackendLoadError(`--backend: no backend named '${path}' and no such module file (built-in backends: reference, reference-pytorch, tfjs, torch)`);
   const mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   const exported = mod.createBackend ?? mod.default;
   const value = typeof exported === 'function' ? await (exported as () => unknown)() : exported;
@@ -77,6 +77,8 @@ export async function loadBackend(options: { backend?: string; cmd?: string }): 
   switch (name) {
     case 'reference':
       return referenceBackend();
+    case 'reference-pytorch':
+      return referenceBackend({ arith: 'pytorch' });
     case 'torch': {
       const { torchBackend, torchStatus } = await import('./torch.ts');
       const status = torchStatus();

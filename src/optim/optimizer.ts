@@ -1,3 +1,4 @@
+import { PLAIN, type Arith } from '../arith/index.ts';
 import { Tensor } from '../engine/index.ts';
 
 /** A parameter group: its tensors plus any options that override the optimizer's defaults. */
@@ -12,7 +13,8 @@ export interface ResolvedGroup<O> {
 
 /**
  * What every optimizer shares: parameter groups with per-group options, validation of every
- * option (unknown keys included), per-parameter state, and zeroGrad.
+ * option (unknown keys included), per-parameter state, zeroGrad, and the arithmetic its updates
+ * are done in (src/arith: 'plain' by default, or PyTorch's fused kernels; float64 or float32).
  */
 export abstract class Optimizer<O extends object> {
   readonly groups: readonly ResolvedGroup<O>[];
@@ -23,6 +25,7 @@ export abstract class Optimizer<O extends object> {
     defaults: O,
     overrides: Partial<O>,
     validate: (options: O, where: string) => void,
+    readonly arith: Arith = PLAIN,
   ) {
     const known = new Set(Object.keys(defaults));
     const checkKeys = (options: object, where: string) => {
