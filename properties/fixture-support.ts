@@ -90,6 +90,19 @@ export function torchFixtures(): TorchFixture[] {
   return cache;
 }
 
+/** The seeded random runs, one fixture per line of fixtures/torch/random-runs.jsonl, in file order. */
+export const RANDOM_RUNS_FILE = 'random-runs.jsonl';
+
+let randomCache: TorchFixture[] | null = null;
+
+export function randomTorchFixtures(): TorchFixture[] {
+  randomCache ??= readFileSync(join(FIXTURE_DIR, RANDOM_RUNS_FILE), 'utf8')
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line, i) => parseFixture(line, `fixtures/torch/${RANDOM_RUNS_FILE}, line ${i + 1}`));
+  return randomCache;
+}
+
 export function torchFixture(id: string): TorchFixture {
   const found = torchFixtures().find((f) => f.id === id);
   if (found === undefined) throw new RangeError(`no PyTorch fixture '${id}' in fixtures/torch`);

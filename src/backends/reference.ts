@@ -83,7 +83,7 @@ export const makeOptimizer: OptimizerFactory = (groups, spec, arith = PLAIN) => 
   }
 };
 
-function parameterGroups(named: NamedParams, c: TrainCase): ParamGroup<SGDOptions>[] {
+export function parameterGroups(named: NamedParams, c: TrainCase): ParamGroup<SGDOptions>[] {
   if (c.groups === undefined) return [{ params: named.map(([, p]) => p) }];
   const groups = c.groups.map((g) => ({ params: selectParams(named, g.select), weightDecay: g.weightDecay }));
   const covered = new Set(groups.flatMap((g) => g.params));
@@ -210,7 +210,7 @@ export function referenceBackend(overrides: ReferenceOverrides = {}): Backend {
     name: overrides.name ?? (pytorch ? 'reference-pytorch' : 'reference'),
     version: '1',
     dtype: 'float64',
-    capabilities: new Set(pytorch ? ALL_CAPABILITIES.filter((c) => c !== 'arith:reference') : ALL_CAPABILITIES),
+    capabilities: new Set(pytorch ? [...ALL_CAPABILITIES.filter((c) => c !== 'arith:reference'), 'arith:pytorch'] : ALL_CAPABILITIES),
     runExpr: async (c) => runExpression(c),
     runTrain: async (c) => runTraining(c, overrides),
   };
