@@ -460,6 +460,11 @@ const matmulT = (a: Matrix, w: number[], rows: number, cols: number, bias: numbe
  * inputs, weights, biases and targets by their absolute values and lets every ReLU pass (a mask of
  * ones bounds any mask). That bound holds only while both sides take the same branch at every ReLU:
  * an input whose computed value is within the bound of 0 makes the step ill-conditioned.
+ * A tanh passes its input's absolute value on: tanh is 1-Lipschitz and |tanh z| ≤ |z|, so an error
+ * γ·|z|ₐ in z and tanh's own (≤ 1 ulp, Sleef's or fdlibm's) stay within γ·|z|ₐ with 2 more roundings.
+ * Its backward g·(1 − y²) multiplies by at most 1, but the other side's y may be off by γ·|z|ₐ, which
+ * moves 1 − y² by up to 2γ·|z|ₐ whatever its size: the absolute network multiplies by 1 + 2·|z|ₐ,
+ * with 5 more roundings (y², 1 − y², the product, and the second-order terms).
  * K counts roundings along the longest path, with room to spare:
  * forward Σ(fan-in + 1); MSE M + 2 (M = N·D); its backward 4 (2/M, the difference, two products);
  * backward Σ fan-out + N; the penalty's gradient 6 (k/2 + 6 for the unsquared norm, whose norm of
@@ -469,13 +474,17 @@ export function gradientBound(c: TrainCase, params: Record<string, number[]>, a:
   const shapes = parameterShapes(c.model);
   const x = c.data.x;
   const n = x.length;
-  const layers = c.model.layers.map((layer, l) => {
-    if (layer.activation === 'tanh') throw new RangeError('gradientBound: the bound covers ReLU and identity layers, not tanh');
-    return { ...layer, weight: shapes[2 * l].name, bias: shapes[2 * l + 1].name, rows: shapes[2 * l].shape[0], cols: shapes[2 * l].shape[1] };
-  });
+  const layers = c.model.layers.map((layer, l) => ({
+    ...layer,
+    weight: shapes[2 * l].name,
+    bias: shapes[2 * l + 1].name,
+    rows: shapes[2 * l].shape[0],
+    cols: shapes[2 * l].shape[1],
+  }));
   const m = n * (c.data.y[0]?.length ?? 0);
-  const kForward = layers.reduce((k, l) => k + l.cols + 1, 0);
-  const kData = kForward + m + 2 + 4 + layers.reduce((k, l) => k + l.rows, 0) + n;
+  const tanhLayers = layers.filter((l) => l.activation === 'tanh').length;
+  const kForward = layers.reduce((k, l) => k + l.cols + 1, 0) + 2 * tanhLayers;
+  const kData = kForward + m + 2 + 4 + layers.reduce((k, l) => k + l.rows, 0) + n + 5 * tanhLayers;
   const penalty = c.penalty;
   const penaltyParams = new Set(
     penalty === null ? [] : shapes.map((s) => s.name).filter((name) => penalty.select === 'all' || (penalty.select === 'weights') === !name.endsWith('bias')),
@@ -497,6 +506,7 @@ export function gradientBound(c: TrainCase, params: Record<string, number[]>, a:
   let values: Matrix = x;
   let absolute: Matrix = x.map((row) => row.map(Math.abs));
   const inputs: { values: Matrix; absolute: Matrix }[] = [];
+  const tanhFactors: (Matrix | null)[] = [];
   let illConditioned: string | null = null;
   let kSoFar = 0;
   for (const [l, layer] of layers.entries()) {
@@ -515,9 +525,13 @@ export function gradientBound(c: TrainCase, params: Record<string, number[]>, a:
         }),
       );
       values = z.map((row) => row.map((v) => (v < 0 ? 0 : v)));
+    } else if (layer.activation === 'tanh') {
+      kSoFar += 2;
+      values = z.map((row) => row.map(Math.tanh));
     } else {
       values = z;
     }
+    tanhFactors.push(layer.activation === 'tanh' ? zAbs.map((row) => row.map((v) => 1 + 2 * v)) : null);
     absolute = zAbs;
   }
   const y = c.data.y;
@@ -530,6 +544,8 @@ export function gradientBound(c: TrainCase, params: Record<string, number[]>, a:
   let delta: Matrix = residualAbs.map((row) => row.map((v) => (2 * v) / divisor));
   for (let l = layers.length - 1; l >= 0; l--) {
     const layer = layers[l];
+    const factors = tanhFactors[l];
+    if (factors !== null) delta = delta.map((row, s) => row.map((d, j) => d * factors[s][j]));
     const input = inputs[l].absolute;
     const gw = new Array<number>(layer.rows * layer.cols).fill(0);
     const gb = new Array<number>(layer.rows).fill(0);
