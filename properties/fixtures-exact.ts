@@ -12,7 +12,8 @@ import { arithmetic, type ArithMode } from '../src/arith/index.ts';
 import { buildModel, loadParameters, makeOptimizer, parameterGroups } from '../src/backends/reference.ts';
 import { fromData } from '../src/engine/index.ts';
 import type { Claim } from '../src/runner/claim.ts';
-import { randomTorchFixtures, torchFixtures, type TorchFixture } from './fixture-support.ts';
+import type { TrainResult } from '../src/cases/types.ts';
+import { randomTorchFixtures, torchFixture, torchFixtures, type TorchFixture } from './fixture-support.ts';
 import { fmt } from './support.ts';
 
 export interface ReplayMismatch {
@@ -86,4 +87,44 @@ export const updatesBitExact: Claim = {
     }),
 };
 
-export const claims: Claim[] = [updatesBitExact];
+export const FUSED_PAIR = { manual: 'fused-pair-manual-l2', decay: 'fused-pair-weight-decay' } as const;
+
+/** The elements two runs' parameters differ in, as "step k name[i]" with the difference. */
+function pairDifferences(a: TrainResult, b: TrainResult): Map<string, number> {
+  const found = new Map<string, number>();
+  a.params.forEach((snapshot, step) => {
+    for (const [name, values] of Object.entries(snapshot)) {
+      values.forEach((v, i) => {
+        if (!sameBits(v, b.params[step][name][i])) found.set(`step ${step + 1} ${name}[${i}]`, v - b.params[step][name][i]);
+      });
+    }
+  });
+  return found;
+}
+
+function expectBitIdentical(run: TrainResult, recorded: TrainResult, label: string): void {
+  const found = pairDifferences(run, recorded);
+  if (found.size > 0) {
+    const [where, by] = [...found][0];
+    throw new Error(`${label}: ${found.size} parameter values differ from PyTorch's recording, the first at ${where} (by ${fmt(by)})`);
+  }
+}
+
+export const fusedPair: Claim = {
+  id: 'fixtures.torch-fused-pair',
+  statement:
+    "PyTorch's float64 runs of manual λ·0.5·Σw² and of SGD(weight_decay=λ) (momentum 0.9, 8 steps) part by an ulp here and there, since weight_decay fuses λ·w into the gradient with one rounding while the penalty's gradient λ·w is rounded before it is added; the backend reproduces both whole trajectories bit for bit, so its two runs part in the same values by the same amounts.",
+  requires: ['arith:pytorch', 'sgd:momentum', 'sgd:weightDecay', 'recipe:half-pow-sum'],
+  runsScale: 0,
+  property: (backend) =>
+    fc.asyncProperty(fc.constant(null), async () => {
+      const manual = torchFixture(FUSED_PAIR.manual);
+      const decay = torchFixture(FUSED_PAIR.decay);
+      if (pairDifferences(manual.result, decay.result).size === 0) throw new Error("PyTorch's recording: the manual and weight_decay runs are bit-identical, so the pair shows nothing");
+      const [ownManual, ownDecay] = await Promise.all([backend.runTrain(manual.case), backend.runTrain(decay.case)]);
+      expectBitIdentical(ownManual, manual.result, `${backend.name}'s manual-L2 run`);
+      expectBitIdentical(ownDecay, decay.result, `${backend.name}'s weight_decay run`);
+    }),
+};
+
+export const claims: Claim[] = [updatesBitExact, fusedPair];
