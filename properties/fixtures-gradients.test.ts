@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { referenceBackend, runTraining } from '../src/backends/reference.ts';
 import type { Backend } from '../src/backends/backend.ts';
 import { U } from '../src/check/float.ts';
-import { checkGradientsAtTorchParameters, gradientBound, randomTorchFixtures } from './fixture-support.ts';
+import { randomTorchFixtures } from './fixture-support.ts';
+import { checkGradientsAtTorchParameters, gradientBound } from './fixtures-gradients.ts';
 
 const float64Runs = randomTorchFixtures().filter((f) => f.dtype === 'float64' && f.case.zeroGrad);
 

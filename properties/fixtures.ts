@@ -13,7 +13,8 @@ import type { Backend, Dtype } from '../src/backends/backend.ts';
 import type { TrainCase, TrainResult } from '../src/cases/types.ts';
 import { U, precisionOf } from '../src/check/float.ts';
 import type { Claim } from '../src/runner/claim.ts';
-import { capabilitiesOf, checkGradientsAtTorchParameters, checkUpdatesFollowRule, randomTorchFixtures, torchFixture, torchFixtures, type TorchFixture } from './fixture-support.ts';
+import { capabilitiesOf, checkUpdatesFollowRule, randomTorchFixtures, torchFixture, torchFixtures, type TorchFixture } from './fixture-support.ts';
+import { checkGradientsAtTorchParameters } from './fixtures-gradients.ts';
 import { fmt, isBitExact } from './support.ts';
 
 /** Checks one fixture, every step; returns nothing, throws at the first step outside its bound. */
