@@ -19,7 +19,7 @@ function sumError(a: number, b: number, s: number): number {
 }
 
 /** The rounding error of p = fl(a·b): a·b = p + error exactly (Dekker's TwoProduct), in the safe range. */
-function productError(a: number, b: number, p: number): number {
+export function productError(a: number, b: number, p: number): number {
   const ac = SPLITTER * a;
   const aHigh = ac - (ac - a);
   const aLow = a - aHigh;

@@ -37,6 +37,12 @@ describe('powInt: base^k correctly rounded', () => {
     expect([0.9 ** 4, 0.9 ** 23, 0.999 ** 16]).not.toEqual([0.6561, 0.08862938119652507, 0.9841194418156399]);
   });
 
+  it('settles exact midpoints and near-midpoints, where the double-double enclosure cannot, exactly', () => {
+    // (1 − 2^-27)² = 1 − 2^-26 + 2^-54 lies exactly halfway between two doubles.
+    const hard: [number, number][] = [[1 - 2 ** -27, 2], [-(1 - 2 ** -27), 3], [1 + 2 ** -27, 2], [0.9478274870593494, 24], [0.5250645323197618, 97]];
+    for (const [base, k] of hard) expect(powInt(base, k)).toBe(expected(base, k));
+  });
+
   it('rejects an exponent that is not a non-negative integer', () => {
     expect(() => powInt(0.9, 1.5)).toThrow(/integer ≥ 0, got 1.5/);
     expect(() => powInt(0.9, -1)).toThrow(/integer ≥ 0/);

@@ -3,11 +3,58 @@
  * (glibc's pow is within 0.52 ulp, so the two agree except within a few thousandths of an ulp of a
  * midpoint). V8's `**` is not correctly rounded (0.9 ** 4 is one ulp off).
  *
- * The power is enclosed between a lower and an upper bound, each kept to `bits` bits by truncating
- * down and up; when both bounds round to the same double, so does every value between them, the
- * exact power included. Otherwise the precision grows until the power is computed exactly.
+ * First in double-double arithmetic (about 106 bits) with a bound on its relative error: when the
+ * enclosure cannot straddle a rounding boundary, the double-double's leading part is the answer.
+ * Otherwise the power is enclosed between a lower and an upper bound, each kept to `bits` bits by
+ * truncating down and up; when both bounds round to the same double, so does every value between
+ * them, the exact power included. Otherwise the precision grows until the power is exact.
  */
-import { FLOAT64, bitLength, exactOf, roundExact, type Exact } from './exact.ts';
+import { FLOAT64, bitLength, exactOf, powerOfTwo, roundExact, type Exact } from './exact.ts';
+import { productError } from './fma.ts';
+
+/** Inside [2^-900, 2^900] Dekker's product is exact (no overflow in the split, no lost low bits). */
+const SAFE_MAX = 2 ** 900;
+const SAFE_MIN = 2 ** -900;
+/**
+ * The relative error of one double-double product without the low·low term (Dekker's mul2;
+ * Joldes, Muller and Popescu 2017 prove 7u² for it), taken as 16u² with u = 2^-53 for margin.
+ */
+const PRODUCT_ERROR = 16 * 2 ** -106;
+
+const view = new DataView(new ArrayBuffer(8));
+
+/** Half the smaller of the two gaps next to a normal double r (as in fma.ts). */
+function halfGap(r: number): number {
+  view.setFloat64(0, r);
+  const hi = view.getUint32(0);
+  const isPowerOfTwo = (hi & 0xfffff) === 0 && view.getUint32(4) === 0;
+  return powerOfTwo(((hi >>> 20) & 0x7ff) - 1075 - (isPowerOfTwo ? 2 : 1));
+}
+
+/** base^k for base > 0 when double-double arithmetic settles its rounding; NaN when it cannot. */
+function doubleDoublePower(base: number, k: number): number {
+  let high = 1;
+  let low = 0;
+  let squareHigh = base;
+  let squareLow = 0;
+  let products = 0;
+  const times = (ah: number, al: number, bh: number, bl: number): [number, number] => {
+    const p = ah * bh;
+    const e = productError(ah, bh, p) + (ah * bl + al * bh);
+    const h = p + e;
+    products += 1;
+    return [h, e - (h - p)];
+  };
+  for (let left = k; left > 0; left = Math.floor(left / 2)) {
+    if (left % 2 === 1) [high, low] = times(high, low, squareHigh, squareLow);
+    if (left > 1) [squareHigh, squareLow] = times(squareHigh, squareLow, squareHigh, squareLow);
+    if (!(high >= SAFE_MIN && high <= SAFE_MAX && squareHigh >= SAFE_MIN && squareHigh <= SAFE_MAX)) return NaN;
+  }
+  // The exact power is (high + low)(1 + θ) with |θ| ≤ (1 + PRODUCT_ERROR)^products − 1 < 2·products·PRODUCT_ERROR;
+  // high is the nearest double to high + low, and stays the nearest to every value that close.
+  const slack = 2 * products * PRODUCT_ERROR * (Math.abs(high) + Math.abs(low));
+  return Math.abs(low) + slack < halfGap(high) ? high : NaN;
+}
 
 function truncate(x: Exact, bits: number, up: boolean): Exact {
   const extra = bitLength(x.mant) - bits;
@@ -45,6 +92,8 @@ export function powInt(base: number, k: number): number {
   if (k === 0) return 1;
   if (!Number.isFinite(base) || base === 0) return base ** k;
   const negative = base < 0 && k % 2 === 1;
+  const fast = doubleDoublePower(Math.abs(base), k);
+  if (!Number.isNaN(fast)) return negative ? -fast : fast;
   const magnitude = exactOf(Math.abs(base));
   // Beyond 53·k bits nothing is truncated, so the loop ends with the exact power at the latest.
   for (let bits = 128; ; bits *= 4) {
