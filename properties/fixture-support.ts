@@ -38,6 +38,8 @@ export interface TorchFixture {
   torchCode?: string;
   case: TrainCase;
   result: TrainResult;
+  /** The random runs record optimizer.state after the last step: per parameter, PyTorch's keys. */
+  state?: Record<string, Record<string, number | number[]>>;
 }
 
 function mapNumbers<T>(value: T, f: (x: number) => number): T {
@@ -63,6 +65,7 @@ export function parseFixture(text: string, source: string): TorchFixture {
   const parsed = parseTrainCase(raw.case);
   const c: TrainCase = { ...parsed, init: mapNumbers(parsed.init, toDtype), data: mapNumbers(parsed.data, toDtype) };
   const result = mapNumbers(parseTrainResult(raw.result, c), toDtype);
+  const state = raw.state === undefined ? undefined : parseState(raw.state, Object.keys(c.init), fail);
   return {
     id: raw.id as string,
     description: raw.description as string,
@@ -71,7 +74,24 @@ export function parseFixture(text: string, source: string): TorchFixture {
     ...(typeof raw.torchCode === 'string' ? { torchCode: raw.torchCode } : {}),
     case: c,
     result,
+    ...(state === undefined ? {} : { state: mapNumbers(state, toDtype) }),
   };
+}
+
+function parseState(raw: unknown, names: string[], fail: (message: string) => never): Record<string, Record<string, number | number[]>> {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) fail("'state' must be an object keyed by parameter name");
+  const state = raw as Record<string, unknown>;
+  for (const name of Object.keys(state)) if (!names.includes(name)) fail(`state: no parameter '${name}' in the model`);
+  return Object.fromEntries(
+    Object.entries(state).map(([name, entries]) => {
+      if (entries === null || typeof entries !== 'object' || Array.isArray(entries)) fail(`state.${name} must be an object`);
+      for (const [key, value] of Object.entries(entries as object)) {
+        const ok = typeof value === 'number' || (Array.isArray(value) && value.every((v) => typeof v === 'number'));
+        if (!ok) fail(`state.${name}.${key} must be a number or an array of numbers`);
+      }
+      return [name, entries as Record<string, number | number[]>];
+    }),
+  );
 }
 
 let cache: TorchFixture[] | null = null;

@@ -41,6 +41,11 @@ export class Adagrad extends Optimizer<AdagradOptions> {
     super('Adagrad', params, defaults, options, validate, arith);
   }
 
+  override pytorchState(param: Tensor): Readonly<Record<string, number | Float64Array>> {
+    const state = this.states.get(param);
+    return state === undefined ? {} : { step: state.step, sum: state.sum };
+  }
+
   protected update(param: Tensor, grad: Float64Array, o: Readonly<AdagradOptions>): void {
     const p = param.data;
     let state = this.states.get(param);

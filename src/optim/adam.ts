@@ -36,6 +36,13 @@ export function validateAdamOptions(optimizer: string, o: AdamOptions, where: st
   requireBoolean(optimizer, where, 'maximize', o.maximize);
 }
 
+/** PyTorch's names for Adam's and AdamW's state. */
+export function adamPytorchState(state: AdamState | undefined): Readonly<Record<string, number | Float64Array>> {
+  if (state === undefined) return {};
+  const named = { step: state.step, exp_avg: state.expAvg, exp_avg_sq: state.expAvgSq };
+  return state.maxExpAvgSq === null ? named : { ...named, max_exp_avg_sq: state.maxExpAvgSq };
+}
+
 export function newAdamState(size: number, amsgrad: boolean): AdamState {
   return { step: 0, expAvg: new Float64Array(size), expAvgSq: new Float64Array(size), maxExpAvgSq: amsgrad ? new Float64Array(size) : null };
 }
@@ -88,6 +95,10 @@ export class Adam extends Optimizer<AdamOptions> {
 
   constructor(params: ParamsInput<AdamOptions>, options: Partial<AdamOptions> = {}, arith: Arith = PLAIN) {
     super('Adam', params, defaults, options, (o, where) => validateAdamOptions('Adam', o, where), arith);
+  }
+
+  override pytorchState(param: Tensor): Readonly<Record<string, number | Float64Array>> {
+    return adamPytorchState(this.states.get(param));
   }
 
   protected update(param: Tensor, grad: Float64Array, o: Readonly<AdamOptions>): void {

@@ -1,6 +1,6 @@
 import { PLAIN, type Arith } from '../arith/index.ts';
 import { Tensor } from '../engine/index.ts';
-import { adamStep, newAdamState, validateAdamOptions, type AdamOptions, type AdamState } from './adam.ts';
+import { adamPytorchState, adamStep, newAdamState, validateAdamOptions, type AdamOptions, type AdamState } from './adam.ts';
 import { Optimizer, type ParamsInput } from './optimizer.ts';
 
 export type AdamWOptions = AdamOptions;
@@ -17,6 +17,10 @@ export class AdamW extends Optimizer<AdamWOptions> {
 
   constructor(params: ParamsInput<AdamWOptions>, options: Partial<AdamWOptions> = {}, arith: Arith = PLAIN) {
     super('AdamW', params, defaults, options, (o, where) => validateAdamOptions('AdamW', o, where), arith);
+  }
+
+  override pytorchState(param: Tensor): Readonly<Record<string, number | Float64Array>> {
+    return adamPytorchState(this.states.get(param));
   }
 
   protected update(param: Tensor, grad: Float64Array, o: Readonly<AdamWOptions>): void {

@@ -73,6 +73,14 @@ export abstract class Optimizer<O extends object> {
 
   protected abstract update(param: Tensor, grad: Float64Array, options: Readonly<O>): void;
 
+  /**
+   * A parameter's state under PyTorch's names (momentum_buffer, exp_avg, step, ...), as
+   * `optimizer.state[p]` holds it, so a replay can be compared with PyTorch's; none by default.
+   */
+  pytorchState(_param: Tensor): Readonly<Record<string, number | Float64Array>> {
+    return {};
+  }
+
   zeroGrad(setToNone = false): void {
     for (const group of this.groups) for (const p of group.params) p.zeroGrad(setToNone);
   }

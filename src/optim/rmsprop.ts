@@ -48,6 +48,17 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
     super('RMSprop', params, defaults, options, validate, arith);
   }
 
+  /** PyTorch's names; PyTorch also counts steps, which its update never reads, so this does not. */
+  override pytorchState(param: Tensor): Readonly<Record<string, Float64Array>> {
+    const state = this.states.get(param);
+    if (state === undefined) return {};
+    return {
+      square_avg: state.squareAvg,
+      ...(state.momentumBuffer === null ? {} : { momentum_buffer: state.momentumBuffer }),
+      ...(state.gradAvg === null ? {} : { grad_avg: state.gradAvg }),
+    };
+  }
+
   protected update(param: Tensor, grad: Float64Array, o: Readonly<RMSpropOptions>): void {
     const p = param.data;
     const n = p.length;

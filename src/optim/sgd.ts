@@ -38,6 +38,11 @@ export class SGD extends Optimizer<SGDOptions> {
     super('SGD', params, defaults, options, validate, arith);
   }
 
+  override pytorchState(param: Tensor): Readonly<Record<string, Float64Array>> {
+    const buf = this.momentumBuffers.get(param);
+    return buf === undefined ? {} : { momentum_buffer: buf };
+  }
+
   protected update(param: Tensor, grad: Float64Array, o: Readonly<SGDOptions>): void {
     const A = this.arith;
     const p = param.data;
