@@ -6,10 +6,12 @@
  * 1. For every recorded run (fixtures/torch: the named fixtures and the random runs), each update
  *    replayed from PyTorch's state in the 'pytorch' and the 'plain' arithmetic: runs bit-identical
  *    at every step, per optimizer and per option set.
- * 2. The cost: the replay per optimizer step in each arithmetic, and the primitives per call
- *    (fma against the unfused a·b + c, fma32 against fround(a·b + c), powInt against **).
+ * 2. The cost: a whole training step (forward, backward, update) of every recorded case and the
+ *    replay of the update alone, per step in each arithmetic, and the primitives per call (fma
+ *    against the unfused a·b + c, fma32 against fround(a·b + c), powInt against **).
  */
 import { fma, fma32, powInt, type ArithMode } from '../src/arith/index.ts';
+import { runTraining } from '../src/backends/reference.ts';
 import type { TrainCase } from '../src/cases/types.ts';
 import { allTorchRuns, replayUpdates } from '../properties/fixtures-exact.ts';
 
@@ -78,11 +80,21 @@ function timePerCall(f: (x: number, y: number, z: number) => number, inputs: Flo
   return ns;
 }
 
-timePerStep('plain');
-timePerStep('pytorch');
-const plainStep = timePerStep('plain');
-const exactStep = timePerStep('pytorch');
-console.log(`\nreplay per optimizer step (model forward excluded): plain ${plainStep.toFixed(1)} µs, pytorch ${exactStep.toFixed(1)} µs (×${(exactStep / plainStep).toFixed(2)})`);
+function trainingPerStep(mode: ArithMode): number {
+  const steps = runs.reduce((n, f) => n + f.case.steps, 0);
+  const rounds = 5;
+  const start = performance.now();
+  for (let r = 0; r < rounds; r++) for (const fixture of runs) runTraining(fixture.case, { arith: mode });
+  return ((performance.now() - start) * 1000) / (rounds * steps);
+}
+
+for (const [label, measure] of [['whole training step', trainingPerStep], ['update alone (replay)', timePerStep]] as const) {
+  measure('plain');
+  measure('pytorch');
+  const plain = measure('plain');
+  const exact = measure('pytorch');
+  console.log(`\n${label}, per step: plain ${plain.toFixed(1)} µs, pytorch ${exact.toFixed(1)} µs (×${(exact / plain).toFixed(2)})`);
+}
 
 const inputs = new Float64Array(3 * 100_000);
 for (let i = 0; i < inputs.length; i++) inputs[i] = Math.fround((Math.random() - 0.5) * 2 ** Math.floor(Math.random() * 20 - 10));
