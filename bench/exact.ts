@@ -61,9 +61,10 @@ for (const fixture of runs) {
   }
 }
 console.log(`${runs.length} recorded runs; bit-identical at every step, per optimizer and option:\n`);
-console.log(`${'optimizer / option'.padEnd(34)} ${'runs'.padStart(5)} ${'pytorch'.padStart(8)} ${'plain'.padStart(6)} ${'elements off (plain)'.padStart(21)}`);
+const columns = (cells: (string | number)[]) => cells.map((c, i) => (i === 0 ? String(c).padEnd(34) : String(c).padStart(i === 4 ? 21 : 8))).join(' ');
+console.log(columns(['optimizer / option', 'runs', 'pytorch', 'plain', 'elements off (plain)']));
 for (const [tag, row] of [...table].sort(([a], [b]) => a.localeCompare(b))) {
-  console.log(`${tag.padEnd(34)} ${String(row.runs).padStart(5)} ${String(row.pytorch).padStart(8)} ${String(row.plain).padStart(6)} ${String(row.mismatchedPlain).padStart(21)}`);
+  console.log(columns([tag, row.runs, row.pytorch, row.plain, row.mismatchedPlain]));
 }
 
 const backend = referenceBackend();
@@ -81,7 +82,9 @@ for (const fixture of runs) {
 }
 console.log('\ngradients at PyTorch\'s parameters, largest |reference − PyTorch| / conditioning bound:');
 for (const [dtype, worst] of Object.entries(largest)) console.log(`  ${dtype}: ${worst.use.toPrecision(3)} (${worst.id})`);
-for (const [kind, [same, total]] of Object.entries(bitIdentical)) console.log(`  float64 ${kind} runs with every gradient bit-identical: ${same} of ${total}`);
+for (const [kind, [same, total]] of Object.entries(bitIdentical)) {
+  console.log(`  float64 ${kind} runs with every gradient (and loss) bit-identical: ${same} of ${total}`);
+}
 
 function timePerStep(mode: ArithMode): number {
   const steps = runs.reduce((n, f) => n + f.result.params.length, 0);

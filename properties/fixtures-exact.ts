@@ -62,7 +62,8 @@ export function replayUpdates(fixture: TorchFixture, mode: ArithMode): Replay {
         if (key === 'step' && mine === undefined) continue;
         compare(replay, params.length, label, 0, typeof mine === 'number' ? mine : NaN, recorded);
       } else {
-        recorded.forEach((want, index) => compare(replay, params.length, label, index, mine instanceof Float64Array ? mine[index] : NaN, want));
+        const values = mine instanceof Float64Array ? mine : null;
+        recorded.forEach((want, index) => compare(replay, params.length, label, index, values === null ? NaN : values[index], want));
       }
     }
   }
@@ -136,7 +137,9 @@ export const fusedPair: Claim = {
     fc.asyncProperty(fc.constant(null), async () => {
       const manual = torchFixture(FUSED_PAIR.manual);
       const decay = torchFixture(FUSED_PAIR.decay);
-      if (pairDifferences(manual.result, decay.result).size === 0) throw new Error("PyTorch's recording: the manual and weight_decay runs are bit-identical, so the pair shows nothing");
+      if (pairDifferences(manual.result, decay.result).size === 0) {
+        throw new Error("PyTorch's recording: the manual and weight_decay runs are bit-identical, so the pair shows nothing");
+      }
       const [ownManual, ownDecay] = await Promise.all([backend.runTrain(manual.case), backend.runTrain(decay.case)]);
       expectBitIdentical(ownManual, manual.result, `${backend.name}'s manual-L2 run`);
       expectBitIdentical(ownDecay, decay.result, `${backend.name}'s weight_decay run`);

@@ -93,7 +93,9 @@ const MODES: Record<ArithMode, Record<Dtype, Arith>> = {
 export function arithmetic(mode: ArithMode, dtype: Dtype = 'float64'): Arith {
   const found = MODES[mode]?.[dtype];
   if (found === undefined) {
-    throw new RangeError(`arithmetic: unknown mode '${String(mode)}' or dtype '${String(dtype)}' (modes: ${ARITH_MODES.join(', ')}; dtypes: float64, float32)`);
+    throw new RangeError(
+      `arithmetic: unknown mode '${String(mode)}' or dtype '${String(dtype)}' (modes: ${ARITH_MODES.join(', ')}; dtypes: float64, float32)`,
+    );
   }
   return found;
 }

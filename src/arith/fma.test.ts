@@ -41,7 +41,8 @@ const coarse = (bits: number, minExp: number, maxExp: number) =>
 
 const anyDouble = fc.double();
 /** c near −a·b: cancellation, and c a half-ulp away from the product, the double-rounding cases. */
-const hardTriple = fc.tuple(fc.double({ min: -1e6, max: 1e6, noNaN: true }), fc.double({ min: -1e6, max: 1e6, noNaN: true }), fc.integer({ min: -4, max: 4 }), fc.integer({ min: -60, max: 2 }))
+const moderate = fc.double({ min: -1e6, max: 1e6, noNaN: true });
+const hardTriple = fc.tuple(moderate, moderate, fc.integer({ min: -4, max: 4 }), fc.integer({ min: -60, max: 2 }))
   .map(([a, b, k, s]) => {
     const p = a * b;
     return [a, b, -p + k * Math.abs(p) * 2 ** (s - 53)] as [number, number, number];
@@ -80,7 +81,12 @@ const coarse32 = (bits: number, minExp: number, maxExp: number) => coarse(bits, 
 describe('fma32: a·b + c rounded once to float32', () => {
   const property = (f: (a: number, b: number, c: number) => number) =>
     fc.property(
-      fc.oneof(fc.tuple(float32, float32, float32), fc.tuple(coarse32(12, -20, 20), coarse32(12, -20, 20), coarse32(24, -50, 20)), fc.tuple(coarse32(24, -149, -100), coarse32(24, -30, 30), coarse32(24, -149, -120)), fc.tuple(coarse32(24, 40, 104), coarse32(24, 0, 60), coarse32(24, 90, 104))),
+      fc.oneof(
+        fc.tuple(float32, float32, float32),
+        fc.tuple(coarse32(12, -20, 20), coarse32(12, -20, 20), coarse32(24, -50, 20)),
+        fc.tuple(coarse32(24, -149, -100), coarse32(24, -30, 30), coarse32(24, -149, -120)),
+        fc.tuple(coarse32(24, 40, 104), coarse32(24, 0, 60), coarse32(24, 90, 104)),
+      ),
       ([a, b, c]) => same(f(a, b, c), expected(a, b, c, referenceRound32)),
     );
 
