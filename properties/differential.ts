@@ -14,7 +14,7 @@ import { arbitrariesFor } from '../src/cases/arbitraries.ts';
 import type { ModelSpec, SGDSpec, TrainCase } from '../src/cases/types.ts';
 import { precisionOf } from '../src/check/float.ts';
 import type { Claim } from '../src/runner/claim.ts';
-import { gradientBound } from './fixture-support.ts';
+import { gradientBound } from './fixtures-gradients.ts';
 import { fmt, withPenalty } from './support.ts';
 
 /** ReLU and identity layers: the rounding bound covers those (tanh's error has no such closed form). */

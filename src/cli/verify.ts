@@ -19,6 +19,7 @@ Runs every claim against a backend and prints one row per claim.
 
 backend (one of):
   --backend reference     the built-in Float64 engine (default)
+  --backend reference-pytorch  the same engine, its optimizers in PyTorch's fused arithmetic (docs/ops.md)
   --backend torch         PyTorch 1.13 through adapters/torch_adapter.py (REGPROOF_TORCH_PYTHON
                           picks the interpreter; default /usr/bin/python3)
   --backend tfjs          TensorFlow.js (@tensorflow/tfjs, CPU, float32)
