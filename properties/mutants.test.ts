@@ -6,7 +6,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { OPS, Tensor, type OpDef } from '../src/engine/index.ts';
-import { referenceBackend, type OptimizerFactory, type ReferenceOverrides } from '../src/backends/reference.ts';
+import { makeOptimizer, referenceBackend, type OptimizerFactory, type ReferenceOverrides } from '../src/backends/reference.ts';
 import { Optimizer, type ParamGroup, type SGDOptions } from '../src/optim/index.ts';
 import { PENALTIES, type PenaltyFn } from '../src/regularize/recipes.ts';
 import { add, mul, norm, pow, sum } from '../src/engine/index.ts';
@@ -108,6 +108,15 @@ interface Mutant {
   patch?: () => () => void;
 }
 
+/** An optimizer whose zeroGrad leaves the gradients in place, so they accumulate across steps. */
+const noOpZeroGrad: ReferenceOverrides = {
+  makeOptimizer: (groups, spec) => {
+    const optimizer = makeOptimizer(groups, spec);
+    optimizer.zeroGrad = () => undefined;
+    return optimizer;
+  },
+};
+
 const dropHalf = penaltyMutant('half-pow-sum', (params, lambda) => mul(lambda, params.map((w) => sum(pow(w, 2))).reduce((a, b) => add(a, b))));
 
 const MUTANTS: Mutant[] = [
@@ -160,6 +169,7 @@ const MUTANTS: Mutant[] = [
   { claim: 'sgd.matches-documented-update', bug: 'weight decay applied after momentum', overrides: sgdMutant({ decayAfterMomentum: true }) },
   { claim: 'sgd.matches-documented-update', bug: 'maximize applied at the end', overrides: sgdMutant({ maximizeAtEnd: true }) },
   { claim: 'thread.missing-zero-grad-accumulates', bug: 'backward overwrites gradients instead of accumulating', patch: overwritingGradients },
+  { claim: 'thread.zero-grad-gives-fresh-gradients', bug: 'zero_grad does nothing', overrides: noOpZeroGrad },
   {
     claim: 'thread.inplace-square-update-is-not-decay',
     bug: 'square computed as −x·|x| (a decay-like update)',

@@ -31,7 +31,7 @@ describe('verify against a user backend module', () => {
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/l2\.half-square-is-weight-decay\s+FAIL/);
     expect(r.out).toMatch(/rerun: REGPROOF_SEED=\d+ npx regproof verify --only l2\.half-square-is-weight-decay/);
-    expect(r.out).toMatch(/shrunk case: \[\{"kind":"train"/);
+    expect(r.out).toMatch(/shrunk case: \[\{"case":\{"kind":"train"/);
   });
 
   it('accepts an expected failure with its reason, and flags a stale expectation', async () => {
