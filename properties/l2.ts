@@ -142,9 +142,11 @@ export const unsquaredNormIsNotWeightDecay: Claim = {
       for (const [name, w0] of Object.entries(c.init)) {
         const n = Math.hypot(...w0);
         const k = w0.length;
-        // At W = 0 any vector of length ≤ λ is a valid subgradient of λ·‖W‖; PyTorch's is 0.
+        // At W = 0 any vector of length ≤ λ is a valid subgradient of λ·‖W‖; PyTorch's is 0. The
+        // choice c is measured as fl(g + c) − g: one rounding of |g + c| each, 2u of the sum's norm.
         const choice = w0.map((_, i) => penalized[name][i] - plain[name][i]);
-        if (n === 0 && choice.some((d) => d !== 0) && Math.hypot(...choice) <= lambda * (1 + 4 * u) && observe !== undefined) {
+        const slack = lambda * (1 + 4 * u) + 2 * u * Math.hypot(...w0.map((_, i) => penalized[name][i]));
+        if (n === 0 && choice.some((d) => d !== 0) && Math.hypot(...choice) <= slack && observe !== undefined) {
           observe.policy(normAtZeroPolicy(name, choice, lambda, { init: c.init, lambda }));
           continue;
         }
