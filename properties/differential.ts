@@ -62,7 +62,8 @@ function kinkChoice(theirs: Record<string, number[]>, base: Record<string, numbe
   for (const [name, grads] of Object.entries(base)) {
     if (kinks.zeroNormTensors.has(name)) {
       const moved = grads.map((g, i) => Math.max(0, Math.abs(theirs[name][i] - g) - bound[name][i]));
-      if (Math.hypot(...moved) > kinks.lambda * (1 + 1e-12)) return null;
+      // hypot is within an ulp of the length; the rounding of each element is already in `bound`.
+      if (!(Math.hypot(...moved) <= kinks.lambda * (1 + 2 * Number.EPSILON))) return null;
       if (moved.some((d) => d > 0)) choices.push(`the unsquared norm's gradient at the zero tensor ${name}`);
       continue;
     }

@@ -150,7 +150,7 @@ export function expectSameGradients(
     values.forEach((x, i) => {
       const y = b[name][i];
       const bound = bounds === null ? 0 : bounds.grads[name][i];
-      if (bounds === null ? !Object.is(x, y) : !(Math.abs(x - y) <= bound)) throw new Error(describe(name, i, x, y, bound));
+      if (!(Object.is(x, y) || Math.abs(x - y) <= bound)) throw new Error(describe(name, i, x, y, bound));
     });
   }
   return true;

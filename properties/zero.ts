@@ -176,7 +176,7 @@ export const composedSqrtIsNanAtZero: Claim = {
           });
           const i = gb.findIndex((g) => g !== 0);
           if (i < 0) return;
-          if (Math.hypot(...gb) > 1 + 4 * P.u || observe === undefined) throw new Error(`norm at the zero tensor: gradient[${i}] is ${fmt(gb[i])}, expected 0 (or another vector of length ≤ 1)`);
+          if (!(Math.hypot(...gb) <= 1 + 4 * P.u) || observe === undefined) throw new Error(`norm at the zero tensor: gradient[${i}] is ${fmt(gb[i])}, expected 0 (or another vector of length ≤ 1)`);
           observe.policy({
             what: `norm(w, 2) has gradient [${gb.map(fmt).join(', ')}] at the zero tensor, a valid subgradient other than PyTorch's 0`,
             consequence: 'a weight tensor that is exactly zero is pushed off zero by a norm penalty instead of staying there',
