@@ -15,10 +15,12 @@ const norm = (values: number[]): number => Math.hypot(...values);
 
 const weightsArb = (value: fc.Arbitrary<number>) =>
   fc
-    .tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }))
-    .chain(([out, inp]) => fc.tuple(fc.constant(out), fc.constant(inp), fc.array(value, { minLength: out * inp, maxLength: out * inp })));
+    .record({ out: fc.integer({ min: 1, max: 4 }), inp: fc.integer({ min: 1, max: 4 }) })
+    .chain(({ out, inp }) => fc.record({ out: fc.constant(out), inp: fc.constant(inp), values: fc.array(value, { minLength: out * inp, maxLength: out * inp }) }));
 
-function pureL2Case([out, inp, weights]: [number, number, number[]], lambda: number, optimizer: SGDSpec, steps: number, reduction: Reduction): TrainCase {
+type Weights = { out: number; inp: number; values: number[] };
+
+function pureL2Case({ out, inp, values: weights }: Weights, lambda: number, optimizer: SGDSpec, steps: number, reduction: Reduction): TrainCase {
   return {
     kind: 'train',
     version: CASE_VERSION,
@@ -59,7 +61,7 @@ export const plainDescentRate: Claim = {
         const { norms, params } = await weightNorms(backend, pureL2Case(weights, lambda, sgd(lr), steps, A.reductions[0]));
         const a = lr * lambda;
         const rate = Math.abs(1 - a);
-        const k = weights[2].length;
+        const k = weights.values.length;
         // Error bound carried along the computed iterates: each step is w − lr·(λ·w), three
         // roundings whose relative errors give at most u·|w_t| + 2u·a·|w_{t−1}|; in the subnormal
         // range each also errs by up to ETA/2 absolutely, and the error of λ·w is then scaled by
@@ -106,7 +108,7 @@ interface MomentumModel {
   bound(mu: number, tau: number): number;
 }
 
-async function checkMomentumStability(backend: Backend, A: Arbitraries, model: MomentumModel, weights: [number, number, number[]], mu: number, tau: number, factor: number, nesterov: boolean, probe: number): Promise<void> {
+async function checkMomentumStability(backend: Backend, A: Arbitraries, model: MomentumModel, weights: Weights, mu: number, tau: number, factor: number, nesterov: boolean, probe: number): Promise<void> {
   // Mathematics first, at a point that may sit arbitrarily close to the boundary: the
   // closed-form condition must agree with the roots of the characteristic polynomial.
   const probeA = model.bound(mu, tau) * probe;
