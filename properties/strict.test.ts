@@ -4,7 +4,7 @@
  * feature sent). A modest run count here; scripts/strict-capabilities.ts runs 1000.
  */
 import { describe, expect, it } from 'vitest';
-import { caseCapabilities } from '../src/backends/capabilities.ts';
+import { ARITH_REFERENCE, caseCapabilities, everyCapability } from '../src/backends/capabilities.ts';
 import { arbitrariesFor } from '../src/cases/arbitraries.ts';
 import { DEFAULT_SEED } from '../src/runner/config.ts';
 import { formatFailure, runClaim } from '../src/runner/run.ts';
@@ -23,6 +23,12 @@ describe('the strict backend', () => {
     const backend = strictBackend('no tanh', ['layer:linear', 'loss:mse:mean', 'optimizer:sgd']);
     const [c] = fc.sample(arbitrariesFor('float64').trainCase({ model: fc.constant({ inputSize: 1, layers: [{ outFeatures: 1, activation: 'tanh' as const }] }) }), { numRuns: 1, seed: 3 });
     await expect(backend.runTrain({ ...c, loss: { kind: 'mse', reduction: 'mean' } })).rejects.toThrow(/using act:tanh/);
+  });
+
+  it('every claim requires only names of the vocabulary', () => {
+    const known = new Set([...everyCapability(), ARITH_REFERENCE]);
+    const unknown = ALL_CLAIMS.flatMap((c) => c.requires.flatMap((r) => r.split('|')).filter((name) => !known.has(name)).map((name) => `${c.id}: ${name}`));
+    expect(unknown).toEqual([]);
   });
 
   it('generated cases never use more than the backend declares', () => {
