@@ -5,6 +5,7 @@
  */
 import fc from 'fast-check';
 import { precisionOf } from '../src/check/float.ts';
+import { gradientBound } from './fixture-support.ts';
 import { arbitrariesFor } from '../src/cases/arbitraries.ts';
 import type { Backend } from '../src/backends/backend.ts';
 import type { TrainCase, TrainResult } from '../src/cases/types.ts';
@@ -83,12 +84,15 @@ export const fromNumberZeroStaysInGraph: Claim = {
     const cases = fc.record({ case: A.trainCase({ model: sameGraphModel(backend, A), steps: isBitExact(backend) ? undefined : fc.constant(1) }), lambda: A.positiveLambda });
     return fc.asyncProperty(cases, async ({ case: c, lambda }) => {
       const [fromZero, fromFirst] = await Promise.all([backend.runTrain(withPenalty(c, 'norm-from-zero', lambda)), backend.runTrain(withPenalty(c, 'norm', lambda))]);
-      // 0 + ‖W₁‖ is exactly ‖W₁‖, so on the reference both runs compute the same numbers.
-      if (isBitExact(backend)) {
-        fromZero.losses.forEach((loss, step) => {
-          if (!Object.is(loss, fromFirst.losses[step])) throw new Error(`step ${step + 1}: loss ${fmt(loss)} from 0 versus ${fmt(fromFirst.losses[step])} from the first norm`);
-        });
-      }
+      // 0 + ‖W₁‖ is exactly ‖W₁‖, so on the reference both runs compute the same numbers; elsewhere
+      // the first losses agree within the bound of two evaluations of the same objective.
+      const lossBound = isBitExact(backend) ? 0 : gradientBound(withPenalty(c, 'norm', lambda), c.init, backend.dtype, backend.dtype).loss;
+      (isBitExact(backend) ? fromZero.losses : fromZero.losses.slice(0, 1)).forEach((loss, step) => {
+        const other = fromFirst.losses[step];
+        if (!(Object.is(loss, other) || Math.abs(loss - other) <= lossBound)) {
+          throw new Error(`step ${step + 1}: loss ${fmt(loss)} from 0 versus ${fmt(other)} from the first norm, which differ by ${fmt(loss - other)} where starting from 0 should change nothing`);
+        }
+      });
       if (!expectSameTraining(backend, withPenalty(c, 'norm', lambda), fromZero, fromFirst, ['start 0', 'start at the first norm'])) observe?.illConditioned('a ReLU input within the rounding bound of 0');
     });
   },
