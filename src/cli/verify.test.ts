@@ -28,7 +28,7 @@ describe('verify against a user backend module', () => {
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/l2\.half-square-is-weight-decay\s+FAIL/);
     expect(r.out).toContain(`rerun: npx regproof verify --backend ${BROKEN} --runs 20 --seed 3 --only l2.half-square-is-weight-decay`);
-    expect(r.out).toMatch(/shrunk case: \[\{"kind":"train"/);
+    expect(r.out).toMatch(/shrunk case: \[\{"case":\{"kind":"train"/);
   });
 
   it('accepts an expected failure with its reason, and flags a stale expectation', async () => {
