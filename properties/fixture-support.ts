@@ -11,6 +11,7 @@
  * recorded parameters and gradient of that step, so no step inherits an earlier step's difference
  * except through the optimizer's own running averages, which the bound carries along.
  */
+import { caseCapabilities } from '../src/backends/capabilities.ts';
 import fc from 'fast-check';
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -130,12 +131,7 @@ export function torchFixture(id: string): TorchFixture {
 
 /** The capabilities a backend needs to run a case. */
 export function capabilitiesOf(c: TrainCase): string[] {
-  const o = c.optimizer;
-  const caps = o.kind === 'sgd' ? ['sgd:weightDecay', 'sgd:momentum', 'sgd:dampening', 'sgd:nesterov', 'sgd:maximize'] : [`optimizer:${o.kind}`];
-  if (c.penalty !== null) caps.push(`recipe:${c.penalty.recipe}`);
-  if (c.groups !== undefined) caps.push('sgd:groups');
-  if (!c.zeroGrad) caps.push('train:noZeroGrad');
-  return caps;
+  return [...caseCapabilities(c)];
 }
 
 // ---------------------------------------------------------------- mutual rounding bounds

@@ -124,7 +124,7 @@ export const literalPairDisagrees: Claim = {
   id: 'fixtures.thread-literal-pair-disagrees',
   statement:
     "Run as posted, without zero_grad, the thread's manual 0.5·λ‖w‖² and weight_decay λ agree at step 1, part at step 2 by −lr·λ·w₀ and end 100 steps later more than a tenth of ‖w‖ apart, in PyTorch's float32 recording and in the backend's replay; with zero_grad PyTorch's two runs are bit-identical at every step.",
-  requires: ['train:noZeroGrad', 'recipe:half-norm-squared', 'sgd:weightDecay'],
+  requires: [...new Set([LITERAL_MANUAL, LITERAL_DECAY].flatMap((id) => capabilitiesOf(torchFixture(id).case)))],
   runsScale: 0,
   property: (backend) =>
     fc.asyncProperty(fc.constant([LITERAL_MANUAL, LITERAL_DECAY]), async () => {

@@ -1,12 +1,13 @@
 import { PLAIN, arithmetic, type Arith, type ArithMode } from '../arith/index.ts';
 import * as ops from '../engine/index.ts';
 import { GraphReleasedError, Random, Tensor, fromData, type OpName } from '../engine/index.ts';
-import { Linear, ReLU, Sequential, Tanh, mseLoss, type Module } from '../nn/index.ts';
+import { Linear, Module, ReLU, Sequential, Tanh, mseLoss } from '../nn/index.ts';
 import { Adagrad, Adam, AdamW, RMSprop, SGD, SGDW, type Optimizer, type ParamGroup, type SGDOptions } from '../optim/index.ts';
 import { PENALTIES, type PenaltyFn } from '../regularize/recipes.ts';
 import { selectParams } from '../regularize/penalties.ts';
 import type { ExprCase, ExprNode, ExprResult, ModelSpec, OptimizerSpec, TrainCase, TrainResult } from '../cases/types.ts';
 import type { Backend, Capability } from './backend.ts';
+import { ARITH_PYTORCH, ARITH_REFERENCE, everyCapability } from './capabilities.ts';
 
 type NamedParams = [string, Tensor][];
 
@@ -19,15 +20,30 @@ export interface ReferenceOverrides {
   penalties?: Record<string, PenaltyFn>;
   /** The optimizers' arithmetic (src/arith): 'plain' by default; 'pytorch' fuses as PyTorch 1.13's CPU kernels do. */
   arith?: ArithMode;
+  /** Replaces an activation's function in models (a variant with another subgradient at a kink, say). */
+  activations?: Partial<Record<'relu' | 'tanh', (x: Tensor) => Tensor>>;
 }
 
-export function buildModel(spec: ModelSpec): Sequential {
+/** An activation given as a function, in the slot (and so under the name index) of the module it replaces. */
+class FunctionModule extends Module {
+  constructor(private readonly fn: (x: Tensor) => Tensor) {
+    super();
+  }
+
+  forward(x: Tensor): Tensor {
+    return this.fn(x);
+  }
+}
+
+export function buildModel(spec: ModelSpec, activations: ReferenceOverrides['activations'] = {}): Sequential {
   const modules: Module[] = [];
   let width = spec.inputSize;
   const rng = new Random(0);
   for (const layer of spec.layers) {
     modules.push(new Linear(width, layer.outFeatures, { rng }));
-    if (layer.activation === 'relu') modules.push(new ReLU());
+    const replaced = layer.activation === 'identity' ? undefined : activations[layer.activation];
+    if (replaced !== undefined) modules.push(new FunctionModule(replaced));
+    else if (layer.activation === 'relu') modules.push(new ReLU());
     else if (layer.activation === 'tanh') modules.push(new Tanh());
     else if (layer.activation !== 'identity') throw new RangeError(`model: unknown activation '${String(layer.activation)}'`);
     width = layer.outFeatures;
@@ -96,7 +112,7 @@ const snapshot = (named: NamedParams, pick: (p: Tensor) => Float64Array | undefi
   Object.fromEntries(named.map(([name, p]) => [name, Array.from(pick(p) ?? new Float64Array(p.size))]));
 
 export function runTraining(c: TrainCase, overrides: ReferenceOverrides = {}): TrainResult {
-  const model = buildModel(c.model);
+  const model = buildModel(c.model, overrides.activations);
   const named = [...model.namedParameters()];
   loadParameters(named, c.init);
   const x = ops.tensor(c.data.x);
@@ -188,16 +204,9 @@ export function runExpression(c: ExprCase): ExprResult {
   return { value, grads: grads() };
 }
 
-const ALL_CAPABILITIES: Capability[] = [
-  ...Object.keys(ops.OPS).map((op) => `op:${op}`),
-  ...Object.keys(PENALTIES).map((r) => `recipe:${r}`),
-  'sgd:momentum', 'sgd:dampening', 'sgd:nesterov', 'sgd:maximize', 'sgd:weightDecay', 'sgd:groups',
-  'optimizer:sgdw', 'optimizer:adam', 'optimizer:adamw', 'optimizer:rmsprop', 'optimizer:adagrad',
-  'graph:retainGraph', 'graph:releasesSaved', 'graph:accumulates', 'train:noZeroGrad',
-  // Its float64 arithmetic is the one the claims reason about, operation by operation, so claims
-  // whose two sides compute the same numbers in the same order may demand bit-identity.
-  'arith:reference',
-];
+// Its float64 arithmetic is the one the claims reason about, operation by operation, so claims
+// whose two sides compute the same numbers in the same order may demand bit-identity.
+const ALL_CAPABILITIES: Capability[] = [...everyCapability(), ARITH_REFERENCE];
 
 /**
  * The built-in Float64 engine as a backend; overrides build deliberately broken variants for tests.
@@ -210,7 +219,7 @@ export function referenceBackend(overrides: ReferenceOverrides = {}): Backend {
     name: overrides.name ?? (pytorch ? 'reference-pytorch' : 'reference'),
     version: '1',
     dtype: 'float64',
-    capabilities: new Set(pytorch ? [...ALL_CAPABILITIES.filter((c) => c !== 'arith:reference'), 'arith:pytorch'] : ALL_CAPABILITIES),
+    capabilities: new Set(pytorch ? [...ALL_CAPABILITIES.filter((c) => c !== ARITH_REFERENCE), ARITH_PYTORCH] : ALL_CAPABILITIES),
     runExpr: async (c) => runExpression(c),
     runTrain: async (c) => runTraining(c, overrides),
   };

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { ALL_CLAIMS } from '../../properties/index.ts';
-import type { Backend } from '../backends/backend.ts';
+import { isBackendError, type Backend } from '../backends/backend.ts';
 import { loadBackend } from '../backends/load.ts';
 import type { Claim } from '../runner/claim.ts';
 import { configFromEnv, parseRuns, parseSeed, type RunConfig } from '../runner/config.ts';
@@ -101,7 +101,8 @@ async function closeBackend(backend: Backend, ms = CLOSE_TIMEOUT_MS): Promise<st
     const timeout = new Promise<string>((resolve) => (timer = setTimeout(() => resolve(`backend ${backend.name}: close() did not settle within ${ms / 1000} s`), ms)));
     return await Promise.race([Promise.resolve(backend.close?.()).then(() => null), timeout]);
   } catch (e) {
-    return `backend ${backend.name}: close() failed: ${e instanceof Error ? e.message : String(e)}`;
+    // A module's close() error already names the backend and the call; anything else is named here.
+    return isBackendError(e) ? e.message : `backend ${backend.name}: close() failed: ${e instanceof Error ? e.message : String(e)}`;
   } finally {
     clearTimeout(timer);
   }
@@ -144,7 +145,7 @@ export async function runVerify(argv: string[]): Promise<number> {
     try {
       backend = await loadBackend({ backend: args.values.get('backend'), cmd: args.values.get('cmd'), handleSignals: true });
     } catch (e) {
-      runErrors.push(`${rerun.backendArgs} could not be loaded: ${e instanceof Error ? e.message : String(e)}`);
+      runErrors.push(`the backend could not be loaded: ${e instanceof Error ? e.message : String(e)}`);
     }
     if (backend !== null) await verifyClaims(backend, claims, config, { failuresDir, expectations, shard: args.values.get('shard') }, results, warnings);
   } catch (e) {
