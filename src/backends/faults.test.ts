@@ -9,6 +9,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ALL_CLAIMS } from '../../properties/index.ts';
 import { BackendError, CaseDeclined, isBackendError, isCaseDeclined, type Backend } from './backend.ts';
@@ -19,7 +20,7 @@ import { referenceBackend } from './reference.ts';
 import { startProcessBackend } from './process.ts';
 import { DYADIC_CASE } from './testdata/cases.ts';
 import { echo, failureOf, faulty, FAULTY, leftovers, marker, processesWith, testdata } from './testdata/support.ts';
-import { CLI_FROM_SOURCES } from '../cli/testdata/from-sources.ts';
+import { CLI_FROM_SOURCE } from '../cli/testdata/spawn-cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'regproof-faults-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -244,7 +245,7 @@ function verify(args: string[], env: Record<string, string>, during?: (child: Re
   const out = mkdtempSync(join(dir, 'run-'));
   const json = join(out, 'report.json');
   const junit = join(out, 'report.xml');
-  const child = spawn(process.execPath, [...CLI_FROM_SOURCES, 'verify', '--only', CLAIM.id, '--runs', '2', '--json', json, '--junit', junit, ...args], {
+  const child = spawn(process.execPath, [...CLI_FROM_SOURCE, 'verify', '--only', CLAIM.id, '--runs', '2', '--json', json, '--junit', junit, ...args], {
     cwd: out,
     env: { ...process.env, REGPROOF_CASE_TIMEOUT: '20', REGPROOF_CLOSE_TIMEOUT: '0.3', ...env },
   });

@@ -126,7 +126,8 @@ describe.skipIf(pythonReason !== null)("docs/protocol.md's minimal adapter, thro
     expect(summary, report).not.toBeNull();
     const [passed, failed, errors] = summary!.slice(1).map(Number);
     expect({ passed: passed > 0, failed, errors }, report).toEqual({ passed: true, failed: 0, errors: 0 });
-    // The two claims docs/protocol.md names.
+    // The claims docs/protocol.md names.
+    expect(report).toMatch(/sgd\.matches-documented-update\s+pass/);
     expect(report).toMatch(/thread\.inplace-square-update-is-not-decay\s+pass/);
     expect(report).toMatch(/diff\.steps-match-reference\s+pass/);
     expect(code).toBe(0);

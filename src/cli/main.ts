@@ -11,8 +11,8 @@ type Command = (argv: string[]) => Promise<number>;
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   verify: { summary: 'run every claim against a backend and print the report', load: async () => (await import('./verify.ts')).runVerify },
   explain: { summary: "replay the forum thread's recipes with verdicts and live evidence", load: async () => (await import('./explain.ts')).runExplain },
-  list: { summary: 'list the claims (ids and statements) without running them', load: async () => (await import('./list.ts')).runList },
   replay: { summary: "send a failing case's saved requests to a backend and the reference", load: async () => (await import('./replay.ts')).runReplay },
+  list: { summary: 'list the claims (ids and statements) without running them', load: async () => (await import('./list.ts')).runList },
 };
 
 const USAGE_ROWS: [string, string][] = [

@@ -1,6 +1,6 @@
 /**
- * The CLI as a process. bin/regproof.mjs runs its build (dist/src/cli/run.js); the repository's
- * tests run it from the sources with `node --import tsx src/cli/run.ts`, so they test what they read.
+ * The CLI from the sources, for the repository's own tests that spawn it (`node --import tsx
+ * src/cli/run.ts …`): they test the code as it is now, never a dist/ built earlier.
  */
 import { main } from './main.ts';
 
