@@ -13,7 +13,8 @@ import { claims as fixtures } from './fixtures.ts';
 import { claims as adaptive } from './adaptive.ts';
 import { claims as gradcheck } from './gradcheck.ts';
 import { claims as differential } from './differential.ts';
+import { claims as ops } from './ops/index.ts';
 
-export const FAMILIES: Record<string, readonly Claim[]> = { l2, accumulators, zero, bias, mse, graph, stability, sgd, thread, adaptive, fixtures, differential, gradcheck };
+export const FAMILIES: Record<string, readonly Claim[]> = { ops, l2, accumulators, zero, bias, mse, graph, stability, sgd, thread, adaptive, fixtures, differential, gradcheck };
 
 export const ALL_CLAIMS: readonly Claim[] = Object.values(FAMILIES).flat();
