@@ -1,6 +1,10 @@
-/** The ops.* family: every declared op on its own, then losses, layers, optimizer steps and graph lifetime. */
+/** The ops.* family: every declared op on its own, then losses, layers, optimizer steps, the training loop and graph lifetime. */
 import type { Claim } from '../../src/runner/claim.ts';
-import { OP_NAMES, gradientsClaim, valuesClaim } from './reference-agreement.ts';
+import { claims as layers } from './layers.ts';
+import { claims as lifetime } from './lifetime.ts';
+import { claims as optimizers } from './optimizers.ts';
 import { ownDifferencesClaim } from './own-differences.ts';
+import { OP_NAMES, gradientsClaim, valuesClaim } from './reference-agreement.ts';
+import { claims as zeroGrad } from './zero-grad.ts';
 
-export const claims: Claim[] = [...OP_NAMES.flatMap((op) => [valuesClaim(op), gradientsClaim(op), ownDifferencesClaim(op)])];
+export const claims: Claim[] = [...OP_NAMES.flatMap((op) => [valuesClaim(op), gradientsClaim(op), ownDifferencesClaim(op)]), ...layers, ...optimizers, ...zeroGrad, ...lifetime];
