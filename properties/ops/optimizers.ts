@@ -23,21 +23,28 @@ function optimizerArb(backend: Backend, kind: Kind): fc.Arbitrary<OptimizerSpec>
   const has = (option: string) => backend.capabilities.has(`${kind}:${option}`);
   const choose = <T>(option: string, neutral: T, varied: fc.Arbitrary<T>): fc.Arbitrary<T> => (has(option) ? fc.oneof(fc.constant(neutral), varied) : fc.constant(neutral));
   const flag = (option: string) => choose(option, false, fc.constant(true));
-  const eps = fc.oneof(fc.constant(A.round(1e-8)), A.num(1e-3, 0.5));
+  // Readable values first, so that a failing case shrinks toward them (withCrossShrink).
+  const readable = (values: number[], other: fc.Arbitrary<number>) => fc.oneof({ withCrossShrink: true }, fc.constantFrom(...values.map(A.round)), other);
+  const eps = readable([1e-8, 0.01], A.num(1e-3, 0.5));
+  const lr = readable([0.1, 0.5], A.lr);
+  const beta1 = readable([0.9, 0.5], A.num(0.5, 0.95));
+  const beta2 = readable([0.99, 0.9], A.num(0.8, 0.999));
+  const fraction = readable([0.5, 0.9], A.num(0.05, 0.95));
+  const decay = readable([0.5, 1], A.num(0.05, 1));
   switch (kind) {
     case 'sgd':
     case 'sgdw':
       return fc
-        .record({ lr: A.lr, momentum: choose('momentum', 0, A.num(0.05, 0.95)), dampening: choose('dampening', 0, A.num(0.05, 0.95)), maximize: flag('maximize'), weightDecay: choose('weightDecay', 0, A.num(0.05, 1)) })
+        .record({ lr, momentum: choose('momentum', 0, fraction), dampening: choose('dampening', 0, fraction), maximize: flag('maximize'), weightDecay: choose('weightDecay', 0, decay) })
         .chain((o) => (o.momentum > 0 && o.dampening === 0 ? flag('nesterov') : fc.constant(false)).map((nesterov) => ({ kind, ...o, nesterov })));
     case 'adam':
     case 'adamw':
       return fc.record({
         kind: fc.constant(kind),
-        lr: A.lr,
-        betas: fc.tuple(A.num(0.5, 0.95), A.num(0.8, 0.999)),
+        lr,
+        betas: fc.tuple(beta1, beta2),
         eps,
-        weightDecay: choose('weightDecay', 0, A.num(0.05, 1)),
+        weightDecay: choose('weightDecay', 0, decay),
         amsgrad: flag('amsgrad'),
         maximize: flag('maximize'),
       });
@@ -45,21 +52,21 @@ function optimizerArb(backend: Backend, kind: Kind): fc.Arbitrary<OptimizerSpec>
       // α ≥ 0.5: centered's s − a² cancels by at most a factor α at the first steps, which the tolerance's margin covers.
       return fc.record({
         kind: fc.constant(kind),
-        lr: A.lr,
-        alpha: A.num(0.5, 0.99),
+        lr,
+        alpha: readable([0.9, 0.99], A.num(0.5, 0.99)),
         eps,
-        weightDecay: choose('weightDecay', 0, A.num(0.05, 1)),
-        momentum: choose('momentum', 0, A.num(0.05, 0.95)),
+        weightDecay: choose('weightDecay', 0, decay),
+        momentum: choose('momentum', 0, fraction),
         centered: flag('centered'),
         maximize: flag('maximize'),
       });
     case 'adagrad':
       return fc.record({
         kind: fc.constant(kind),
-        lr: A.lr,
-        lrDecay: choose('lrDecay', 0, A.num(0.05, 1)),
-        weightDecay: choose('weightDecay', 0, A.num(0.05, 1)),
-        initialAccumulatorValue: choose('initialAccumulatorValue', 0, A.num(0.05, 1)),
+        lr,
+        lrDecay: choose('lrDecay', 0, decay),
+        weightDecay: choose('weightDecay', 0, decay),
+        initialAccumulatorValue: choose('initialAccumulatorValue', 0, decay),
         eps,
         maximize: flag('maximize'),
       });
