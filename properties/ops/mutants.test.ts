@@ -1,0 +1,75 @@
+/**
+ * Every ops.* claim fails against a deliberately broken variant. The bug zoo (properties/zoo.test.ts)
+ * covers realistic bugs for some claims; here each op's value and each op's gradient is nudged by
+ * 10^-3 relative (the smallest bug a conforming tolerance could hide is 10^-13 in float64), and the
+ * claims the zoo does not reach get a mutant of their own.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Backend } from '../../src/backends/backend.ts';
+import type { ExprCase } from '../../src/cases/types.ts';
+import { OPS, Tensor, mul, type OpDef, type OpName } from '../../src/engine/index.ts';
+import { configFromEnv } from '../../src/runner/config.ts';
+import { runClaim } from '../../src/runner/run.ts';
+import { brokenReference, replaceOptimizer } from '../zoo/modules/broken.ts';
+import { patchedReference } from '../zoo/modules/patched.ts';
+import { sgdUpdate } from '../zoo/modules/sgd-rules.ts';
+import { replace, type Patch } from '../zoo/patches/patch.ts';
+import { claims } from './index.ts';
+
+const nudge = (d: Float64Array) => d.map((v) => v + 1e-3 * (1 + Math.abs(v)));
+
+/** Any op's definition, with its attributes left opaque. */
+type AnyOp = OpDef<any>;
+
+const valueMutant = (op: OpName): Patch => () => {
+  const def = OPS[op] as AnyOp;
+  const forward = def.forward;
+  return replace(def, 'forward', (inputs, attrs) => {
+    const out = forward(inputs, attrs);
+    return { ...out, data: nudge(out.data) };
+  });
+};
+
+const gradientMutant = (op: OpName): Patch => () => {
+  const def = OPS[op] as AnyOp;
+  const backward = def.backward;
+  return replace(def, 'backward', (g, ctx) => backward(g, ctx).map((d) => (d === null ? d : nudge(d))));
+};
+
+async function expectFails(id: string, backend: Backend): Promise<string> {
+  const claim = claims.find((c) => c.id === id)!;
+  const result = await runClaim(claim, backend, configFromEnv(), { failuresDir: null });
+  expect(result.verdict, `${id} on ${backend.name}`).toBe('fail');
+  return result.failure!.message;
+}
+
+describe('ops.* claims fail on broken variants', () => {
+  for (const op of Object.keys(OPS) as OpName[]) {
+    it(`${op}: a nudged value fails ops.${op}.values; a nudged gradient fails ops.${op}.gradients and ops.${op}.own-differences`, async () => {
+      expect(await expectFails(`ops.${op}.values`, patchedReference(`value-mutant-${op}`, valueMutant(op)))).toContain(`${op}(`);
+      const broken = patchedReference(`gradient-mutant-${op}`, gradientMutant(op));
+      expect(await expectFails(`ops.${op}.gradients`, broken)).toContain(`${op}(`);
+      expect(await expectFails(`ops.${op}.own-differences`, broken)).toContain(`${op}(`);
+    });
+  }
+
+  it("MSELoss('sum') halved (½Σ) fails ops.mse.sum", async () => {
+    const halved: Patch = () => {
+      const sum = Tensor.prototype.sum;
+      return replace(Tensor.prototype, 'sum', function (this: Tensor, axis: number | null = null, keepDim = false): Tensor {
+        return axis === null && this.ndim === 2 ? mul(sum.call(this), 0.5) : sum.call(this, axis, keepDim);
+      });
+    };
+    expect(await expectFails('ops.mse.sum', patchedReference('mse-sum-halved', halved))).toContain('MSE(sum)');
+  });
+
+  it('SGDW decaying through the gradient (coupled) fails ops.optimizer.sgdw', async () => {
+    expect(await expectFails('ops.optimizer.sgdw', brokenReference('sgdw-coupled', { makeOptimizer: replaceOptimizer('sgdw', sgdUpdate({})) }))).toContain('weightDecay=');
+  });
+
+  it('a second backward that never releases the graph fails ops.graph.second-backward', async () => {
+    const reference = brokenReference('never-releases');
+    const backend: Backend = { ...reference, runExpr: (c: ExprCase) => reference.runExpr(c.backward === undefined ? c : { ...c, backward: { ...c.backward, retainGraph: true } }) };
+    expect(await expectFails('ops.graph.second-backward', backend)).toContain('graph-released');
+  });
+});
