@@ -134,7 +134,7 @@ export function expectGradientsAgree(backend: Backend, c: OpCase, mine: ExprResu
     if (zeroTensor && got.some((v, i) => v !== expected[i])) {
       const norm = Math.sqrt(got.reduce((s, v) => s + v * v, 0));
       if (norm <= Math.abs(c.seed[0])) {
-        policies.push({ what: `norm(p = 2)′ at the zero tensor = [${got.map(fmt).join(', ')}]·g (the reference: 0)`, input: name, element: 0 });
+        policies.push({ what: 'norm(p = 2)′ at the zero tensor is a nonzero subgradient of norm at most |g| (the reference: 0)', input: name, element: 0 });
         continue;
       }
     }
