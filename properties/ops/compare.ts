@@ -83,8 +83,30 @@ export function where(c: OpCase): string {
 const bound = (r: number, allowed: number) =>
   Number.isFinite(r) ? `allowed error ${allowed} by docs/ops.md's accuracy table` : 'a non-finite value must match exactly';
 
-/** Throws, naming the op, the inputs, the element and both values, unless the backend's value agrees. */
-export function expectValuesAgree(backend: Backend, c: OpCase, mine: ExprResult, ref: ReferenceRun): void {
+/**
+ * pow at x = −0 with a non-integer exponent: −0 is the limit from below, where no real power exists,
+ * so the sign of the infinite value (and gradient) there is a choice. The table follows C's pow
+ * (+∞ for x^−0.5); PyTorch computes x^±0.5 through √x, and 1/√−0 = −∞.
+ */
+function signedZeroPoleChoice(c: OpCase, i: number, got: number, r: number): string | null {
+  const p = c.attrs.exponent as number;
+  if (c.op !== 'pow' || Number.isInteger(p) || !Object.is(c.inputs.x.data[i], -0)) return null;
+  return Math.abs(got) === Infinity && Math.abs(r) === Infinity && got === -r ? `pow(−0, p) for a non-integer p: the infinity of the other sign (${fmt(got)}; the reference, as C's pow: ${fmt(r)})` : null;
+}
+
+/** A choice at a singular point where the backend differs from the table, for observe.policy. */
+export interface Choice {
+  what: string;
+  input: string;
+  element: number;
+}
+
+/**
+ * Throws, naming the op, the inputs, the element and both values, unless the backend's value
+ * agrees; returns the elements where it made another choice at a singular point.
+ */
+export function expectValuesAgree(backend: Backend, c: OpCase, mine: ExprResult, ref: ReferenceRun): Choice[] {
+  const choices: Choice[] = [];
   const theirs = mine.value;
   const expected = ref.result.value;
   if (theirs.shape.join() !== expected.shape.join()) {
@@ -95,9 +117,15 @@ export function expectValuesAgree(backend: Backend, c: OpCase, mine: ExprResult,
   expected.data.forEach((r, i) => {
     const allowed = allowedError(k, backend.dtype, n, ref.valueScale[i]);
     if (!agrees(theirs.data[i], r, allowed, backend.dtype)) {
+      const choice = isElementwiseUnary(c.op) ? signedZeroPoleChoice(c, i, theirs.data[i], r) : null;
+      if (choice !== null) {
+        choices.push({ what: choice, input: 'x', element: i });
+        return;
+      }
       throw new Error(`${where(c)}: value[${i}] is ${fmt(theirs.data[i])}, the reference's ${fmt(r)} (${bound(r, allowed)})`);
     }
   });
+  return choices;
 }
 
 /**
@@ -114,16 +142,14 @@ function kinkChoice(c: OpCase, input: string, i: number, got: number): string | 
   return null;
 }
 
-export interface GradientVerdict {
-  /** Elements where the backend chose another valid subgradient, for observe.policy. */
-  policies: { what: string; input: string; element: number }[];
-}
-
-/** Throws, naming the op, the inputs, the input and element and both values, unless every gradient agrees. */
-export function expectGradientsAgree(backend: Backend, c: OpCase, mine: ExprResult, ref: ReferenceRun): GradientVerdict {
+/**
+ * Throws, naming the op, the inputs, the input and element and both values, unless every gradient
+ * agrees; returns the elements where the backend chose another valid subgradient.
+ */
+export function expectGradientsAgree(backend: Backend, c: OpCase, mine: ExprResult, ref: ReferenceRun): Choice[] {
   const k = OP_ACCURACY[c.op].grad[backend.dtype];
   const outputSize = ref.result.value.data.length;
-  const policies: GradientVerdict['policies'] = [];
+  const policies: Choice[] = [];
   const zeroTensor = c.op === 'norm' && c.attrs.p !== 1 && c.inputs.x.data.every((v) => v === 0);
   for (const [name, expected] of Object.entries(ref.result.grads)) {
     const got = mine.grads[name];
@@ -143,7 +169,7 @@ export function expectGradientsAgree(backend: Backend, c: OpCase, mine: ExprResu
       if (overflowsInDtype(c, ref, i, backend.dtype)) return;
       const allowed = allowedError(k, backend.dtype, n, ref.gradScale[name][i]);
       if (agrees(got[i], r, allowed, backend.dtype)) return;
-      const choice = kinkChoice(c, name, i, got[i]);
+      const choice = kinkChoice(c, name, i, got[i]) ?? signedZeroPoleChoice(c, i, got[i], r);
       if (choice !== null) {
         policies.push({ what: choice, input: name, element: i });
         return;
@@ -151,7 +177,7 @@ export function expectGradientsAgree(backend: Backend, c: OpCase, mine: ExprResu
       throw new Error(`${where(c)}: the gradient of ${name}[${i}] is ${fmt(got[i])}, the reference's ${fmt(r)} (${bound(r, allowed)})`);
     });
   }
-  return { policies };
+  return policies;
 }
 
 /**
