@@ -19,7 +19,7 @@ import { CASE_VERSION, type ExprCase } from '../../src/cases/types.ts';
 import type { Claim } from '../../src/runner/claim.ts';
 import { fmt } from '../support.ts';
 import { OP_ACCURACY, allowedError } from './accuracy.ts';
-import { inputNames, isElementwiseUnary, opCaseArb, opGraph, type OpCase } from './cases.ts';
+import { inputNames, isElementwiseUnary, opCaseArb, opGraph, toExprCase, type OpCase } from './cases.ts';
 import { gradTerms, runReference, valueTerms, where } from './compare.ts';
 
 const U = 2 ** -53;
@@ -112,7 +112,7 @@ export function ownDifferencesClaim(op: OpName): Claim {
     requires: [`op:${op}`],
     property: (backend: Backend) =>
       fc.asyncProperty(opCaseArb(op, backend.dtype, gridArb(op)), fc.array(fc.boolean(), { minLength: 1, maxLength: 8 }), async (c, signs) => {
-        const base = await backend.runExpr({ ...valueCase(c, c.inputs), inputs: Object.fromEntries(Object.entries(c.inputs).map(([k, t]) => [k, { ...t, requiresGrad: true }])), seed: c.seed });
+        const base = await backend.runExpr(toExprCase(c));
         if (isElementwiseUnary(op)) await elementwise(backend, c, base.grads.x ?? []);
         else await directional(backend, c, base.grads, signs);
       }),
