@@ -21,7 +21,8 @@ type Kind = OptimizerSpec['kind'];
 function optimizerArb(backend: Backend, kind: Kind): fc.Arbitrary<OptimizerSpec> {
   const A = arbitrariesFor(backend);
   const has = (option: string) => backend.capabilities.has(`${kind}:${option}`);
-  const choose = <T>(option: string, neutral: T, varied: fc.Arbitrary<T>): fc.Arbitrary<T> => (has(option) ? fc.oneof(fc.constant(neutral), varied) : fc.constant(neutral));
+  // An option shrinks toward its neutral value, so a shrunk failure shows only the options it needs.
+  const choose = <T>(option: string, neutral: T, varied: fc.Arbitrary<T>): fc.Arbitrary<T> => (has(option) ? fc.oneof({ withCrossShrink: true }, fc.constant(neutral), varied) : fc.constant(neutral));
   const flag = (option: string) => choose(option, false, fc.constant(true));
   // Readable values first, so that a failing case shrinks toward them (withCrossShrink).
   const readable = (values: number[], other: fc.Arbitrary<number>) => fc.oneof({ withCrossShrink: true }, fc.constantFrom(...values.map(A.round)), other);
