@@ -9,7 +9,7 @@ import type { Backend } from '../../src/backends/backend.ts';
 import { arbitrariesFor } from '../../src/cases/arbitraries.ts';
 import type { SGDSpec, TrainCase, TrainResult } from '../../src/cases/types.ts';
 import type { Claim, Observer } from '../../src/runner/claim.ts';
-import { gradientBound } from '../fixture-support.ts';
+import { gradientBound } from '../fixtures-gradients.ts';
 import { fmt } from '../support.ts';
 import { reference } from './compare.ts';
 import { layerCaseArb, plainSgdArb, reductionsOf } from './training.ts';

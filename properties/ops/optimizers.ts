@@ -8,6 +8,7 @@
  */
 import fc from 'fast-check';
 import type { Backend } from '../../src/backends/backend.ts';
+import { OPTIMIZER_OPTIONS } from '../../src/backends/capabilities.ts';
 import { arbitrariesFor } from '../../src/cases/arbitraries.ts';
 import type { OptimizerSpec, TrainCase, TrainResult } from '../../src/cases/types.ts';
 import type { Claim } from '../../src/runner/claim.ts';
@@ -76,7 +77,7 @@ function optimizerArb(backend: Backend, kind: Kind): fc.Arbitrary<OptimizerSpec>
 
 /** The options that differ from their neutral value, as a message shows them. */
 function describeOptions(spec: OptimizerSpec): string {
-  const neutral: Record<string, unknown> = { momentum: 0, dampening: 0, nesterov: false, maximize: false, weightDecay: 0, amsgrad: false, centered: false, lrDecay: 0, initialAccumulatorValue: 0 };
+  const neutral: Readonly<Record<string, unknown>> = OPTIMIZER_OPTIONS[spec.kind];
   const shown = Object.entries(spec).filter(([k, v]) => k !== 'kind' && neutral[k] !== v);
   return `${spec.kind}(${shown.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')})`;
 }

@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import type { TrainCase } from '../../src/cases/types.ts';
 import type { Claim } from '../../src/runner/claim.ts';
-import { gradientBound } from '../fixture-support.ts';
+import { gradientBound } from '../fixtures-gradients.ts';
 import { fmt } from '../support.ts';
 import { layerCaseArb, plainSgdArb, reductionsOf } from './training.ts';
 

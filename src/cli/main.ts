@@ -1,4 +1,5 @@
 import { runExplain } from './explain.ts';
+import { runReplay } from './replay.ts';
 import { runVerify } from './verify.ts';
 import { UsageError } from './args.ts';
 
@@ -7,6 +8,7 @@ const HELP = `regproof: property-based verification of regularization and autogr
 usage:
   regproof verify [options]   run every claim against a backend and print the report
   regproof explain [options]  replay the forum thread's recipes with verdicts and live evidence
+  regproof replay FILE [...]  send a failing case's saved requests to a backend and the reference
   regproof help               this text
 
 Run 'regproof verify --help' or 'regproof explain --help' for their options.`;
@@ -20,6 +22,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runVerify(rest);
       case 'explain':
         return await runExplain(rest);
+      case 'replay':
+        return await runReplay(rest);
       case undefined:
       case 'help':
       case '--help':

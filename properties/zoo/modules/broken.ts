@@ -8,10 +8,9 @@ import { makeOptimizer, referenceBackend, type OptimizerFactory, type ReferenceO
 import type { OptimizerSpec } from '../../../src/cases/types.ts';
 import type { Tensor } from '../../../src/engine/index.ts';
 import { Optimizer, type ParamGroup, type SGDOptions } from '../../../src/optim/index.ts';
-import { withTrainingCapabilities } from '../../ops/shared-capabilities.ts';
 
 export function brokenReference(name: string, overrides: Omit<ReferenceOverrides, 'name'> = {}): Backend {
-  return withTrainingCapabilities(referenceBackend({ name, ...overrides }));
+  return referenceBackend({ name, ...overrides });
 }
 
 /** Options as a spec gives them (numbers and flags by name). */

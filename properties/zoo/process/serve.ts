@@ -7,11 +7,10 @@ import { createInterface } from 'node:readline';
 import { referenceBackend, runExpression, runTraining } from '../../../src/backends/reference.ts';
 import { decodeJson, encodeJson } from '../../../src/cases/json.ts';
 import type { ExprCase, TrainCase } from '../../../src/cases/types.ts';
-import { TRAINING_CAPABILITIES } from '../../ops/shared-capabilities.ts';
 import type { Patch } from '../patches/patch.ts';
 
 function serve(name: string): void {
-  const capabilities = [...new Set([...referenceBackend().capabilities, ...TRAINING_CAPABILITIES])];
+  const capabilities = [...referenceBackend().capabilities];
   const answer = (request: { type: string; case?: unknown }): unknown => {
     if (request.type === 'handshake') return { protocol: 1, name, version: '1', dtype: 'float64', capabilities };
     if (request.type === 'expr') return runExpression(request.case as ExprCase);
