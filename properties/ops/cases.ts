@@ -75,7 +75,16 @@ const shapeArb = (minRank: number, maxRank: number) => fc.integer({ min: minRank
 
 /** Pairs of shapes that broadcast: equal, a trailing vector, a column, a row against a column, a scalar. */
 const broadcastPairArb: fc.Arbitrary<[number[], number[]]> = fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })).chain(([r, c]) =>
-  fc.constantFrom<[number[], number[]]>([[r, c], [r, c]], [[r, c], [c]], [[c], [r, c]], [[r, c], [r, 1]], [[r, 1], [1, c]], [[], [r, c]], [[r, c], []], [[2, r, c], [r, 1]]),
+  fc.constantFrom<[number[], number[]]>(
+    [[r, c], [r, c]],
+    [[r, c], [c]],
+    [[c], [r, c]],
+    [[r, c], [r, 1]],
+    [[r, 1], [1, c]],
+    [[], [r, c]],
+    [[r, c], []],
+    [[2, r, c], [r, 1]],
+  ),
 );
 
 /** pow's exponent: the integers and halves where its rule changes, negatives, and values between. */

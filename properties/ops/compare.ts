@@ -91,7 +91,8 @@ const bound = (r: number, allowed: number) =>
 function signedZeroPoleChoice(c: OpCase, i: number, got: number, r: number): string | null {
   const p = c.attrs.exponent as number;
   if (c.op !== 'pow' || Number.isInteger(p) || !Object.is(c.inputs.x.data[i], -0)) return null;
-  return Math.abs(got) === Infinity && Math.abs(r) === Infinity && got === -r ? `pow(−0, p) for a non-integer p: the infinity of the other sign (${fmt(got)}; the reference, as C's pow: ${fmt(r)})` : null;
+  if (!(Math.abs(got) === Infinity && got === -r)) return null;
+  return `pow(−0, p) for a non-integer p: the infinity of the other sign (${fmt(got)}; the reference, as C's pow: ${fmt(r)})`;
 }
 
 /** A choice at a singular point where the backend differs from the table, for observe.policy. */

@@ -7,4 +7,6 @@ import { ownDifferencesClaim } from './own-differences.ts';
 import { OP_NAMES, gradientsClaim, valuesClaim } from './reference-agreement.ts';
 import { claims as zeroGrad } from './zero-grad.ts';
 
-export const claims: Claim[] = [...OP_NAMES.flatMap((op) => [valuesClaim(op), gradientsClaim(op), ownDifferencesClaim(op)]), ...layers, ...optimizers, ...zeroGrad, ...lifetime];
+const perOp = OP_NAMES.flatMap((op) => [valuesClaim(op), gradientsClaim(op), ownDifferencesClaim(op)]);
+
+export const claims: Claim[] = [...perOp, ...layers, ...optimizers, ...zeroGrad, ...lifetime];

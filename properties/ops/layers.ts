@@ -31,7 +31,8 @@ async function compareOneStep(backend: Backend, c: TrainCase<SGDSpec>, observe: 
   const [mine, theirs]: TrainResult[] = await Promise.all([reference.runTrain(c), backend.runTrain(c)]);
   const label = describeModel(c);
   if (what === 'loss' && !(Math.abs(theirs.losses[0] - mine.losses[0]) <= bound.loss)) {
-    throw new Error(`${label}: the loss is ${fmt(theirs.losses[0])}, the reference's ${fmt(mine.losses[0])} (bound ${bound.loss}; ratio ${fmt(theirs.losses[0] / mine.losses[0])})`);
+    const [got, expected] = [theirs.losses[0], mine.losses[0]];
+    throw new Error(`${label}: the loss is ${fmt(got)}, the reference's ${fmt(expected)} (bound ${bound.loss}; ratio ${fmt(got / expected)})`);
   }
   for (const [name, grads] of Object.entries(mine.grads[0])) {
     grads.forEach((g, i) => {
@@ -46,15 +47,20 @@ async function compareOneStep(backend: Backend, c: TrainCase<SGDSpec>, observe: 
 export function mseClaim(reduction: 'mean' | 'sum'): Claim {
   return {
     id: `ops.mse.${reduction}`,
-    statement: `MSELoss('${reduction}') gives the reference's loss and gradients${reduction === 'mean' ? ' (dividing by every element, N·D)' : ''}, within the rounding bound of both dtypes.`,
+    statement:
+      `MSELoss('${reduction}') gives the reference's loss and gradients${reduction === 'mean' ? ' (dividing by every element, N·D)' : ''}, ` +
+      'within the rounding bound of both dtypes.',
     requires: ['layer:linear', `loss:mse:${reduction}`, 'optimizer:sgd'],
-    property: (backend, observe) => fc.asyncProperty(layerCaseArb(backend, plainSgdArb(backend), 1, [reduction]), (c) => compareOneStep(backend, c, observe, 'loss')),
+    property: (backend, observe) =>
+      fc.asyncProperty(layerCaseArb(backend, plainSgdArb(backend), 1, [reduction]), (c) => compareOneStep(backend, c, observe, 'loss')),
   };
 }
 
 export const linearGradients: Claim = {
   id: 'ops.linear.gradients',
-  statement: "Linear layers' weight and bias gradients over a batch (the bias's summed over the rows) match the reference's within the rounding bound of both dtypes.",
+  statement:
+    "Linear layers' weight and bias gradients over a batch (the bias's summed over the rows) match the reference's " +
+    'within the rounding bound of both dtypes.',
   requires: ['layer:linear', 'loss:mse:mean', 'optimizer:sgd'],
   property: (backend, observe) =>
     fc.asyncProperty(layerCaseArb(backend, plainSgdArb(backend), 1, reductionsOf(backend)), (c) => compareOneStep(backend, c, observe, 'gradients')),

@@ -28,7 +28,12 @@ function expectDoubled(c: OpCase, once: ExprResult, both: ExprResult, how: strin
   for (const [name, g] of Object.entries(once.grads)) {
     (g ?? []).forEach((v, i) => {
       const got = both.grads[name]?.[i];
-      if (!Object.is(got, v + v)) throw new Error(`${where(c)}: after two backwards ${how}, the gradient of ${name}[${i}] is ${fmt(got ?? NaN)}, expected twice ${fmt(v)} = ${fmt(v + v)} (ratio ${fmt((got ?? NaN) / v)})`);
+      if (Object.is(got, v + v)) return;
+      const shown = got ?? NaN;
+      throw new Error(
+        `${where(c)}: after two backwards ${how}, the gradient of ${name}[${i}] is ${fmt(shown)}, ` +
+          `expected twice ${fmt(v)} = ${fmt(v + v)} (ratio ${fmt(shown / v)})`,
+      );
     });
   }
 }
@@ -36,20 +41,28 @@ function expectDoubled(c: OpCase, once: ExprResult, both: ExprResult, how: strin
 export const secondBackward: Claim = {
   id: 'ops.graph.second-backward',
   statement:
-    'Without retainGraph, a second backward through one op fails with graph-released when the op saves tensors (docs/ops.md), and otherwise leaves twice the gradient (an op that releases more than the table says is a policy difference).',
+    'Without retainGraph, a second backward through one op fails with graph-released when the op saves tensors (docs/ops.md), ' +
+    'and otherwise leaves twice the gradient (an op that releases more than the table says is a policy difference).',
   requires: ['graph:releasesSaved', 'graph:accumulates'],
   property: (backend, observe) =>
     fc.asyncProperty(caseArb(backend), async (c) => {
       const [once, both] = await Promise.all([backend.runExpr(toExprCase(c)), backend.runExpr(twice(c, false))]);
       const saves = OPS[c.op as OpName].savesTensors;
       if (saves) {
-        if (both.error?.kind !== 'graph-released') throw new Error(`${where(c)}: ${c.op} saves tensors, so a second backward without retainGraph should fail with graph-released; got ${both.error ? both.error.kind : 'no error'}`);
+        if (both.error?.kind !== 'graph-released') {
+          const got = both.error ? both.error.kind : 'no error';
+          throw new Error(`${where(c)}: ${c.op} saves tensors, so a second backward without retainGraph should fail with graph-released; got ${got}`);
+        }
         return;
       }
       if (both.error?.kind === 'graph-released') {
         // Stricter than the table, never wrong: PyTorch's mean over an axis keeps its input this way.
-        const what = `${c.op}${c.attrs.axis === undefined || c.attrs.axis === null ? '' : ' over an axis'} releases saved tensors although the table says it saves none`;
-        observe?.policy({ what, consequence: 'a second backward without retainGraph fails there; code that backwards twice through it must retain the graph', example: { op: c.op, inputs: c.inputs, attrs: c.attrs } });
+        const overAxis = c.attrs.axis === undefined || c.attrs.axis === null ? '' : ' over an axis';
+        observe?.policy({
+          what: `${c.op}${overAxis} releases saved tensors although the table says it saves none`,
+          consequence: 'a second backward without retainGraph fails there; code that backwards twice through it must retain the graph',
+          example: { op: c.op, inputs: c.inputs, attrs: c.attrs },
+        });
         return;
       }
       if (both.error !== undefined) throw new Error(`${where(c)}: ${c.op} saves nothing, yet the second backward failed: ${both.error.message}`);

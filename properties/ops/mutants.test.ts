@@ -64,12 +64,14 @@ describe('ops.* claims fail on broken variants', () => {
   });
 
   it('SGDW decaying through the gradient (coupled) fails ops.optimizer.sgdw', async () => {
-    expect(await expectFails('ops.optimizer.sgdw', brokenReference('sgdw-coupled', { makeOptimizer: replaceOptimizer('sgdw', sgdUpdate({})) }))).toContain('weightDecay=');
+    const coupled = brokenReference('sgdw-coupled', { makeOptimizer: replaceOptimizer('sgdw', sgdUpdate({})) });
+    expect(await expectFails('ops.optimizer.sgdw', coupled)).toContain('weightDecay=');
   });
 
   it('a second backward that never releases the graph fails ops.graph.second-backward', async () => {
     const reference = brokenReference('never-releases');
-    const backend: Backend = { ...reference, runExpr: (c: ExprCase) => reference.runExpr(c.backward === undefined ? c : { ...c, backward: { ...c.backward, retainGraph: true } }) };
+    const retained = (c: ExprCase): ExprCase => (c.backward === undefined ? c : { ...c, backward: { ...c.backward, retainGraph: true } });
+    const backend: Backend = { ...reference, runExpr: (c) => reference.runExpr(retained(c)) };
     expect(await expectFails('ops.graph.second-backward', backend)).toContain('graph-released');
   });
 });

@@ -23,7 +23,8 @@ function optimizerArb(backend: Backend, kind: Kind): fc.Arbitrary<OptimizerSpec>
   const A = arbitrariesFor(backend);
   const has = (option: string) => backend.capabilities.has(`${kind}:${option}`);
   // An option shrinks toward its neutral value, so a shrunk failure shows only the options it needs.
-  const choose = <T>(option: string, neutral: T, varied: fc.Arbitrary<T>): fc.Arbitrary<T> => (has(option) ? fc.oneof({ withCrossShrink: true }, fc.constant(neutral), varied) : fc.constant(neutral));
+  const choose = <T>(option: string, neutral: T, varied: fc.Arbitrary<T>): fc.Arbitrary<T> =>
+    has(option) ? fc.oneof({ withCrossShrink: true }, fc.constant(neutral), varied) : fc.constant(neutral);
   const flag = (option: string) => choose(option, false, fc.constant(true));
   // Readable values first, so that a failing case shrinks toward them (withCrossShrink).
   const readable = (values: number[], other: fc.Arbitrary<number>) => fc.oneof({ withCrossShrink: true }, fc.constantFrom(...values.map(A.round)), other);
@@ -37,7 +38,13 @@ function optimizerArb(backend: Backend, kind: Kind): fc.Arbitrary<OptimizerSpec>
     case 'sgd':
     case 'sgdw':
       return fc
-        .record({ lr, momentum: choose('momentum', 0, fraction), dampening: choose('dampening', 0, fraction), maximize: flag('maximize'), weightDecay: choose('weightDecay', 0, decay) })
+        .record({
+          lr,
+          momentum: choose('momentum', 0, fraction),
+          dampening: choose('dampening', 0, fraction),
+          maximize: flag('maximize'),
+          weightDecay: choose('weightDecay', 0, decay),
+        })
         .chain((o) => (o.momentum > 0 && o.dampening === 0 ? flag('nesterov') : fc.constant(false)).map((nesterov) => ({ kind, ...o, nesterov })));
     case 'adam':
     case 'adamw':
@@ -103,9 +110,8 @@ function expectFollowsRule(backend: Backend, c: TrainCase, theirs: TrainResult):
         const allowed = allowedError(64, backend.dtype, 1, Math.abs(before) + Math.abs(expected) + terms);
         const got = theirs.params[t - 1][name][i];
         if (!(Math.abs(got - expected) <= allowed)) {
-          throw new Error(
-            `${describeOptions(c.optimizer)}, step ${t}, parameter ${name}[${i}] from ${fmt(before)} with gradient ${fmt(g)}: the backend gives ${fmt(got)}, the documented rule ${fmt(expected)} (allowed error ${allowed})`,
-          );
+          const where = `${describeOptions(c.optimizer)}, step ${t}, parameter ${name}[${i}] from ${fmt(before)} with gradient ${fmt(g)}`;
+          throw new Error(`${where}: the backend gives ${fmt(got)}, the documented rule ${fmt(expected)} (allowed error ${allowed})`);
         }
       }
     });

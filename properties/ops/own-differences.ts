@@ -31,7 +31,8 @@ const POSITIVE: readonly OpName[] = ['log', 'sqrt', 'pow'];
 function gridArb(op: OpName): fc.Arbitrary<number> {
   const min = POSITIVE.includes(op) || AWAY_FROM_ZERO.includes(op) ? 512 : -2048;
   const magnitude = fc.integer({ min: Math.max(min, 0), max: 2048 });
-  const k = POSITIVE.includes(op) ? magnitude : AWAY_FROM_ZERO.includes(op) ? fc.tuple(magnitude, fc.boolean()).map(([m, neg]) => (neg ? -m : m)) : fc.integer({ min, max: 2048 });
+  const signed = fc.tuple(magnitude, fc.boolean()).map(([m, neg]) => (neg ? -m : m));
+  const k = POSITIVE.includes(op) ? magnitude : AWAY_FROM_ZERO.includes(op) ? signed : fc.integer({ min, max: 2048 });
   return k.map((v) => v / 1024);
 }
 
@@ -55,7 +56,9 @@ function stencil(c: OpCase, dtype: Dtype, h: number, values: number[][], scales:
   const k = OP_ACCURACY[c.op].value[dtype];
   const n = valueTerms(c);
   const contract = (ys: number[]) => ys.reduce((s, y, j) => s + seed[j] * y, 0);
-  const noiseOf = (ys: number[]) => ys.reduce((s, y, j) => s + Math.abs(seed[j]) * (allowedError(k, dtype, n, Math.max(2 * scales[j], Math.abs(y))) + 2 * ys.length * U * Math.abs(y)), 0);
+  // The value's allowed error at the larger of the point's scale (doubled for the step) and |y|, and our own contraction's roundings.
+  const noiseAt = (y: number, j: number, m: number) => allowedError(k, dtype, n, Math.max(2 * scales[j], Math.abs(y))) + 2 * m * U * Math.abs(y);
+  const noiseOf = (ys: number[]) => ys.reduce((s, y, j) => s + Math.abs(seed[j]) * noiseAt(y, j, ys.length), 0);
   const [plus, minus, plus2, minus2] = values;
   return {
     q1: (contract(plus) - contract(minus)) / (2 * h),
@@ -67,7 +70,9 @@ function stencil(c: OpCase, dtype: Dtype, h: number, values: number[][], scales:
 function expectClose(s: Stencil, analytic: number, gradAllowed: number, what: () => string): void {
   if (![s.q1, s.q2, analytic].every(Number.isFinite)) return;
   const allowed = 2 * Math.abs(s.q1 - s.q2) + 2 * s.noise + gradAllowed + 8 * U * (Math.abs(s.q1) + Math.abs(analytic));
-  if (!(Math.abs(analytic - s.q1) <= allowed)) throw new Error(`${what()}: the backend's gradient gives ${fmt(analytic)}, central differences of its own values ${fmt(s.q1)} (allowed error ${allowed})`);
+  if (!(Math.abs(analytic - s.q1) <= allowed)) {
+    throw new Error(`${what()}: the backend's gradient gives ${fmt(analytic)}, central differences of its own values ${fmt(s.q1)} (allowed error ${allowed})`);
+  }
 }
 
 async function elementwise(backend: Backend, c: OpCase, grad: number[]): Promise<void> {
@@ -108,7 +113,9 @@ async function directional(backend: Backend, c: OpCase, grads: Record<string, nu
 export function ownDifferencesClaim(op: OpName): Claim {
   return {
     id: `ops.${op}.own-differences`,
-    statement: `${op}'s gradient agrees with central differences of the backend's own values (away from kinks and poles), so a wrong derivative fails even where the value is right.`,
+    statement:
+      `${op}'s gradient agrees with central differences of the backend's own values (away from kinks and poles), ` +
+      'so a wrong derivative fails even where the value is right.',
     requires: [`op:${op}`],
     property: (backend: Backend) =>
       fc.asyncProperty(opCaseArb(op, backend.dtype, gridArb(op)), fc.array(fc.boolean(), { minLength: 1, maxLength: 8 }), async (c, signs) => {

@@ -24,7 +24,9 @@ const note = (c: OpCase, choice: Choice, consequence: string) => ({
 export function valuesClaim(op: OpName): Claim {
   return {
     id: `ops.${op}.values`,
-    statement: `${op}'s values agree with the reference within the accuracy docs/ops.md states for the backend's dtype, over broadcasting shapes, every reduction axis, the op's parameters and its special points; another choice at a singular point is a policy difference.`,
+    statement:
+      `${op}'s values agree with the reference within the accuracy docs/ops.md states for the backend's dtype, over broadcasting shapes, ` +
+      "every reduction axis, the op's parameters and its special points; another choice at a singular point is a policy difference.",
     requires: [`op:${op}`],
     property: (backend: Backend, observe?: Observer) =>
       fc.asyncProperty(opCaseArb(op, backend.dtype), async (c) => {
@@ -37,7 +39,9 @@ export function valuesClaim(op: OpName): Claim {
 export function gradientsClaim(op: OpName): Claim {
   return {
     id: `ops.${op}.gradients`,
-    statement: `${op}'s gradients agree with the reference within docs/ops.md's accuracy; at a kink another valid subgradient, and at a singular point another choice, is a policy difference, not a failure.`,
+    statement:
+      `${op}'s gradients agree with the reference within docs/ops.md's accuracy; at a kink another valid subgradient, ` +
+      'and at a singular point another choice, is a policy difference, not a failure.',
     requires: [`op:${op}`],
     property: (backend: Backend, observe?: Observer) =>
       fc.asyncProperty(opCaseArb(op, backend.dtype), async (c) => {

@@ -24,7 +24,12 @@ function valueArb(backend: Backend): fc.Arbitrary<number> {
 }
 
 /** Linear layers (identity, or ReLU where the backend declares act:relu), a batch of 1–5 rows, one optimizer, `steps` steps. */
-export function layerCaseArb<O extends OptimizerSpec>(backend: Backend, optimizer: fc.Arbitrary<O>, steps: number, reductions: ('mean' | 'sum')[]): fc.Arbitrary<TrainCase<O>> {
+export function layerCaseArb<O extends OptimizerSpec>(
+  backend: Backend,
+  optimizer: fc.Arbitrary<O>,
+  steps: number,
+  reductions: ('mean' | 'sum')[],
+): fc.Arbitrary<TrainCase<O>> {
   const A = arbitrariesFor(backend);
   const value = valueArb(backend);
   const activations: Activation[] = backend.capabilities.has('act:relu') ? ['identity', 'relu'] : ['identity'];
@@ -43,11 +48,15 @@ export function layerCaseArb<O extends OptimizerSpec>(backend: Backend, optimize
       })
       .chain(({ init, batch, reduction, optimizer: o }) =>
         fc.record({ x: A.matrix(batch, spec.inputSize, value), y: A.matrix(batch, out, value) }).map(
-          (data): TrainCase<O> => ({ kind: 'train', version: CASE_VERSION, model: spec, init, data, loss: { kind: 'mse', reduction }, penalty: null, optimizer: o, steps, zeroGrad: true }),
+          (data): TrainCase<O> => {
+            const loss = { kind: 'mse' as const, reduction };
+            return { kind: 'train', version: CASE_VERSION, model: spec, init, data, loss, penalty: null, optimizer: o, steps, zeroGrad: true };
+          },
         ),
       );
   });
 }
 
 /** A plain SGD step: what a case needs when the claim is about the gradients, not the update. */
-export const plainSgdArb = (backend: Backend) => arbitrariesFor(backend).lr.map((lr) => ({ kind: 'sgd' as const, lr, momentum: 0, dampening: 0, nesterov: false, maximize: false, weightDecay: 0 }));
+export const plainSgdArb = (backend: Backend) =>
+  arbitrariesFor(backend).lr.map((lr) => ({ kind: 'sgd' as const, lr, momentum: 0, dampening: 0, nesterov: false, maximize: false, weightDecay: 0 }));

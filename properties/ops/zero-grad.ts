@@ -12,7 +12,9 @@ import { layerCaseArb, plainSgdArb, reductionsOf } from './training.ts';
 
 export const zeroGradGivesFreshGradients: Claim = {
   id: 'ops.train.zero-grad-gives-fresh-gradients',
-  statement: "With zeroGrad on, the gradient recorded at step 2 equals the gradient a fresh run computes at the parameters step 1 reached, on the same backend (within twice the backend's rounding bound).",
+  statement:
+    'With zeroGrad on, the gradient recorded at step 2 equals the gradient a fresh run computes at the parameters step 1 reached, ' +
+    "on the same backend (within twice the backend's rounding bound).",
   requires: ['layer:linear', 'loss:mse:mean', 'optimizer:sgd'],
   property: (backend, observe) =>
     fc.asyncProperty(layerCaseArb(backend, plainSgdArb(backend), 2, reductionsOf(backend)), async (c) => {
@@ -29,9 +31,9 @@ export const zeroGradGivesFreshGradients: Claim = {
           const recorded = run.grads[1][name][i];
           if (!(Math.abs(recorded - g) <= bound.grads[name][i])) {
             const stale = run.grads[0][name][i];
-            throw new Error(
-              `step 2's gradient of ${name}[${i}] is ${fmt(recorded)}, a fresh gradient at the same parameters ${fmt(g)} (bound ${bound.grads[name][i]}); step 1's was ${fmt(stale)}, and the two add up to ${fmt(stale + g)}: is zero_grad clearing the gradients?`,
-            );
+            const gap = `step 2's gradient of ${name}[${i}] is ${fmt(recorded)}, a fresh gradient at the same parameters ${fmt(g)}`;
+            const hint = `step 1's was ${fmt(stale)}, and the two add up to ${fmt(stale + g)}: is zero_grad clearing the gradients?`;
+            throw new Error(`${gap} (bound ${bound.grads[name][i]}); ${hint}`);
           }
         });
       }
