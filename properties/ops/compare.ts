@@ -92,7 +92,7 @@ function signedZeroPoleChoice(c: OpCase, i: number, got: number, r: number): str
   const p = c.attrs.exponent as number;
   if (c.op !== 'pow' || Number.isInteger(p) || !Object.is(c.inputs.x.data[i], -0)) return null;
   if (!(Math.abs(got) === Infinity && got === -r)) return null;
-  return `pow(−0, p) for a non-integer p: the infinity of the other sign (${fmt(got)}; the reference, as C's pow: ${fmt(r)})`;
+  return "pow(−0, p) for a non-integer p: an infinity of the opposite sign to C's pow (the reference's), in the value or the gradient";
 }
 
 /** A choice at a singular point where the backend differs from the table, for observe.policy. */
