@@ -12,6 +12,7 @@ import { PENALTIES, type PenaltyFn } from '../src/regularize/recipes.ts';
 import { abs, add, mul, neg, norm, pow, relu, sub, sum } from '../src/engine/index.ts';
 import { ALL_CLAIMS } from './index.ts';
 import { ADAPTIVE_MUTANTS } from './adaptive-mutants.ts';
+import { EXACT_MUTANTS } from './fixtures-exact-mutants.ts';
 import { runClaim } from '../src/runner/run.ts';
 import { configFromEnv } from '../src/runner/config.ts';
 
@@ -177,6 +178,7 @@ const MUTANTS: Mutant[] = [
   },
   { claim: 'diff.steps-match-reference', bug: 'dampening on the first step', overrides: sgdMutant({ dampenFirstStep: true }) },
   ...ADAPTIVE_MUTANTS,
+  ...EXACT_MUTANTS,
 ];
 
 const report: string[] = [];
