@@ -14,6 +14,7 @@ import { brokenReference, replaceOptimizer } from '../zoo/modules/broken.ts';
 import { patchedReference } from '../zoo/modules/patched.ts';
 import { sgdUpdate } from '../zoo/modules/sgd-rules.ts';
 import { replace, type Patch } from '../zoo/patches/patch.ts';
+import { ZOO } from '../zoo/catalogue.ts';
 import { claims } from './index.ts';
 
 const nudge = (d: Float64Array) => d.map((v) => v + 1e-3 * (1 + Math.abs(v)));
@@ -43,7 +44,16 @@ async function expectFails(id: string, backend: Backend): Promise<string> {
   return result.failure!.message;
 }
 
+/** The claims with a mutant below besides the per-op ones; the zoo's entries cover the rest. */
+const OWN_MUTANTS = ['ops.mse.sum', 'ops.optimizer.sgdw', 'ops.graph.second-backward'];
+
 describe('ops.* claims fail on broken variants', () => {
+  it('covers every ops.* claim, here or in the bug zoo', () => {
+    const perOp = Object.keys(OPS).flatMap((op) => ['values', 'gradients', 'own-differences'].map((check) => `ops.${op}.${check}`));
+    const covered = new Set([...perOp, ...OWN_MUTANTS, ...ZOO.flatMap((e) => e.catches)]);
+    expect(claims.map((c) => c.id).filter((id) => !covered.has(id))).toEqual([]);
+  });
+
   for (const op of Object.keys(OPS) as OpName[]) {
     it(`${op}: a nudged value fails ops.${op}.values; a nudged gradient fails ops.${op}.gradients and ops.${op}.own-differences`, async () => {
       expect(await expectFails(`ops.${op}.values`, patchedReference(`value-mutant-${op}`, valueMutant(op)))).toContain(`${op}(`);
