@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/backends/backend.ts';
 import type { ExprCase } from '../../src/cases/types.ts';
 import { OPS, Tensor, mul, type OpDef, type OpName } from '../../src/engine/index.ts';
-import { configFromEnv } from '../../src/runner/config.ts';
+import { DEFAULT_RUNS, configFromEnv } from '../../src/runner/config.ts';
 import { runClaim } from '../../src/runner/run.ts';
 import { brokenReference, replaceOptimizer } from '../zoo/modules/broken.ts';
 import { patchedReference } from '../zoo/modules/patched.ts';
@@ -37,9 +37,12 @@ const gradientMutant = (op: OpName): Patch => () => {
   return replace(def, 'backward', (g, ctx) => backward(g, ctx).map((d) => (d === null ? d : nudge(d))));
 };
 
+/** At least the default run count: a mutant that needs a particular option setting is drawn within it. */
+const config = { ...configFromEnv(), runs: Math.max(configFromEnv().runs, DEFAULT_RUNS) };
+
 async function expectFails(id: string, backend: Backend): Promise<string> {
   const claim = claims.find((c) => c.id === id)!;
-  const result = await runClaim(claim, backend, configFromEnv(), { failuresDir: null });
+  const result = await runClaim(claim, backend, config, { failuresDir: null });
   expect(result.verdict, `${id} on ${backend.name}`).toBe('fail');
   return result.failure!.message;
 }
