@@ -114,8 +114,9 @@ function fittedExponent(xs: number[], ys: number[]): number {
 }
 
 /**
- * gradcheck against n: wall time (the fastest of three runs), and cost in multiples of one forward+backward of f, both timed
- * and counted (the elements the ops produce, see src/check/gradcheck/op-work.ts). Fast mode also
+ * gradcheck against n: wall time (the fastest of three runs), and cost in multiples of one
+ * forward+backward of f, both timed and counted (the elements the ops produce, see
+ * src/check/gradcheck/op-work.ts). Fast mode also
  * shows its diluted sensitivity: the median over elements k of the smallest relative error in
  * element k that some direction flags, 2·tolerance/|w_k·u_k|.
  */
@@ -157,7 +158,8 @@ function scaling(mode: Mode, sizes: number[]): void {
         `${pad((run.ms / pass.ms).toFixed(1), 13)}${pad(counted[counted.length - 1].toFixed(1), 15)}${seen}`,
     );
   }
-  console.log(`  fitted exponent, gradcheck ms ∝ n^k: k = ${fittedExponent(sizes, times).toFixed(2)}; counted passes ∝ n^k: k = ${fittedExponent(sizes, counted).toFixed(2)}`);
+  const exponents = `gradcheck ms ∝ n^k: k = ${fittedExponent(sizes, times).toFixed(2)}; counted passes ∝ n^k: k = ${fittedExponent(sizes, counted).toFixed(2)}`;
+  console.log(`  fitted exponent, ${exponents}`);
 }
 
 const largest = Number(process.env.GRADCHECK_BENCH_MAX_N ?? 1e6);

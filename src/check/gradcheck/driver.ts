@@ -21,7 +21,18 @@ import {
   type Method,
   type ZeroGradientFinding,
 } from './report.ts';
-import { MAX_SHRINKS, SHRINK_FACTOR, STENCIL_MULTIPLES, differentiateLine, direction, exactDirection, moveAlong, powerOfTwoScale, round, type Sample } from './stencils.ts';
+import {
+  MAX_SHRINKS,
+  SHRINK_FACTOR,
+  STENCIL_MULTIPLES,
+  differentiateLine,
+  direction,
+  exactDirection,
+  moveAlong,
+  powerOfTwoScale,
+  round,
+  type Sample,
+} from './stencils.ts';
 import { DEFAULT_TOLERANCES, adjointUnderflow, baseStep, judge, noiseFloor, relativeError, unitRoundoff } from './tolerances.ts';
 
 // ---------------------------------------------------------------- evaluation
