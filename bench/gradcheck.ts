@@ -83,17 +83,19 @@ function engineOps(): void {
 // ---------------------------------------------------------------- cost against n
 
 /**
- * The fastest of at least three runs of body (and of as many as fit in `minimumMs`), after one
- * warm-up run: on a shared machine the fastest run is the one least disturbed by other work.
+ * The time of one run of body: the fastest of three batches, each of as many runs as fill about
+ * `batchMs` (one run at the least), after a warm-up run that also sizes the batches. On a shared
+ * machine the fastest batch is the one least disturbed by other work.
  */
-function timed<T>(body: () => T, minimumMs = 200): { result: T; ms: number } {
-  let result = body();
-  let fastest = Infinity;
+function timed<T>(body: () => T, batchMs = 50): { result: T; ms: number } {
   const started = performance.now();
-  for (let runs = 0; runs < 3 || performance.now() - started < minimumMs; runs++) {
+  let result = body();
+  const runs = Math.max(1, Math.ceil(batchMs / Math.max(performance.now() - started, 1e-3)));
+  let fastest = Infinity;
+  for (let batch = 0; batch < 3; batch++) {
     const t0 = performance.now();
-    result = body();
-    fastest = Math.min(fastest, performance.now() - t0);
+    for (let r = 0; r < runs; r++) result = body();
+    fastest = Math.min(fastest, (performance.now() - t0) / runs);
   }
   return { result, ms: fastest };
 }
@@ -114,7 +116,7 @@ function fittedExponent(xs: number[], ys: number[]): number {
 }
 
 /**
- * gradcheck against n: wall time (the fastest of three runs), and cost in multiples of one
+ * gradcheck against n: wall time (see timed), and cost in multiples of one
  * forward+backward of f, both timed and counted (the elements the ops produce, see
  * src/check/gradcheck/op-work.ts). Fast mode also
  * shows its diluted sensitivity: the median over elements k of the smallest relative error in
@@ -134,7 +136,7 @@ function scaling(mode: Mode, sizes: number[]): void {
       w.grad = null;
       out.backward();
     });
-    const run = timed(() => gradcheck(f, [w], { mode }), 0);
+    const run = timed(() => gradcheck(f, [w], { mode }));
     const onePass = countOpWork(() => f(w).backward()).work;
     const work = countOpWork(() => gradcheck(f, [w], { mode })).work;
     times.push(run.ms);
