@@ -31,12 +31,17 @@ function sgn(x: number): number {
 
 // ---------------------------------------------------------------- elementwise unary
 
+/**
+ * An elementwise op as two loops: forward fills `out` from the input `xs`; backward fills `out` with
+ * d(output)/d(input) times the upstream gradient g, from the input xs and the output ys. Each op
+ * spells its own loops so that V8 compiles each with its own arithmetic inlined: one loop shared
+ * through a per-element callback would make every element an indirect call.
+ */
 interface UnaryRule<A> {
   name: string;
   savesTensors: boolean;
-  f(x: number, attrs: A): number;
-  /** d(output)/d(input) times the upstream gradient g, given input x and output y. */
-  d(g: number, x: number, y: number, attrs: A): number;
+  forward(xs: Float64Array, out: Float64Array, attrs: A): void;
+  backward(g: Float64Array, xs: Float64Array, ys: Float64Array, out: Float64Array, attrs: A): void;
 }
 
 function unaryOp<A>(rule: UnaryRule<A>): OpDef<A> {
@@ -45,32 +50,74 @@ function unaryOp<A>(rule: UnaryRule<A>): OpDef<A> {
     savesTensors: rule.savesTensors,
     forward([x], attrs) {
       const out = allocate(x.size);
-      const xs = x.data;
-      for (let i = 0; i < out.length; i++) out[i] = rule.f(xs[i], attrs);
+      rule.forward(x.data, out, attrs);
       return { data: out, shape: x.shape };
     },
     backward(g, { inputs: [x], output, attrs }) {
       const out = allocate(g.length);
-      const xs = x.data;
-      const ys = output.data;
-      for (let i = 0; i < out.length; i++) out[i] = rule.d(g[i], xs[i], ys[i], attrs);
+      rule.backward(g, x.data, output.data, out, attrs);
       return [out];
     },
   };
 }
 
 const unaryRules = {
-  neg: { name: 'neg', savesTensors: false, f: (x: number) => -x, d: (g: number) => -g },
-  exp: { name: 'exp', savesTensors: true, f: Math.exp, d: (g: number, _x: number, y: number) => g * y },
-  log: { name: 'log', savesTensors: true, f: Math.log, d: (g: number, x: number) => g / x },
-  // At 0 this is g/0: ±Infinity, or NaN when g = 0, as in PyTorch.
-  sqrt: { name: 'sqrt', savesTensors: true, f: Math.sqrt, d: (g: number, _x: number, y: number) => g / (2 * y) },
-  abs: { name: 'abs', savesTensors: true, f: Math.abs, d: (g: number, x: number) => g * sgn(x) },
-  sign: { name: 'sign', savesTensors: false, f: sgn, d: () => 0 },
+  neg: {
+    name: 'neg',
+    savesTensors: false,
+    forward: (xs, out) => { for (let i = 0; i < out.length; i++) out[i] = -xs[i]; },
+    backward: (g, _xs, _ys, out) => { for (let i = 0; i < out.length; i++) out[i] = -g[i]; },
+  },
+  exp: {
+    name: 'exp',
+    savesTensors: true,
+    forward: (xs, out) => { for (let i = 0; i < out.length; i++) out[i] = Math.exp(xs[i]); },
+    backward: (g, _xs, ys, out) => { for (let i = 0; i < out.length; i++) out[i] = g[i] * ys[i]; },
+  },
+  log: {
+    name: 'log',
+    savesTensors: true,
+    forward: (xs, out) => { for (let i = 0; i < out.length; i++) out[i] = Math.log(xs[i]); },
+    backward: (g, xs, _ys, out) => { for (let i = 0; i < out.length; i++) out[i] = g[i] / xs[i]; },
+  },
+  // At 0 the derivative is g/0: ±Infinity, or NaN when g = 0, as in PyTorch.
+  sqrt: {
+    name: 'sqrt',
+    savesTensors: true,
+    forward: (xs, out) => { for (let i = 0; i < out.length; i++) out[i] = Math.sqrt(xs[i]); },
+    backward: (g, _xs, ys, out) => { for (let i = 0; i < out.length; i++) out[i] = g[i] / (2 * ys[i]); },
+  },
+  abs: {
+    name: 'abs',
+    savesTensors: true,
+    forward: (xs, out) => { for (let i = 0; i < out.length; i++) out[i] = Math.abs(xs[i]); },
+    backward: (g, xs, _ys, out) => { for (let i = 0; i < out.length; i++) out[i] = g[i] * sgn(xs[i]); },
+  },
+  sign: {
+    name: 'sign',
+    savesTensors: false,
+    forward: (xs, out) => { for (let i = 0; i < out.length; i++) out[i] = sgn(xs[i]); },
+    backward: () => {},
+  },
   // relu keeps −0 and NaN as PyTorch does; relu'(0) = 0: the gradient passes only where the output is positive.
-  relu: { name: 'relu', savesTensors: true, f: (x: number) => (x < 0 ? 0 : x), d: (g: number, _x: number, y: number) => (y <= 0 ? 0 : g) },
-  tanh: { name: 'tanh', savesTensors: true, f: Math.tanh, d: (g: number, _x: number, y: number) => g * (1 - y * y) },
-  square: { name: 'square', savesTensors: true, f: (x: number) => x * x, d: (g: number, x: number) => g * (2 * x) },
+  relu: {
+    name: 'relu',
+    savesTensors: true,
+    forward: (xs, out) => { for (let i = 0; i < out.length; i++) out[i] = xs[i] < 0 ? 0 : xs[i]; },
+    backward: (g, _xs, ys, out) => { for (let i = 0; i < out.length; i++) out[i] = ys[i] <= 0 ? 0 : g[i]; },
+  },
+  tanh: {
+    name: 'tanh',
+    savesTensors: true,
+    forward: (xs, out) => { for (let i = 0; i < out.length; i++) out[i] = Math.tanh(xs[i]); },
+    backward: (g, _xs, ys, out) => { for (let i = 0; i < out.length; i++) out[i] = g[i] * (1 - ys[i] * ys[i]); },
+  },
+  square: {
+    name: 'square',
+    savesTensors: true,
+    forward: (xs, out) => { for (let i = 0; i < out.length; i++) out[i] = xs[i] * xs[i]; },
+    backward: (g, xs, _ys, out) => { for (let i = 0; i < out.length; i++) out[i] = g[i] * (2 * xs[i]); },
+  },
 } satisfies Record<string, UnaryRule<undefined>>;
 
 type UnaryName = keyof typeof unaryRules;
@@ -87,8 +134,10 @@ interface PowAttrs {
 const powOp = unaryOp<PowAttrs>({
   name: 'pow',
   savesTensors: true,
-  f: (x, { exponent }) => Math.pow(x, exponent),
-  d: (g, x, _y, { exponent }) => (exponent === 0 ? 0 : g * (exponent * Math.pow(x, exponent - 1))),
+  forward: (xs, out, { exponent }) => { for (let i = 0; i < out.length; i++) out[i] = Math.pow(xs[i], exponent); },
+  backward: (g, xs, _ys, out, { exponent }) => {
+    if (exponent !== 0) for (let i = 0; i < out.length; i++) out[i] = g[i] * (exponent * Math.pow(xs[i], exponent - 1));
+  },
 });
 
 // ---------------------------------------------------------------- elementwise binary, broadcasting
