@@ -57,13 +57,24 @@ interface WorkerSetup {
 const LOADING = 0;
 const LOADED = 1;
 
-type FromWorker = { index: number; result: ClaimResult } | { index: number; error: string };
+type FromWorker = { index: number; result: ClaimResult };
 
 export const isProcessBackend = (source: BackendSource): boolean => source.cmd !== undefined || source.backend === 'torch';
 
 /** One thread per core, never more than there are claims, and a single thread for a process backend. */
 export function defaultThreads(source: BackendSource, claimCount: number): number {
   return isProcessBackend(source) ? 1 : Math.max(1, Math.min(availableParallelism(), claimCount));
+}
+
+/**
+ * A claim whose run throws (a bug in the runner or the claim, not a verdict) is reported as an
+ * error row and the run goes on, the same in every thread.
+ */
+export async function runClaimSafely(claim: Claim, backend: Backend, config: RunConfig, options: RunOptions = {}): Promise<ClaimResult> {
+  return runClaim(claim, backend, config, options).catch((e: unknown) => ({
+    id: claim.id, statement: claim.statement, backend: backend.name, verdict: 'error' as const, runs: config.runs, seed: 0, ms: 0,
+    failure: { seed: 0, path: '', counterexample: null, message: `the runner failed: ${e instanceof Error ? e.message : String(e)}`, replayed: false },
+  }));
 }
 
 export function parseThreads(raw: string): number {
@@ -89,7 +100,7 @@ export async function runClaims(plan: ClaimRunPlan, onResult: (result: ClaimResu
   const { claims, threads } = plan;
   if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be a positive integer, got ${threads}`);
   if ((threads === 1 && plan.mainThreadRuns !== false) || isProcessBackend(plan.source)) {
-    for (const [i, claim] of claims.entries()) onResult(await runClaim(claim, plan.backend, plan.config, plan.options), i);
+    for (const [i, claim] of claims.entries()) onResult(await runClaimSafely(claim, plan.backend, plan.config, plan.options), i);
     return;
   }
   await registered(claims);
@@ -135,7 +146,6 @@ async function runInWorkers(plan: ClaimRunPlan, onResult: (result: ClaimResult, 
     const finished = new Promise<void>((resolve) => {
       worker.on('message', (message: FromWorker) => {
         if (failure !== null) return;
-        if ('error' in message) return fail(new Error(`claim ${claims[message.index].id} (in a worker thread): ${message.error}`));
         try {
           record(message.index, message.result);
         } catch (e) {
@@ -150,7 +160,7 @@ async function runInWorkers(plan: ClaimRunPlan, onResult: (result: ClaimResult, 
 
   if (mainThreadRuns) {
     for (let index = take(); index !== undefined && failure === null; index = take()) {
-      const result = await runClaim(claims[index], plan.backend, plan.config, plan.options);
+      const result = await runClaimSafely(claims[index], plan.backend, plan.config, plan.options);
       if (failure === null) record(index, result);
       // A macrotask turn, so the workers' results are printed while this thread keeps working.
       await new Promise((resolve) => setImmediate(resolve));
@@ -199,12 +209,7 @@ export async function serveClaims(): Promise<void> {
   const backend = await loadBackend(source);
   try {
     for (let k = Atomics.add(state, 0, 1); k < ids.length; k = Atomics.add(state, 0, 1)) {
-      try {
-        const claim = ALL_CLAIMS.find((c) => c.id === ids[k])!;
-        postResult(order[k], await runClaim(claim, backend, config, options));
-      } catch (e) {
-        parentPort!.postMessage({ index: order[k], error: e instanceof Error ? e.message : String(e) } satisfies FromWorker);
-      }
+      postResult(order[k], await runClaimSafely(ALL_CLAIMS.find((c) => c.id === ids[k])!, backend, config, options));
     }
   } finally {
     await backend.close?.();
