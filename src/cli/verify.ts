@@ -5,8 +5,7 @@ import type { Claim } from '../runner/claim.ts';
 import { configFromEnv, parseRuns, parseSeed, type RunConfig } from '../runner/config.ts';
 import { loadExpectations, type Expectation } from '../runner/expect.ts';
 import { buildReport, toJson, toJUnit, type Outcome, type ReportEntry } from '../runner/report.ts';
-import { defaultThreads, parseThreads, runClaims } from '../runner/parallel.ts';
-import { formatFailure, formatPolicy } from '../runner/run.ts';
+import { formatFailure, formatPolicy, runClaim } from '../runner/run.ts';
 import { parseArgs, UsageError } from './args.ts';
 
 const HELP = `usage: regproof verify [options]
@@ -31,8 +30,6 @@ options:
   --expect FILE           known failures: {"expected": [{"claim": ID, "reason": WHY}]}
   --json FILE             write the report as JSON
   --junit FILE            write the report as JUnit XML
-  --threads N             worker threads running claims side by side (default: one per core; a
-                          process backend runs in one); the report is the same for every N
 
 a backend that picks another valid subgradient at a kink (sign(0) = −1, say) is reported as a
 policy difference with its consequence, apart from failures.
@@ -76,7 +73,7 @@ function outcomeOf(verdict: ReportEntry['verdict'], expectation: Expectation | u
 }
 
 export async function runVerify(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { values: ['backend', 'cmd', 'runs', 'seed', 'only', 'shard', 'expect', 'json', 'junit', 'threads'], switches: ['help'] }, 'verify');
+  const args = parseArgs(argv, { values: ['backend', 'cmd', 'runs', 'seed', 'only', 'shard', 'expect', 'json', 'junit'], switches: ['help'] }, 'verify');
   if (args.switches.has('help')) {
     process.stdout.write(HELP + '\n');
     return 0;
@@ -95,9 +92,7 @@ export async function runVerify(argv: string[]): Promise<number> {
   };
   const claims = shardClaims(selectClaims(ALL_CLAIMS, args.values.get('only')), args.values.get('shard'));
   const expectations = args.values.has('expect') ? parse(() => loadExpectations(args.values.get('expect')!, ALL_CLAIMS.map((c) => c.id))) : [];
-  const source = { backend: args.values.get('backend'), cmd: args.values.get('cmd') };
-  const threads = args.values.has('threads') ? parse(() => parseThreads(args.values.get('threads')!)) : defaultThreads(source, claims.length);
-  const backend = await loadBackend(source);
+  const backend = await loadBackend({ backend: args.values.get('backend'), cmd: args.values.get('cmd') });
 
   const out = process.stdout;
   const progress = out.isTTY === true;
@@ -106,15 +101,15 @@ export async function runVerify(argv: string[]): Promise<number> {
   out.write(`${pad('claim', idWidth)}  ${pad('verdict', 7)}  ${padLeft('runs', 6)}  ${padLeft('seed', 11)}  ${padLeft('time', 10)}\n`);
   const results: ReportEntry[] = [];
   try {
-    if (progress && claims.length > 0) out.write(`[1/${claims.length}] ${claims[0].id} ...\r`);
-    await runClaims({ claims, backend, source, config, threads }, (result, i) => {
-      const expectation = expectations.find((e) => e.claim === result.id);
+    for (const [i, claim] of claims.entries()) {
+      if (progress) out.write(`[${i + 1}/${claims.length}] ${claim.id} ...\r`);
+      const result = await runClaim(claim, backend, config);
+      const expectation = expectations.find((e) => e.claim === claim.id);
       const entry: ReportEntry = { ...result, outcome: outcomeOf(result.verdict, expectation), ...(expectation ? { expectation } : {}) };
       results.push(entry);
       if (progress) out.write('\x1b[2K');
       out.write(formatRow(entry, idWidth) + '\n');
-      if (progress && i + 1 < claims.length) out.write(`[${i + 2}/${claims.length}] ${claims[i + 1].id} ...\r`);
-    });
+    }
   } finally {
     await backend.close?.();
   }
