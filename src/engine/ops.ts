@@ -5,6 +5,7 @@
  * A backward rule returns, per input, a fresh array or the incoming gradient itself, never an
  * array that something else still owns.
  */
+import { fma } from '../arith/fma.ts';
 import { broadcastRead, broadcastShapes, formatShape, sameShape, sizeOf, type Shape } from './shape.ts';
 import { allocate, copyOf } from './alloc.ts';
 import { matmulInto, matmulTransposedLeftInto, matmulTransposedRightInto, transposeInto } from './kernels.ts';
@@ -106,11 +107,12 @@ const unaryRules = {
     forward: (xs, out) => { for (let i = 0; i < out.length; i++) out[i] = xs[i] < 0 ? 0 : xs[i]; },
     backward: (g, _xs, ys, out) => { for (let i = 0; i < out.length; i++) out[i] = ys[i] <= 0 ? 0 : g[i]; },
   },
+  // PyTorch's tanh_backward computes 1 − y² with one fused multiply-add.
   tanh: {
     name: 'tanh',
     savesTensors: true,
     forward: (xs, out) => { for (let i = 0; i < out.length; i++) out[i] = Math.tanh(xs[i]); },
-    backward: (g, _xs, ys, out) => { for (let i = 0; i < out.length; i++) out[i] = g[i] * (1 - ys[i] * ys[i]); },
+    backward: (g, _xs, ys, out) => { for (let i = 0; i < out.length; i++) out[i] = g[i] * fma(-ys[i], ys[i], 1); },
   },
   square: {
     name: 'square',
