@@ -2,7 +2,6 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lambdaArb, trainCaseArb } from '../cases/arbitraries.ts';
@@ -10,31 +9,13 @@ import { CaseError } from '../cases/schema.ts';
 import type { ExprCase, ExprNode, ExprResult, TrainCase, TrainResult } from '../cases/types.ts';
 import { PENALTIES } from '../regularize/recipes.ts';
 import { BackendError, type Backend } from './backend.ts';
-import { ProcessBackendError, startProcessBackend, type ProcessBackend, type ProcessBackendOptions } from './process.ts';
+import { startProcessBackend, type ProcessBackend } from './process.ts';
 import { referenceBackend } from './reference.ts';
-
-const testdata = (file: string) => fileURLToPath(new URL(`./testdata/${file}`, import.meta.url));
-const FAULTY = testdata('fault_adapter.mjs');
-const faulty = (options: Partial<ProcessBackendOptions> = {}, ...args: string[]) =>
-  startProcessBackend({ command: process.execPath, args: [FAULTY, ...args], ...options });
-
-/** An expression case the fault adapter answers by echoing the input named `name` (its name picks a fault). */
-function echo(name: string, data: number[] = [1, -0]): ExprCase {
-  return { kind: 'expr', version: 1, inputs: { [name]: { shape: [data.length], data, requiresGrad: true } }, graph: { op: 'input', name }, seed: data.map((v) => v * 2) };
-}
+import { echo, failureOf, faulty, leftovers, marker, processesWith, testdata } from './testdata/support.ts';
 
 /** How many requests the adapter process now running has served (the fault adapter's 'count' input). */
 async function served(backend: Backend): Promise<number> {
   return (await backend.runExpr(echo('count', [0]))).value.data[0];
-}
-
-async function failureOf(run: Promise<unknown>): Promise<ProcessBackendError> {
-  const error = await run.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ProcessBackendError);
-  return error as ProcessBackendError;
 }
 
 /** Results equal element for element, −0 and NaN included; throws naming the first difference. */
@@ -86,7 +67,7 @@ describe('process backend: fault injection', () => {
 
   it.each<[string, string, RegExp, RegExp | null]>([
     ['crash', 'crash', /the adapter exited \(exit code 3\) before replying/, /fault adapter: crashing on purpose/],
-    ['hang', 'timeout', /no reply within 1000 ms/, /fault adapter: hanging on purpose/],
+    ['hang', 'timeout', /no result within the per-case timeout of 1 s/, /fault adapter: hanging on purpose/],
     ['garbage', 'garbage', /the adapter wrote "this is not json", which is not JSON \(stdout is reserved for replies/, null],
     ['oversized', 'oversized', /the reply passed the limit of 65536 bytes without ending its line/, null],
     ['wrongid', 'protocol', /the reply carries id \d+, not \d+/, null],
@@ -114,6 +95,25 @@ describe('process backend: fault injection', () => {
     expect(error.failure).toBe(failure);
     expect(error.message).toMatch(detail);
     expect(await served(backend)).toBe(before + 2);
+  });
+});
+
+describe('process backend: several adapters (jobs)', () => {
+  it.each([1, 2, 3])('jobs = %i: concurrent requests spread over that many adapter processes, all stopped by close()', async (jobs) => {
+    const mark = marker();
+    const backend = await faulty({ jobs }, 'plain', mark);
+    try {
+      const pids = await Promise.all(Array.from({ length: 6 }, () => backend.runExpr(echo('pid', [0]))));
+      expect(new Set(pids.map((r) => r.value.data[0])).size).toBe(jobs);
+      expect(processesWith(mark)).toHaveLength(jobs);
+    } finally {
+      await backend.close();
+    }
+    expect(await leftovers(mark)).toEqual([]);
+  });
+
+  it('rejects a jobs count that is not a positive integer', async () => {
+    await expect(faulty({ jobs: 0 })).rejects.toThrow('process backend: jobs must be an integer ≥ 1, got 0');
   });
 });
 

@@ -141,7 +141,7 @@ export async function runVerify(argv: string[]): Promise<number> {
   let backend: Backend | null = null;
   try {
     try {
-      backend = await loadBackend({ backend: args.values.get('backend'), cmd: args.values.get('cmd') });
+      backend = await loadBackend({ backend: args.values.get('backend'), cmd: args.values.get('cmd'), handleSignals: true });
     } catch (e) {
       runErrors.push(`${rerun.backendArgs} could not be loaded: ${e instanceof Error ? e.message : String(e)}`);
     }
