@@ -115,20 +115,22 @@ describe('reports are never lost', () => {
     const d = fresh();
     const r = await run(['verify', '--backend', 'src/cli/testdata/close-throws-backend.ts', ...failing, '--json', join(d, 'r.json'), '--junit', join(d, 'r.xml')]);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/backend close-throws: close\(\) failed: cannot release the GPU context/);
+    const closeFailed = /close-throws.*close\(\) (failed|threw): (Error: )?cannot release the GPU context/;
+    expect(r.err).toMatch(closeFailed);
     expect(r.out).toMatch(/claim l2\.half-square-is-weight-decay failed on backend close-throws/);
     expect(r.out).toMatch(/1 passed, 1 failed, .* 1 backend errors/);
     const report = readReport(join(d, 'r.json'));
     expect(report.summary).toMatchObject({ pass: 1, fail: 1 });
-    expect(report.errors).toEqual(['backend close-throws: close() failed: cannot release the GPU context']);
-    expect(readFileSync(join(d, 'r.xml'), 'utf8')).toMatch(/<error message="backend close-throws: close\(\) failed: cannot release the GPU context">/);
+    expect(report.errors).toHaveLength(1);
+    expect(report.errors[0]).toMatch(closeFailed);
+    expect(readFileSync(join(d, 'r.xml'), 'utf8')).toMatch(new RegExp(`<error message="[^"]*${closeFailed.source}`));
   });
 
   it('a backend that fails to load still gets its reports, saying so, and exit 2', async () => {
     const d = fresh();
     const r = await run(['verify', '--backend', 'src/cli/testdata/load-throws-backend.ts', '--only', 'mse.', '--json', join(d, 'r.json'), '--junit', join(d, 'r.xml')]);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/--backend src\/cli\/testdata\/load-throws-backend\.ts could not be loaded: cannot connect to the GPU/);
+    expect(r.err).toMatch(/--backend src\/cli\/testdata\/load-throws-backend\.ts could not be loaded: .*cannot connect to the GPU/);
     expect(r.out).toMatch(/0 passed, 0 failed, .* 1 backend errors/);
     expect(readReport(join(d, 'r.json')).errors[0]).toMatch(/cannot connect to the GPU/);
     expect(readFileSync(join(d, 'r.xml'), 'utf8')).toMatch(/errors="1"/);

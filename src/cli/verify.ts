@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { ALL_CLAIMS } from '../../properties/index.ts';
-import type { Backend } from '../backends/backend.ts';
+import { isBackendError, type Backend } from '../backends/backend.ts';
 import { loadBackend } from '../backends/load.ts';
 import type { Claim } from '../runner/claim.ts';
 import { configFromEnv, parseRuns, parseSeed, type RunConfig } from '../runner/config.ts';
@@ -100,7 +100,8 @@ async function closeBackend(backend: Backend, ms = CLOSE_TIMEOUT_MS): Promise<st
     const timeout = new Promise<string>((resolve) => (timer = setTimeout(() => resolve(`backend ${backend.name}: close() did not settle within ${ms / 1000} s`), ms)));
     return await Promise.race([Promise.resolve(backend.close?.()).then(() => null), timeout]);
   } catch (e) {
-    return `backend ${backend.name}: close() failed: ${e instanceof Error ? e.message : String(e)}`;
+    // A module backend's wrapper already says which backend and what it threw.
+    return isBackendError(e) ? e.message : `backend ${backend.name}: close() failed: ${e instanceof Error ? e.message : String(e)}`;
   } finally {
     clearTimeout(timer);
   }
