@@ -326,11 +326,23 @@ def fuses_multiply_add():
     return torch.tensor([-(1.0 + 2.0 ** -51)]).add(torch.tensor([c]), alpha=c).item() != 0.0
 
 
+# Each optimizer's options with an "off" value (regproof's capability `<kind>:<option>` is a case
+# that turns one on); every one of them is a torch.optim argument above.
+OPTIONS = {
+    'sgd': ['momentum', 'dampening', 'nesterov', 'maximize', 'weightDecay'],
+    'adam': ['amsgrad', 'maximize', 'weightDecay'],
+    'adamw': ['amsgrad', 'maximize', 'weightDecay'],
+    'rmsprop': ['momentum', 'centered', 'maximize', 'weightDecay'],
+    'adagrad': ['lrDecay', 'initialAccumulatorValue', 'maximize', 'weightDecay'],
+}
+
+
 def capabilities():
     caps = [f'op:{name}' for name in OP_NAMES] + [f'recipe:{name}' for name in RECIPES]
-    caps += ['sgd:momentum', 'sgd:dampening', 'sgd:nesterov', 'sgd:maximize', 'sgd:weightDecay', 'sgd:groups']
-    caps += [f'optimizer:{kind}' for kind in OPTIMIZERS if kind != 'sgd']
-    caps += ['graph:retainGraph', 'graph:releasesSaved', 'graph:accumulates', 'train:noZeroGrad']
+    caps += [f'optimizer:{kind}' for kind in OPTIMIZERS]
+    caps += [f'{kind}:{option}' for kind in OPTIMIZERS for option in OPTIONS[kind]]
+    caps += ['layer:linear', 'act:relu', 'act:tanh', 'loss:mse:mean', 'loss:mse:sum', 'train:groups', 'train:noZeroGrad']
+    caps += ['graph:retainGraph', 'graph:releasesSaved', 'graph:accumulates']
     if fuses_multiply_add():
         caps.append('convention:fused-multiply-add')
     return caps

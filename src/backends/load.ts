@@ -72,7 +72,7 @@ function isBackend(value: unknown): value is Backend {
  */
 async function loadModule(path: string, limits: Limits): Promise<Backend> {
   const file = resolve(path);
-  if (!existsSync(file)) throw new BackendLoadError(`--backend: no backend named '${path}' and no such module file (built-in backends: reference, tfjs, torch)`);
+  if (!existsSync(file)) throw new BackendLoadError(`--backend: no backend named '${path}' and no such module file (built-in backends: reference, reference-pytorch, tfjs, torch)`);
   const step = async <T>(what: string, work: () => Promise<T>): Promise<T> => {
     try {
       return await within(Promise.resolve().then(work), limits.startTimeoutMs, () => `${what} did not settle within ${seconds(limits.startTimeoutMs)}`);
@@ -137,6 +137,8 @@ export async function loadBackend(options: LoadOptions): Promise<Backend> {
   switch (name) {
     case 'reference':
       return referenceBackend();
+    case 'reference-pytorch':
+      return referenceBackend({ arith: 'pytorch' });
     case 'torch': {
       const { torchBackend, torchStatus } = await import('./torch.ts');
       const status = torchStatus();

@@ -19,6 +19,7 @@ Runs every claim against a backend and prints one row per claim.
 
 backend (one of):
   --backend reference     the built-in Float64 engine (default)
+  --backend reference-pytorch  the same engine, its optimizers in PyTorch's fused arithmetic (docs/ops.md)
   --backend torch         PyTorch 1.13 through adapters/torch_adapter.py (REGPROOF_TORCH_PYTHON
                           picks the interpreter; default /usr/bin/python3)
   --backend tfjs          TensorFlow.js (@tensorflow/tfjs, CPU, float32)
@@ -100,7 +101,7 @@ async function closeBackend(backend: Backend, ms = CLOSE_TIMEOUT_MS): Promise<st
     const timeout = new Promise<string>((resolve) => (timer = setTimeout(() => resolve(`backend ${backend.name}: close() did not settle within ${ms / 1000} s`), ms)));
     return await Promise.race([Promise.resolve(backend.close?.()).then(() => null), timeout]);
   } catch (e) {
-    // A module backend's wrapper already says which backend and what it threw.
+    // A module's close() error already names the backend and the call; anything else is named here.
     return isBackendError(e) ? e.message : `backend ${backend.name}: close() failed: ${e instanceof Error ? e.message : String(e)}`;
   } finally {
     clearTimeout(timer);
@@ -144,7 +145,7 @@ export async function runVerify(argv: string[]): Promise<number> {
     try {
       backend = await loadBackend({ backend: args.values.get('backend'), cmd: args.values.get('cmd'), handleSignals: true });
     } catch (e) {
-      runErrors.push(`${rerun.backendArgs} could not be loaded: ${e instanceof Error ? e.message : String(e)}`);
+      runErrors.push(`the backend could not be loaded: ${e instanceof Error ? e.message : String(e)}`);
     }
     if (backend !== null) await verifyClaims(backend, claims, config, { failuresDir, expectations, shard: args.values.get('shard') }, results, warnings);
   } catch (e) {

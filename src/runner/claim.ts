@@ -9,7 +9,10 @@ import type { BackendRequest } from './instrument.ts';
 export interface Claim {
   readonly id: string;
   readonly statement: string;
-  /** Backend capabilities the property uses; a backend without one of them gets "not applicable". */
+  /**
+   * Backend capabilities the property uses; a backend without one of them gets "not applicable".
+   * An entry may list alternatives joined by `|`, any one of which will do (see capabilities.ts).
+   */
   readonly requires: readonly Capability[];
   /** Multiplies the run count for claims whose single case is much dearer or cheaper than usual. */
   readonly runsScale?: number;

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import type { Backend } from '../backends/backend.ts';
+import { missingCapabilities } from '../backends/capabilities.ts';
 import type { Claim, ClaimFailure, ClaimResult, Observer, PolicyNote } from './claim.ts';
 import { failureKind, searchFailures, type FailureGroup } from './collect.ts';
 import { claimSeed, type RunConfig } from './config.ts';
@@ -116,7 +117,7 @@ export async function runClaim(claim: Claim, backend: Backend, config: RunConfig
   const seed = claimSeed(config.seed, claim.id);
   const runs = Math.max(1, Math.ceil(config.runs * (claim.runsScale ?? 1)));
   const base = { id: claim.id, statement: claim.statement, backend: backend.name, runs, seed };
-  const missing = claim.requires.filter((c) => !backend.capabilities.has(c));
+  const missing = missingCapabilities(backend.capabilities, claim.requires);
   if (missing.length > 0) return { ...base, verdict: 'not-applicable', ms: 0, missing };
 
   const started = performance.now();

@@ -71,6 +71,9 @@ function different(measured: string, gap: Gap): Fact {
 const SGD_SETTINGS = [sgd(), sgd({ momentum: 0.9 }), sgd({ momentum: 0.9, dampening: 0.5 }), sgd({ momentum: 0.9, nesterov: true })];
 const SETTINGS_SETUP = `${THREAD_CASE} in 4 SGD settings: plain, momentum 0.9, momentum 0.9 with dampening 0.5, nesterov with momentum 0.9`;
 
+/** PyTorch's arithmetic (src/arith), for the entry that contrasts it with the plain one. */
+const pytorchRunner = referenceRunner({ arith: 'pytorch' });
+
 function penaltyAgainstDecay(run: Runner, recipe: string, decay: number): Gap {
   const base = threadCase();
   return combineGaps(
@@ -169,6 +172,26 @@ const DEMOS: Record<string, Demo> = {
       different('largest parameter gap between λ·0.5·Σw² and the unregularized run (plain SGD): the penalty does act', runGap(run(withPenalty(threadCase(), 'half-pow-sum')), run(threadCase()))),
     ],
   }),
+
+  'fused-weight-decay': (run) => {
+    const fused = penaltyAgainstDecay(pytorchRunner, 'half-pow-sum', LAMBDA);
+    // One rounding of λ·w apart per step (≤ u·|λw|, |λw| < 1 here), carried by stable runs over
+    // STEPS steps: differences of the order of ulps, far below 1e-12 and the penalty's own effect.
+    const roundingOnly = 1e-12;
+    return {
+      setup: `${SETTINGS_SETUP}; in the plain and in the pytorch arithmetic`,
+      facts: [
+        identical('plain arithmetic: largest parameter gap between λ·0.5·Σw² and SGD(weight_decay=λ), every step of the 4 settings', penaltyAgainstDecay(run, 'half-pow-sum', LAMBDA)),
+        {
+          measured: 'pytorch arithmetic (weight_decay fused): the same gap',
+          value: fused.largest,
+          detail: `${fused.differing} of ${fused.compared} values differ`,
+          predicted: `> 0, rounding only: ≤ ${roundingOnly}`,
+          agrees: fused.largest > 0 && fused.largest <= roundingOnly,
+        },
+      ],
+    };
+  },
 
   'pow-sum': (run) => ({
     setup: SETTINGS_SETUP,
