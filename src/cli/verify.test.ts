@@ -193,7 +193,7 @@ describe('saved failures in the CLI', () => {
     const r = await run(['verify', '--backend', BROKEN, '--only', 'l2.half-square-is-weight-decay', '--runs', '10', '--failures-dir', join(d, 'blocker'), '--json', join(d, 'r.json')]);
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/warning: l2\.half-square-is-weight-decay: cannot save the failure to .*blocker/);
-    expect(r.out).toMatch(/shrunk case: \[\{"kind":"train"/);
+    expect(r.out).toMatch(/shrunk case: \[\{"case":\{"kind":"train"/);
     const report = decodeJson(readFileSync(join(d, 'r.json'), 'utf8')) as { results: { failure: { counterexample: unknown } }[]; warnings: string[] };
     expect(report.results[0].failure.counterexample).toBeDefined();
     expect(report.warnings[0]).toMatch(/cannot save the failure/);
