@@ -46,6 +46,7 @@ export const GRAPH_ACCUMULATES = 'graph:accumulates';
 export const GRAPH_RETAIN = 'graph:retainGraph';
 export const GRAPH_RELEASES_SAVED = 'graph:releasesSaved';
 export const ARITH_REFERENCE = 'arith:reference';
+export const ARITH_PYTORCH = 'arith:pytorch';
 
 /** Every capability name and what it means: the table docs/protocol.md prints. */
 export const CAPABILITY_MEANINGS: Readonly<Record<string, string>> = {
@@ -64,6 +65,7 @@ export const CAPABILITY_MEANINGS: Readonly<Record<string, string>> = {
   [GRAPH_RETAIN]: 'backward.retainGraph: true keeps the graph for a second backward',
   [GRAPH_RELEASES_SAVED]: 'a second backward through an op that saved tensors reports graph-released',
   [ARITH_REFERENCE]: "the reference engine's float64 arithmetic, operation by operation: claims may demand bit-identity",
+  [ARITH_PYTORCH]: "PyTorch 1.13's CPU update arithmetic (fused multiply-adds, correctly rounded powers): claims may demand bit-identity with PyTorch's recordings",
   'convention:<flag>': 'a documented, deliberate difference in rounding or state (declared, never required)',
 };
 

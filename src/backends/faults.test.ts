@@ -225,6 +225,8 @@ describe('module backends: held to the rules of process adapters', () => {
 
 const BIN = fileURLToPath(new URL('../../bin/regproof.mjs', import.meta.url));
 const CLAIM = ALL_CLAIMS.find((c) => c.id === 'l2.half-square-is-weight-decay')!;
+/** Every name the claim may use: a requirement `a|b` is met by either, so the adapter declares both. */
+const CLAIM_CAPABILITIES = CLAIM.requires.flatMap((r) => r.split('|')).join(',');
 
 interface Run {
   code: number | null;
@@ -291,7 +293,7 @@ describe.concurrent('the CLI always finishes its report, and leaves no process b
   it('SIGTERM while an adapter hangs: the adapter group is killed, and the run ends with exit 2 and both reports', async () => {
     const mark = marker();
     const busy = join(dir, `${mark}.busy`);
-    const r = await verify(['--cmd', [process.execPath, FAULTY, 'hang-all', CLAIM.requires.join(','), busy, mark].join(' ')], {}, (child) => {
+    const r = await verify(['--cmd', [process.execPath, FAULTY, 'hang-all', CLAIM_CAPABILITIES, busy, mark].join(' ')], {}, (child) => {
       const poll = setInterval(() => {
         if (!existsSync(busy)) return;
         clearInterval(poll);

@@ -7,7 +7,7 @@ import { PENALTIES, type PenaltyFn } from '../regularize/recipes.ts';
 import { selectParams } from '../regularize/penalties.ts';
 import type { ExprCase, ExprNode, ExprResult, ModelSpec, OptimizerSpec, TrainCase, TrainResult } from '../cases/types.ts';
 import type { Backend, Capability } from './backend.ts';
-import { ARITH_REFERENCE, everyCapability } from './capabilities.ts';
+import { ARITH_PYTORCH, ARITH_REFERENCE, everyCapability } from './capabilities.ts';
 
 type NamedParams = [string, Tensor][];
 
@@ -219,7 +219,7 @@ export function referenceBackend(overrides: ReferenceOverrides = {}): Backend {
     name: overrides.name ?? (pytorch ? 'reference-pytorch' : 'reference'),
     version: '1',
     dtype: 'float64',
-    capabilities: new Set(pytorch ? [...ALL_CAPABILITIES.filter((c) => c !== 'arith:reference'), 'arith:pytorch'] : ALL_CAPABILITIES),
+    capabilities: new Set(pytorch ? [...ALL_CAPABILITIES.filter((c) => c !== ARITH_REFERENCE), ARITH_PYTORCH] : ALL_CAPABILITIES),
     runExpr: async (c) => runExpression(c),
     runTrain: async (c) => runTraining(c, overrides),
   };
