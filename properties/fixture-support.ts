@@ -14,9 +14,9 @@
 import { caseCapabilities } from '../src/backends/capabilities.ts';
 import fc from 'fast-check';
 import { readFileSync, readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { Dtype } from '../src/backends/backend.ts';
+import { packageFile } from '../src/package-root.ts';
 import { decodeJson } from '../src/cases/json.ts';
 import { parseTrainCase, parseTrainResult } from '../src/cases/schema.ts';
 import type { OptimizerSpec, TrainCase, TrainResult } from '../src/cases/types.ts';
@@ -25,7 +25,7 @@ import { fmt } from './support.ts';
 
 // ---------------------------------------------------------------- the fixtures
 
-export const FIXTURE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'torch');
+export const FIXTURE_DIR = packageFile('fixtures', 'torch');
 
 /** One recorded PyTorch run (fixtures/torch/generate.py writes them). */
 export interface TorchFixture {

@@ -20,6 +20,7 @@ import { referenceBackend } from './reference.ts';
 import { startProcessBackend } from './process.ts';
 import { DYADIC_CASE } from './testdata/cases.ts';
 import { echo, failureOf, faulty, FAULTY, leftovers, marker, processesWith, testdata } from './testdata/support.ts';
+import { CLI_FROM_SOURCE } from '../cli/testdata/spawn-cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'regproof-faults-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -223,7 +224,6 @@ describe('module backends: held to the rules of process adapters', () => {
 
 // ---------------------------------------------------------------- the CLI, in a process of its own
 
-const BIN = fileURLToPath(new URL('../../bin/regproof.mjs', import.meta.url));
 const CLAIM = ALL_CLAIMS.find((c) => c.id === 'l2.half-square-is-weight-decay')!;
 /** Every name the claim may use: a requirement `a|b` is met by either, so the adapter declares both. */
 const CLAIM_CAPABILITIES = CLAIM.requires.flatMap((r) => r.split('|')).join(',');
@@ -245,7 +245,7 @@ function verify(args: string[], env: Record<string, string>, during?: (child: Re
   const out = mkdtempSync(join(dir, 'run-'));
   const json = join(out, 'report.json');
   const junit = join(out, 'report.xml');
-  const child = spawn(process.execPath, [BIN, 'verify', '--only', CLAIM.id, '--runs', '2', '--json', json, '--junit', junit, ...args], {
+  const child = spawn(process.execPath, [...CLI_FROM_SOURCE, 'verify', '--only', CLAIM.id, '--runs', '2', '--json', json, '--junit', junit, ...args], {
     cwd: out,
     env: { ...process.env, REGPROOF_CASE_TIMEOUT: '20', REGPROOF_CLOSE_TIMEOUT: '0.3', ...env },
   });

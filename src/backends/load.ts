@@ -1,11 +1,11 @@
 /** Turns `--backend NAME|MODULE` or `--cmd "COMMAND"` into a running Backend. */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { isBackendError, type Backend } from './backend.ts';
 import { installSignalHandlers, LimitReached, limitsFromEnv, seconds, within, type Limits } from './lifecycle.ts';
 import { describeThrown, guardModuleBackend } from './module.ts';
 import { referenceBackend } from './reference.ts';
+import { importUserModule } from './user-module.ts';
 
 export class BackendLoadError extends Error {
   constructor(message: string) {
@@ -81,7 +81,7 @@ async function loadModule(path: string, limits: Limits): Promise<Backend> {
       throw new BackendLoadError(`--backend ${path}: ${what} failed: ${isBackendError(e) ? e.message : describeThrown(e)}`);
     }
   };
-  const mod = await step('importing the module', () => import(pathToFileURL(file).href) as Promise<Record<string, unknown>>);
+  const mod = await step('importing the module', () => importUserModule(file));
   const exported = mod.createBackend ?? mod.default;
   const value = typeof exported === 'function' ? await step(`${mod.createBackend !== undefined ? 'createBackend()' : 'the default export'}`, async () => (exported as () => unknown)()) : exported;
   if (!isBackend(value)) {

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { CLI_FROM_SOURCE } from './testdata/spawn-cli.ts';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -138,7 +139,7 @@ describe('reports are never lost', () => {
     const d = fresh();
     const json = join(d, 'r.json');
     writeFileSync(json, '{"summary": "from an earlier run"}');
-    const child = spawn(process.execPath, ['bin/regproof.mjs', 'verify', '--backend', 'src/cli/testdata/hanging-backend.ts', '--only', 'mse.', '--runs', '1', '--no-save', '--json', json], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [...CLI_FROM_SOURCE, 'verify', '--backend', 'src/cli/testdata/hanging-backend.ts', '--only', 'mse.', '--runs', '1', '--no-save', '--json', json], { stdio: ['ignore', 'pipe', 'inherit'] });
     const exited = new Promise((resolve) => child.on('exit', resolve));
     await new Promise<void>((resolve) => child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('regproof verify: backend hanging') && resolve()));
     expect(existsSync(json)).toBe(false);

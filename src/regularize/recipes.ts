@@ -224,7 +224,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     computes: 'Adam (and RMSprop, Adagrad): the gradient g + λ·w, then normalized; AdamW: w·(1 − lr·λ) outside the normalized step',
     verdictKind: 'not-equivalent',
     verdict:
-      "Adam's, RMSprop's and Adagrad's weight_decay = λ is exactly the penalty λ·0.5·Σw² (bit for bit; subtracted under maximize). AdamW is not any penalty: one step differs from Adam+L2 by lr·(G/(|G| + ε) − g/(|g| + ε) − λ·w), which is −lr·λ·w wherever |g| ≫ ε, the decay that Adam's normalization cancels. The two coincide only at λ = 0.",
+      "Adam's, RMSprop's and Adagrad's weight_decay = λ is exactly the penalty λ·0.5·Σw² (bit for bit; subtracted under maximize). AdamW is not any penalty: its first step from the same parameters differs from Adam+L2's by lr·(G/(|G| + ε) − g/(|g| + ε) − λ·w) per element, where g is the data loss's gradient and G = g + λ·w the gradient with the penalty: by −lr·λ·w wherever |g| ≫ ε and g, G share a sign, the decay that Adam's normalization cancels. The two coincide only at λ = 0.",
     claims: [
       'adaptive.adam-decay-is-half-square',
       'adaptive.rmsprop-decay-is-half-square',
