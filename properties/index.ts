@@ -14,7 +14,8 @@ import { claims as fixturesExact } from './fixtures-exact.ts';
 import { claims as adaptive } from './adaptive.ts';
 import { claims as gradcheck } from './gradcheck.ts';
 import { claims as differential } from './differential.ts';
+import { claims as ops } from './ops/index.ts';
 
-export const FAMILIES: Record<string, readonly Claim[]> = { l2, accumulators, zero, bias, mse, graph, stability, sgd, thread, adaptive, fixtures, 'fixtures-exact': fixturesExact, differential, gradcheck };
+export const FAMILIES: Record<string, readonly Claim[]> = { ops, l2, accumulators, zero, bias, mse, graph, stability, sgd, thread, adaptive, fixtures, 'fixtures-exact': fixturesExact, differential, gradcheck };
 
 export const ALL_CLAIMS: readonly Claim[] = Object.values(FAMILIES).flat();
