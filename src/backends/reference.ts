@@ -108,8 +108,15 @@ export function parameterGroups(named: NamedParams, c: TrainCase): ParamGroup<SG
   return groups;
 }
 
+// A plain loop: Array.from over a typed array goes through the iterator protocol, many times slower.
+function toNumbers(values: Float64Array | undefined, size: number): number[] {
+  const out = new Array<number>(size);
+  for (let i = 0; i < size; i++) out[i] = values === undefined ? 0 : values[i];
+  return out;
+}
+
 const snapshot = (named: NamedParams, pick: (p: Tensor) => Float64Array | undefined): Record<string, number[]> =>
-  Object.fromEntries(named.map(([name, p]) => [name, Array.from(pick(p) ?? new Float64Array(p.size))]));
+  Object.fromEntries(named.map(([name, p]) => [name, toNumbers(pick(p), p.size)]));
 
 export function runTraining(c: TrainCase, overrides: ReferenceOverrides = {}): TrainResult {
   const model = buildModel(c.model, overrides.activations);
