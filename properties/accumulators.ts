@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { precisionOf } from '../src/check/float.ts';
-import { gradientBound } from './fixture-support.ts';
+import { gradientBound } from './fixtures-gradients.ts';
 import { arbitrariesFor } from '../src/cases/arbitraries.ts';
 import type { Backend } from '../src/backends/backend.ts';
 import type { TrainCase, TrainResult } from '../src/cases/types.ts';

@@ -14,7 +14,7 @@ import type { SGDSpec, TrainCase } from '../src/cases/types.ts';
 import { add, neg, relu } from '../src/engine/index.ts';
 import { precisionOf } from '../src/check/float.ts';
 import type { Claim } from '../src/runner/claim.ts';
-import { gradientBound } from './fixture-support.ts';
+import { gradientBound } from './fixtures-gradients.ts';
 import { SGD_TRAINING, fmt, withPenalty } from './support.ts';
 
 

@@ -12,6 +12,7 @@ import { PENALTIES, type PenaltyFn } from '../src/regularize/recipes.ts';
 import { abs, add, mul, neg, norm, pow, relu, sub, sum } from '../src/engine/index.ts';
 import { ALL_CLAIMS } from './index.ts';
 import { ADAPTIVE_MUTANTS } from './adaptive-mutants.ts';
+import { EXACT_MUTANTS } from './fixtures-exact-mutants.ts';
 import { runClaim } from '../src/runner/run.ts';
 import { configFromEnv } from '../src/runner/config.ts';
 
@@ -177,14 +178,16 @@ const MUTANTS: Mutant[] = [
   },
   { claim: 'diff.steps-match-reference', bug: 'dampening on the first step', overrides: sgdMutant({ dampenFirstStep: true }) },
   ...ADAPTIVE_MUTANTS,
+  ...EXACT_MUTANTS,
 ];
 
 const report: string[] = [];
 
 describe('every claim fails on a deliberately broken backend', () => {
-  it('covers every claim (the gradcheck family shows its own failures in gradcheck.prop.ts)', () => {
+  it('covers every claim (gradcheck.* and ops.* show their own failures in gradcheck.prop.ts and ops/mutants.test.ts)', () => {
     const covered = new Set(MUTANTS.map((m) => m.claim));
-    expect(ALL_CLAIMS.map((c) => c.id).filter((id) => !covered.has(id) && !id.startsWith('gradcheck.'))).toEqual([]);
+    const elsewhere = (id: string) => id.startsWith('gradcheck.') || id.startsWith('ops.');
+    expect(ALL_CLAIMS.map((c) => c.id).filter((id) => !covered.has(id) && !elsewhere(id))).toEqual([]);
   });
 
   for (const mutant of MUTANTS) {

@@ -4,7 +4,7 @@
  * feature sent). A modest run count here; scripts/strict-capabilities.ts runs 1000.
  */
 import { describe, expect, it } from 'vitest';
-import { ARITH_REFERENCE, caseCapabilities, everyCapability } from '../src/backends/capabilities.ts';
+import { ARITH_PYTORCH, ARITH_REFERENCE, caseCapabilities, everyCapability } from '../src/backends/capabilities.ts';
 import { arbitrariesFor } from '../src/cases/arbitraries.ts';
 import { DEFAULT_SEED } from '../src/runner/config.ts';
 import { formatFailure, runClaim } from '../src/runner/run.ts';
@@ -26,7 +26,7 @@ describe('the strict backend', () => {
   });
 
   it('every claim requires only names of the vocabulary', () => {
-    const known = new Set([...everyCapability(), ARITH_REFERENCE]);
+    const known = new Set([...everyCapability(), ARITH_REFERENCE, ARITH_PYTORCH]);
     const unknown = ALL_CLAIMS.flatMap((c) => c.requires.flatMap((r) => r.split('|')).filter((name) => !known.has(name)).map((name) => `${c.id}: ${name}`));
     expect(unknown).toEqual([]);
   });

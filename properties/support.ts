@@ -5,7 +5,7 @@ import { ARITH_REFERENCE, LAYER_LINEAR, LOSS_MSE_MEAN, LOSS_MSE_SUM, optimizerCa
 import { precisionOf } from '../src/check/float.ts';
 import type { Arbitraries } from '../src/cases/arbitraries.ts';
 import type { ExprNode, ModelSpec, PenaltySpec, SGDSpec, TrainCase, TrainResult } from '../src/cases/types.ts';
-import { gradientBound } from './fixture-support.ts';
+import { gradientBound } from './fixtures-gradients.ts';
 
 /** What every training case uses: Linear layers and one of the MSE reductions (the arbitraries pick a declared one). */
 export const TRAINING: readonly Capability[] = [LAYER_LINEAR, `${LOSS_MSE_MEAN}|${LOSS_MSE_SUM}`];

@@ -9,7 +9,7 @@ import type { Backend } from '../src/backends/backend.ts';
 import { CASE_VERSION, type ExprNode, type TrainCase, type TrainResult } from '../src/cases/types.ts';
 import { precisionOf } from '../src/check/float.ts';
 import type { Claim, Observer } from '../src/runner/claim.ts';
-import { gradientBound } from './fixture-support.ts';
+import { gradientBound } from './fixtures-gradients.ts';
 import { Divergence, SGD_TRAINING, SQUARING, fmt, isBitExact, sameGraphModel, squared, withPenalty } from './support.ts';
 
 /** The gradient each step of a run would get fresh: a one-step run, gradients zeroed, from the parameters that step started at. */

@@ -22,6 +22,7 @@ export interface Backend {
 /**
  * The backend itself failed (its process crashed, hung or replied garbage): not evidence about a
  * claim. A claim that hits one is reported as an error, and the run goes on to the next claim.
+ * Recognise one with isBackendError, not instanceof: a module may bring its own copy of regproof.
  */
 export class BackendError extends Error {
   constructor(message: string) {
@@ -40,4 +41,28 @@ export class CaseDeclined extends Error {
     super(`the backend declined the case: ${reason}`);
     this.name = 'CaseDeclined';
   }
+}
+
+/**
+ * Whether `e` is an error of the class named `name` or of a subclass: by the class names along its
+ * prototype chain and by its `name`, so errors from another copy of regproof's package (a module
+ * backend that bundles or installs its own) are recognised too, where instanceof would fail.
+ */
+function isErrorNamed(e: unknown, name: string): e is Error {
+  if (typeof e !== 'object' || e === null) return false;
+  if ((e as { name?: unknown }).name === name) return true;
+  for (let proto = Object.getPrototypeOf(e); proto !== null; proto = Object.getPrototypeOf(proto)) {
+    if (Object.hasOwn(proto, 'constructor') && (proto.constructor as { name?: unknown }).name === name) return true;
+  }
+  return false;
+}
+
+/** A BackendError from any copy of regproof (see isErrorNamed). */
+export function isBackendError(e: unknown): e is BackendError {
+  return e instanceof BackendError || isErrorNamed(e, 'BackendError');
+}
+
+/** A CaseDeclined from any copy of regproof; its reason is `reason`, or else its message. */
+export function isCaseDeclined(e: unknown): e is CaseDeclined {
+  return e instanceof CaseDeclined || isErrorNamed(e, 'CaseDeclined');
 }

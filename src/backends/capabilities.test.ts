@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CASE_VERSION, type ExprCase, type TrainCase } from '../cases/types.ts';
-import { ARITH_REFERENCE, caseCapabilities, everyCapability, missingCapabilities, OPTIMIZER_OPTIONS } from './capabilities.ts';
+import { ARITH_PYTORCH, ARITH_REFERENCE, caseCapabilities, everyCapability, missingCapabilities, OPTIMIZER_OPTIONS } from './capabilities.ts';
 import { referenceBackend } from './reference.ts';
 
 const train: TrainCase = {
@@ -58,7 +58,7 @@ describe('requirements', () => {
 describe('docs/protocol.md', () => {
   it('names every capability other than the per-op and per-recipe ones, which it gives as patterns', () => {
     const doc = readFileSync(new URL('../../docs/protocol.md', import.meta.url), 'utf8');
-    const named = [...everyCapability(), ARITH_REFERENCE].filter((c) => !c.startsWith('op:') && !c.startsWith('recipe:'));
+    const named = [...everyCapability(), ARITH_REFERENCE, ARITH_PYTORCH].filter((c) => !c.startsWith('op:') && !c.startsWith('recipe:'));
     expect(named.filter((c) => !doc.includes(`\`${c}\``))).toEqual([]);
     expect(doc).toContain('`op:<name>`');
     expect(doc).toContain('`recipe:<id>`');

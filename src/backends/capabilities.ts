@@ -46,6 +46,7 @@ export const GRAPH_ACCUMULATES = 'graph:accumulates';
 export const GRAPH_RETAIN = 'graph:retainGraph';
 export const GRAPH_RELEASES_SAVED = 'graph:releasesSaved';
 export const ARITH_REFERENCE = 'arith:reference';
+export const ARITH_PYTORCH = 'arith:pytorch';
 
 /** Every name a case can use, for a backend that implements everything (the reference). */
 export function everyCapability(): Capability[] {

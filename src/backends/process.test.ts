@@ -1,40 +1,17 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lambdaArb, trainCaseArb } from '../cases/arbitraries.ts';
 import { CaseError } from '../cases/schema.ts';
-import type { ExprCase, ExprNode, ExprResult, TrainCase, TrainResult } from '../cases/types.ts';
+import type { ExprCase, ExprResult, TrainCase, TrainResult } from '../cases/types.ts';
 import { PENALTIES } from '../regularize/recipes.ts';
 import { BackendError, type Backend } from './backend.ts';
-import { ProcessBackendError, startProcessBackend, type ProcessBackend, type ProcessBackendOptions } from './process.ts';
+import { startProcessBackend, type ProcessBackend } from './process.ts';
 import { referenceBackend } from './reference.ts';
-
-const testdata = (file: string) => fileURLToPath(new URL(`./testdata/${file}`, import.meta.url));
-const FAULTY = testdata('fault_adapter.mjs');
-const faulty = (options: Partial<ProcessBackendOptions> = {}, ...args: string[]) =>
-  startProcessBackend({ command: process.execPath, args: [FAULTY, ...args], ...options });
-
-/** An expression case the fault adapter answers by echoing the input named `name` (its name picks a fault). */
-function echo(name: string, data: number[] = [1, -0]): ExprCase {
-  return { kind: 'expr', version: 1, inputs: { [name]: { shape: [data.length], data, requiresGrad: true } }, graph: { op: 'input', name }, seed: data.map((v) => v * 2) };
-}
+import { echo, failureOf, faulty, leftovers, marker, processesWith, testdata } from './testdata/support.ts';
 
 /** How many requests the adapter process now running has served (the fault adapter's 'count' input). */
 async function served(backend: Backend): Promise<number> {
   return (await backend.runExpr(echo('count', [0]))).value.data[0];
-}
-
-async function failureOf(run: Promise<unknown>): Promise<ProcessBackendError> {
-  const error = await run.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ProcessBackendError);
-  return error as ProcessBackendError;
 }
 
 /** Results equal element for element, −0 and NaN included; throws naming the first difference. */
@@ -86,7 +63,7 @@ describe('process backend: fault injection', () => {
 
   it.each<[string, string, RegExp, RegExp | null]>([
     ['crash', 'crash', /the adapter exited \(exit code 3\) before replying/, /fault adapter: crashing on purpose/],
-    ['hang', 'timeout', /no reply within 1000 ms/, /fault adapter: hanging on purpose/],
+    ['hang', 'timeout', /no result within the per-case timeout of 1 s/, /fault adapter: hanging on purpose/],
     ['garbage', 'garbage', /the adapter wrote "this is not json", which is not JSON \(stdout is reserved for replies/, null],
     ['oversized', 'oversized', /the reply passed the limit of 65536 bytes without ending its line/, null],
     ['wrongid', 'protocol', /the reply carries id \d+, not \d+/, null],
@@ -114,6 +91,25 @@ describe('process backend: fault injection', () => {
     expect(error.failure).toBe(failure);
     expect(error.message).toMatch(detail);
     expect(await served(backend)).toBe(before + 2);
+  });
+});
+
+describe('process backend: several adapters (jobs)', () => {
+  it.each([1, 2, 3])('jobs = %i: concurrent requests spread over that many adapter processes, all stopped by close()', async (jobs) => {
+    const mark = marker();
+    const backend = await faulty({ jobs }, 'plain', mark);
+    try {
+      const pids = await Promise.all(Array.from({ length: 6 }, () => backend.runExpr(echo('pid', [0]))));
+      expect(new Set(pids.map((r) => r.value.data[0])).size).toBe(jobs);
+      expect(processesWith(mark)).toHaveLength(jobs);
+    } finally {
+      await backend.close();
+    }
+    expect(await leftovers(mark)).toEqual([]);
+  });
+
+  it('rejects a jobs count that is not a positive integer', async () => {
+    await expect(faulty({ jobs: 0 })).rejects.toThrow('process backend: jobs must be an integer ≥ 1, got 0');
   });
 });
 
@@ -175,56 +171,5 @@ describe('process backend: the reference engine behind the protocol', () => {
     const c: ExprCase = { kind: 'expr', version: 1, inputs: { x: { shape: [4], data: [0, -0, -1, NaN], requiresGrad: true } }, graph: { op: 'log', args: [{ op: 'input', name: 'x' }] }, seed: [1, 1, -0, 1] };
     const expected: ExprResult = { value: { shape: [4], data: [-Infinity, -Infinity, NaN, NaN] }, grads: { x: [Infinity, -Infinity, 0, NaN] } };
     expectSame(await remote.runExpr(c), expected);
-  });
-});
-
-/** The example adapter of docs/protocol.md, exactly as printed there. */
-function exampleAdapter(): string {
-  const page = readFileSync(new URL('../../docs/protocol.md', import.meta.url), 'utf8');
-  const match = /<!-- example-adapter -->\s*```python\n([\s\S]*?)```/.exec(page);
-  if (match === null) throw new Error('docs/protocol.md has no example adapter block');
-  return match[1];
-}
-
-const python = spawnSync('python3', ['--version'], { encoding: 'utf8' });
-const pythonReason = python.error !== undefined ? python.error.message : python.status !== 0 ? python.stderr : null;
-
-describe.skipIf(pythonReason !== null)(`docs/protocol.md's minimal adapter${pythonReason === null ? '' : ` (skipped: no python3: ${pythonReason})`}`, () => {
-  let dir: string;
-  let example: ProcessBackend;
-  const local = referenceBackend();
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'regproof-example-'));
-    writeFileSync(join(dir, 'minimal_adapter.py'), exampleAdapter());
-    example = await startProcessBackend({ command: 'python3', args: [join(dir, 'minimal_adapter.py')] });
-  });
-  afterAll(async () => {
-    await example.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  const x: ExprNode = { op: 'input', name: 'x' };
-  const y: ExprNode = { op: 'input', name: 'y' };
-  const inputs: ExprCase['inputs'] = {
-    x: { shape: [2, 3], data: [1.5, -0, NaN, 2, -3, Infinity], requiresGrad: true },
-    y: { shape: [3], data: [0.25, -2, 4], requiresGrad: true },
-    z: { shape: [1], data: [7], requiresGrad: true },
-  };
-  const graphs: [string, ExprNode, number[] | undefined][] = [
-    ['broadcast add and mul, summed', { op: 'sum', args: [{ op: 'mul', args: [{ op: 'add', args: [x, y] }, x] }] }, undefined],
-    ['sum over an axis with keepDim, a const and neg', { op: 'neg', args: [{ op: 'mul', args: [{ op: 'sum', args: [x], attrs: { axis: 0, keepDim: true } }, { op: 'const', value: -0.5 }] }] }, [1, -2, 3]],
-    ['a sum over the last axis, seeded with −0 and NaN', { op: 'sum', args: [{ op: 'mul', args: [x, y] }], attrs: { axis: -1 } }, [-0, NaN]],
-  ];
-
-  it.each(graphs)('%s: bit-identical to the reference', async (_what, graph, seed) => {
-    const c: ExprCase = { kind: 'expr', version: 1, inputs, graph, ...(seed === undefined ? {} : { seed }) };
-    expectSame(await example.runExpr(c), await local.runExpr(c));
-  });
-
-  it('declines training cases with a reply the run survives', async () => {
-    const c = fc.sample(trainCaseArb(), { numRuns: 1, seed: 1 })[0];
-    const error = await failureOf(example.runTrain(c));
-    expect(error.message).toContain("the adapter reported: ValueError: this adapter runs expression cases only, not 'train'");
-    expect(example.capabilities).toEqual(new Set(['op:neg', 'op:add', 'op:mul', 'op:sum']));
   });
 });

@@ -1,18 +1,22 @@
 /**
  * The process backend: any program that speaks regproof's JSON-lines protocol on stdin/stdout
- * (docs/protocol.md). The program is started from an argument list, never through a shell. One
- * request is in flight at a time. A crash, a hang, a line that is not a reply, or a reply past
- * the size limit fails that request with an error naming the backend, the request, what
- * happened and the tail of the adapter's stderr; the adapter is then stopped, and the next
- * request starts a fresh one, so a run continues past a bad case.
+ * (docs/protocol.md). The program is started from an argument list, never through a shell, as
+ * the leader of a process group of its own. One request is in flight per adapter process, and
+ * `jobs` adapters serve concurrent requests (one by default). A crash, a hang,
+ * a closed stdout, a line that is not a reply, a reply to another request, or a reply past the
+ * size limit fails that request with an error naming the backend, the request, what happened and
+ * the tail of the adapter's stderr; the adapter's whole group is then killed, and the next request
+ * starts a fresh one, so a run continues past a bad case. Something that goes wrong between
+ * requests (an exit, an unsolicited line) is reported by the next request.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { basename } from 'node:path';
 import { z } from 'zod';
 import { CASE_VERSION, type ExprCase, type ExprResult, type TrainCase, type TrainResult } from '../cases/types.ts';
-import { decodeJson, encodeJson } from '../cases/json.ts';
+import { decodeJson, encodeJson, JsonEncodingError } from '../cases/json.ts';
 import { CaseError, parseExprCase, parseExprResult, parseTrainCase, parseTrainResult, show } from '../cases/schema.ts';
-import { BackendError, type Backend, type Capability, type Dtype } from './backend.ts';
+import { BackendError, CaseDeclined, type Backend, type Capability, type Dtype } from './backend.ts';
+import { Budget, DEFAULT_LIMITS, describeTimeout, killGroup, onInterrupt, checkInterrupted, seconds, trackGroup, untrackGroup } from './lifecycle.ts';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -24,20 +28,32 @@ export interface ProcessBackendOptions {
   env?: NodeJS.ProcessEnv;
   /** Longest wait for one reply, in ms. */
   requestTimeoutMs?: number;
+  /** Longest time all requests together may take, in ms (the run's overall budget). */
+  budgetMs?: number;
   /** Longest wait for the handshake reply, in ms: interpreter start-up and library imports. */
   startTimeoutMs?: number;
+  /** Longest wait for the adapter to exit once its stdin is closed, in ms; then its group is killed. */
+  closeTimeoutMs?: number;
   /** Longest reply line, in bytes; a longer one fails the request instead of exhausting memory. */
   maxReplyBytes?: number;
+  /** How many adapter processes may serve requests at once (1 by default: one request in flight). */
+  jobs?: number;
 }
 
 export const PROCESS_DEFAULTS = {
-  requestTimeoutMs: 60_000,
-  startTimeoutMs: 120_000,
+  requestTimeoutMs: DEFAULT_LIMITS.caseTimeoutMs,
+  budgetMs: DEFAULT_LIMITS.budgetMs,
+  startTimeoutMs: DEFAULT_LIMITS.startTimeoutMs,
+  closeTimeoutMs: DEFAULT_LIMITS.closeTimeoutMs,
   maxReplyBytes: 64 * 1024 * 1024,
 } as const;
 
+/** How long to read what an exiting adapter wrote last, and to wait for a killed one to exit. */
+const EXIT_DRAIN_MS = 50;
+const KILL_WAIT_MS = 1_000;
+
 /** What went wrong with a request; all but 'adapter-error' and 'invalid-result' restart the adapter. */
-export type ProcessFailure = 'start' | 'crash' | 'timeout' | 'garbage' | 'oversized' | 'protocol' | 'adapter-error' | 'invalid-result';
+export type ProcessFailure = 'start' | 'crash' | 'timeout' | 'garbage' | 'oversized' | 'protocol' | 'adapter-error' | 'invalid-result' | 'interrupted';
 
 /** Characters of stderr kept per adapter process, and how many of its last lines an error message quotes. */
 const STDERR_KEEP_CHARS = 16 * 1024;
@@ -53,6 +69,7 @@ const AFTERMATH: Record<ProcessFailure, string> = {
   protocol: 'The adapter was stopped, since its replies can no longer be matched to requests; the next request starts a new one.',
   'adapter-error': 'The adapter keeps running.',
   'invalid-result': 'The adapter keeps running.',
+  interrupted: 'The adapter was stopped, and no further request is sent.',
 };
 
 export class ProcessBackendError extends BackendError {
@@ -84,7 +101,10 @@ type Identity = z.output<typeof handshakeResultSchema>;
 const replySchema = z.union([
   z.strictObject({ id: z.number(), ok: z.literal(true), result: z.unknown() }),
   z.strictObject({ id: z.number().nullable(), ok: z.literal(false), error: z.string() }),
+  z.strictObject({ id: z.number(), declined: z.string().min(1) }),
 ]);
+
+type Reply = z.output<typeof replySchema>;
 
 interface Failure {
   failure: ProcessFailure;
@@ -100,7 +120,7 @@ function excerpt(text: string): string {
   return show(text.length > 200 ? `${text.slice(0, 200)}…` : text);
 }
 
-/** One running adapter: its pipes, its stderr tail, and the single request it may be answering. */
+/** One running adapter: its process group, its pipes, its stderr tail, and the single request it may be answering. */
 class AdapterProcess {
   private readonly child: ChildProcessWithoutNullStreams;
   private chunks: Buffer[] = [];
@@ -110,24 +130,46 @@ class AdapterProcess {
   private pending: { resolve: (line: string) => void; reject: (f: Failure) => void; timer: NodeJS.Timeout } | null = null;
   /** Set once the process is unusable: exited, killed, or out of step with the protocol. */
   dead: Failure | null = null;
-  private readonly closed: Promise<void>;
+  /** Set when the process became unusable on its own while no request was waiting: the next request reports it. */
+  idleFailure: Failure | null = null;
+  private readonly exited: Promise<void>;
+  private stdoutEnded = false;
+  private hasExited = false;
+  /** Set once the group has been killed after the adapter exited: its id may be reused from then on. */
+  private released = false;
+  private readonly stopInterrupt: () => void;
 
-  constructor(
-    private readonly options: Required<Pick<ProcessBackendOptions, 'command' | 'maxReplyBytes'>> & ProcessBackendOptions,
-  ) {
-    this.child = spawn(options.command, [...(options.args ?? [])], { cwd: options.cwd, env: options.env, shell: false, stdio: 'pipe', windowsHide: true });
-    this.closed = new Promise((resolve) => this.child.once('close', () => resolve()));
+  constructor(private readonly options: ProcessBackendOptions & { maxReplyBytes: number }) {
+    // detached: the adapter leads a process group of its own, so killing the group also ends the
+    // children it started (a Python subprocess or worker pool that may hold its stdout).
+    this.child = spawn(options.command, [...(options.args ?? [])], { cwd: options.cwd, env: options.env, shell: false, stdio: 'pipe', windowsHide: true, detached: true });
+    const pid = this.child.pid;
+    if (pid !== undefined) trackGroup(pid);
+    this.exited = new Promise((resolve) => this.child.once('exit', () => resolve()));
     this.child.once('error', (e) => this.stop({ failure: 'start', detail: `could not run ${JSON.stringify(options.command)}: ${e.message}` }));
-    this.child.once('close', (code, signal) =>
-      this.stop({ failure: 'crash', detail: `the adapter exited (${signal !== null ? `signal ${signal}` : `exit code ${code}`}) before replying` }),
-    );
+    this.child.once('exit', (code, signal) => {
+      this.hasExited = true;
+      const detail = `the adapter exited (${signal !== null ? `signal ${signal}` : `exit code ${code}`})`;
+      // What it wrote just before exiting may still be in the pipe: read it first, for a moment.
+      const report = () => this.stop({ failure: 'crash', detail: this.pending === null ? `${detail} while no request was waiting` : `${detail} before replying` });
+      if (this.stdoutEnded) report();
+      else setTimeout(report, EXIT_DRAIN_MS).unref();
+    });
     this.child.stdout.on('data', (chunk: Buffer) => this.receive(chunk));
+    // A closed stdout means no reply can come: fail at once, unless this is the adapter exiting
+    // (its exit, reported a moment later, says more).
+    this.child.stdout.once('end', () => {
+      this.stdoutEnded = true;
+      setTimeout(() => this.stop({ failure: 'crash', detail: 'the adapter closed its stdout (it can no longer reply)' }), EXIT_DRAIN_MS).unref();
+    });
     this.child.stderr.on('data', (chunk: Buffer) => {
       this.stderr = (this.stderr + chunk.toString('utf8')).slice(-STDERR_KEEP_CHARS);
     });
-    // Writing to an adapter that has just died raises EPIPE here; its 'close' reports the death.
+    // Writing to an adapter that has just died raises EPIPE here; its exit reports the death.
     this.child.stdin.on('error', () => {});
-    // The adapter never keeps Node alive by itself: a pending request's timer does while one runs.
+    this.stopInterrupt = onInterrupt((signal) => this.stop({ failure: 'interrupted', detail: `regproof received ${signal}` }));
+    // An idle adapter does not keep Node alive: every wait for it (a request, shutdown) runs a
+    // timer that does, and the exit hook of lifecycle.ts kills its group however Node ends.
     this.child.unref();
     for (const stream of [this.child.stdin, this.child.stdout, this.child.stderr]) (stream as unknown as { unref(): void }).unref();
   }
@@ -137,14 +179,14 @@ class AdapterProcess {
     return lines.slice(-STDERR_QUOTE_LINES).join('\n');
   }
 
-  /** Sends one line and resolves with the next line the adapter writes. */
-  request(line: string, timeoutMs: number): Promise<string> {
+  /** Sends one line and resolves with the next line the adapter writes; `onTimeout` describes a timeout. */
+  request(line: string, timeoutMs: number, onTimeout: string): Promise<string> {
     if (this.dead !== null) return Promise.reject(this.dead);
     // Error messages quote what the adapter wrote while serving this request (and, for the
     // first one, while starting), not what earlier requests left behind.
     if (this.requests++ > 0) this.stderr = '';
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => this.stop({ failure: 'timeout', detail: `no reply within ${timeoutMs} ms` }), timeoutMs);
+      const timer = setTimeout(() => this.stop({ failure: 'timeout', detail: onTimeout }), timeoutMs);
       this.pending = { resolve, reject, timer };
       this.child.stdin.write(`${line}\n`);
     });
@@ -175,7 +217,7 @@ class AdapterProcess {
   private deliver(line: string): void {
     const pending = this.pending;
     if (pending === null) {
-      this.stop({ failure: 'protocol', detail: `the adapter wrote ${excerpt(line)} while no request was waiting (stdout is reserved for replies; write logs to stderr)` });
+      this.stop({ failure: 'protocol', detail: `after its last reply, the adapter wrote ${excerpt(line)} while no request was waiting (a duplicate or unsolicited reply; stdout is reserved for replies, write logs to stderr)` });
       return;
     }
     this.pending = null;
@@ -183,28 +225,77 @@ class AdapterProcess {
     pending.resolve(line);
   }
 
-  /** Marks the process unusable, fails the waiting request with `failure`, and kills the process. */
+  /** Marks the process unusable, fails the waiting request with `failure`, and kills its whole group. */
   stop(failure: Failure): void {
-    if (this.dead === null) this.dead = failure;
+    if (this.dead === null) {
+      this.dead = failure;
+      if (this.pending === null) this.idleFailure = failure;
+    }
     const pending = this.pending;
     this.pending = null;
     if (pending !== null) {
       clearTimeout(pending.timer);
       pending.reject(failure);
     }
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+    this.killProcessGroup();
   }
 
-  /** Ends stdin so a well-behaved adapter exits; kills it if it has not within graceMs. */
+  private killProcessGroup(): void {
+    const pid = this.child.pid;
+    if (pid === undefined || this.released) return;
+    killGroup(pid);
+    this.stopInterrupt();
+    if (this.hasExited) {
+      this.released = true;
+      untrackGroup(pid);
+    }
+  }
+
+  /**
+   * Ends stdin so a well-behaved adapter exits, waits at most graceMs for that, then kills the
+   * adapter's group (children it left behind included) and waits, bounded again, for the exit.
+   * Resolves in at most graceMs + KILL_WAIT_MS whatever the adapter does.
+   */
   async shutdown(graceMs: number): Promise<void> {
     this.child.stdin.end();
-    const timer = setTimeout(() => this.stop({ failure: 'crash', detail: 'stopped at shutdown' }), graceMs);
-    await this.closed;
-    clearTimeout(timer);
+    await waitAtMost(this.exited, graceMs);
+    if (this.dead === null) this.dead = { failure: 'crash', detail: 'stopped at shutdown' };
+    this.killProcessGroup();
+    await waitAtMost(this.exited, KILL_WAIT_MS);
+    this.killProcessGroup();
+    // A grandchild outside the group may still hold the pipes open: stop reading them.
+    this.child.stdout.destroy();
+    this.child.stderr.destroy();
   }
 }
 
-/** A Backend served by an adapter process; create it with startProcessBackend. */
+/** Resolves when `p` does or after ms, whichever is first; the timer keeps Node alive meanwhile. */
+function waitAtMost(p: Promise<void>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    void p.then(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+/**
+ * One adapter process of a backend and the requests queued for it, one in flight at a time; the
+ * ids it has answered tell a late duplicate from a reply to another request.
+ */
+interface Slot {
+  adapter: AdapterProcess | null;
+  queue: Promise<unknown>;
+  waiting: number;
+  answered: Set<number>;
+}
+
+/**
+ * A Backend served by adapter processes; create it with startProcessBackend. With `jobs` > 1,
+ * concurrent requests go to up to that many adapters (started when first needed, each with the
+ * handshake of the first), so callers that run cases concurrently are not serialised.
+ */
 export class ProcessBackend implements Backend {
   readonly name: string;
   readonly version: string;
@@ -213,23 +304,33 @@ export class ProcessBackend implements Backend {
   /** The command line, for messages and reports. */
   readonly commandLine: string;
   private nextId = 1;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly slots: Slot[];
   private closing = false;
+  private readonly budget: Budget;
 
   private constructor(
     private readonly options: ProcessBackendOptions,
-    private adapter: AdapterProcess | null,
+    first: AdapterProcess,
     private readonly identity: Identity,
   ) {
+    const jobs = options.jobs ?? 1;
+    this.slots = Array.from({ length: jobs }, (_, i) => ({ adapter: i === 0 ? first : null, queue: Promise.resolve(), waiting: 0, answered: new Set<number>(i === 0 ? [0] : []) }));
     this.name = identity.name;
     this.version = identity.version;
     this.dtype = identity.dtype;
     this.capabilities = new Set(identity.capabilities);
     this.commandLine = displayCommand(options.command, options.args ?? []);
+    this.budget = new Budget({
+      caseTimeoutMs: options.requestTimeoutMs ?? PROCESS_DEFAULTS.requestTimeoutMs,
+      budgetMs: options.budgetMs ?? PROCESS_DEFAULTS.budgetMs,
+    });
   }
 
   /** Starts the adapter and performs the handshake; a failure throws a ProcessBackendError ('start'). */
   static async start(options: ProcessBackendOptions): Promise<ProcessBackend> {
+    if (options.jobs !== undefined && !(Number.isInteger(options.jobs) && options.jobs >= 1)) {
+      throw new RangeError(`process backend: jobs must be an integer ≥ 1, got ${show(options.jobs)}`);
+    }
     try {
       const { adapter, identity } = await launch(options, 0);
       return new ProcessBackend(options, adapter, identity);
@@ -254,43 +355,60 @@ export class ProcessBackend implements Backend {
     return this.call('train', checked, (result) => parseTrainResult(result, checked));
   }
 
+  /** Stops the adapters: at most closeTimeoutMs for each to exit on its own, then its group is killed. */
   async close(): Promise<void> {
     this.closing = true;
-    await this.queue;
-    const adapter = this.adapter;
-    this.adapter = null;
-    await adapter?.shutdown(2_000);
+    await Promise.all(this.slots.map((slot) => slot.queue));
+    await Promise.all(
+      this.slots.map((slot) => {
+        const adapter = slot.adapter;
+        slot.adapter = null;
+        return adapter?.shutdown(this.options.closeTimeoutMs ?? PROCESS_DEFAULTS.closeTimeoutMs);
+      }),
+    );
   }
 
+  /** Queues the request on the adapter with the fewest requests waiting (with jobs = 1, the only one). */
   private call<T>(type: 'expr' | 'train', c: ExprCase | TrainCase, check: (result: unknown) => T): Promise<T> {
     if (this.closing) return Promise.reject(new Error(`process backend ${this.label} is closed`));
     const id = this.nextId++;
-    const task = () => this.exchange(id, type, c, check);
-    const run = this.queue.then(task, task);
-    this.queue = run.catch(() => undefined);
+    const slot = this.slots.reduce((best, s) => (s.waiting < best.waiting ? s : best));
+    slot.waiting++;
+    const task = () => this.exchange(slot, id, type, c, check);
+    const run = slot.queue.then(task, task).finally(() => slot.waiting--);
+    slot.queue = run.catch(() => undefined);
     return run;
   }
 
-  private async exchange<T>(id: number, type: 'expr' | 'train', c: ExprCase | TrainCase, check: (result: unknown) => T): Promise<T> {
+  private async exchange<T>(slot: Slot, id: number, type: 'expr' | 'train', c: ExprCase | TrainCase, check: (result: unknown) => T): Promise<T> {
     const request = `request ${id} (${type} case)`;
-    const adapter = await this.ensureAdapter(request);
+    checkInterrupted(`process backend ${this.label}: ${request}`);
+    const limit = this.budget.timeoutFor(`process backend ${this.label}: ${request}`);
+    const adapter = await this.ensureAdapter(slot, request);
     const fail = (failure: ProcessFailure, detail: string): never => {
       if (failure !== 'adapter-error' && failure !== 'invalid-result') {
         adapter.stop({ failure, detail });
-        if (this.adapter === adapter) this.adapter = null;
+        if (slot.adapter === adapter) slot.adapter = null;
       }
       throw new ProcessBackendError(this.label, request, failure, detail, adapter.stderrTail());
     };
     let line: string;
     try {
-      line = await adapter.request(encodeJson({ id, type, case: c }), this.options.requestTimeoutMs ?? PROCESS_DEFAULTS.requestTimeoutMs);
+      line = await adapter.request(encodeJson({ id, type, case: c }), limit.ms, describeTimeout(limit));
     } catch (e) {
       const { failure, detail } = e as Failure;
       return fail(failure, detail);
     }
     const reply = readReply(line);
     if (typeof reply === 'string') return fail('garbage', reply);
-    if (reply.id !== id) return fail('protocol', `the reply carries id ${show(reply.id)}, not ${id}`);
+    if (reply.id !== id) {
+      const duplicate = reply.id !== null && slot.answered.has(reply.id);
+      return fail('protocol', duplicate
+        ? `the adapter wrote ${excerpt(line)}, a second reply to request ${reply.id}, which was answered already (a duplicate reply)`
+        : `the adapter wrote ${excerpt(line)}: the reply carries id ${show(reply.id)}, not ${id}`);
+    }
+    slot.answered.add(id);
+    if ('declined' in reply) throw new CaseDeclined(reply.declined);
     if (!reply.ok) return fail('adapter-error', `the adapter reported: ${reply.error}`);
     try {
       return check(reply.result);
@@ -300,13 +418,23 @@ export class ProcessBackend implements Backend {
     }
   }
 
-  /** The running adapter, or a new one whose handshake must match the first one's. */
-  private async ensureAdapter(request: string): Promise<AdapterProcess> {
-    if (this.adapter !== null && this.adapter.dead === null) return this.adapter;
-    this.adapter = null;
+  /**
+   * The running adapter, or a new one whose handshake must match the first one's. An adapter that
+   * failed on its own since the last request (exited, closed its stdout, wrote an unsolicited
+   * line) fails this request with what happened; the next one starts a new adapter.
+   */
+  private async ensureAdapter(slot: Slot, request: string): Promise<AdapterProcess> {
+    const current = slot.adapter;
+    if (current !== null && current.dead === null) return current;
+    slot.adapter = null;
+    if (current !== null && current.idleFailure !== null) {
+      const { failure, detail } = current.idleFailure;
+      throw new ProcessBackendError(this.label, request, failure, `before this request was sent: ${detail}`, current.stderrTail());
+    }
     let started: { adapter: AdapterProcess; identity: Identity };
+    const handshakeId = this.nextId++;
     try {
-      started = await launch(this.options, this.nextId++);
+      started = await launch(this.options, handshakeId);
     } catch (e) {
       if (e instanceof LaunchFailure) throw new ProcessBackendError(this.label, request, 'start', `the adapter could not be restarted: ${e.detail}`, e.stderrTail);
       throw e;
@@ -317,7 +445,9 @@ export class ProcessBackend implements Backend {
       started.adapter.stop({ failure: 'start', detail: 'identity changed' });
       throw new ProcessBackendError(this.label, request, 'start', `the restarted adapter describes itself differently: was ${was}, now ${now}`, started.adapter.stderrTail());
     }
-    this.adapter = started.adapter;
+    slot.adapter = started.adapter;
+    // A handshake reply repeated later is a duplicate, not a reply to some other request.
+    slot.answered.add(handshakeId);
     return started.adapter;
   }
 }
@@ -330,17 +460,24 @@ function identityKey(i: Identity): string {
   return `${i.name} ${i.version} ${i.dtype} [${[...i.capabilities].sort().join(', ')}]`;
 }
 
+/** Bare NaN, Infinity or -Infinity outside a string, as Python's json.dumps writes them by default. */
+const BARE_SPECIAL = /(?:^|[[,:]\s*)-?(?:NaN|Infinity)\s*(?:[\],}]|$)/;
+
 /** A reply, or a description of why the line is not one. */
-function readReply(line: string): z.output<typeof replySchema> | string {
+function readReply(line: string): Reply | string {
   let value: unknown;
   try {
     value = decodeJson(line);
-  } catch {
+  } catch (e) {
+    if (BARE_SPECIAL.test(line)) {
+      return `the adapter wrote ${excerpt(line)}, which holds a bare NaN or Infinity: JSON has no such literal, so write NaN, Infinity, -Infinity and -0 as the strings "NaN", "Infinity", "-Infinity" and "-0" (in Python, json.dumps(..., allow_nan=False) catches a missed one)`;
+    }
+    if (e instanceof JsonEncodingError) return `the adapter wrote ${excerpt(line)}: ${e.message}`;
     return `the adapter wrote ${excerpt(line)}, which is not JSON (stdout is reserved for replies; write logs to stderr)`;
   }
   const parsed = replySchema.safeParse(value);
   if (!parsed.success) {
-    return `the adapter wrote ${excerpt(line)}, which is not a reply ({"id", "ok": true, "result"} or {"id", "ok": false, "error": "<message>"})`;
+    return `the adapter wrote ${excerpt(line)}, which is not a reply ({"id", "ok": true, "result"}, {"id", "ok": false, "error": "<message>"} or {"id", "declined": "<reason>"})`;
   }
   return parsed.data;
 }
@@ -360,15 +497,23 @@ async function launch(options: ProcessBackendOptions, id: number): Promise<{ ada
     adapter.stop({ failure: 'start', detail });
     throw new LaunchFailure(detail, adapter.stderrTail());
   };
+  checkInterrupted('the handshake');
+  const startTimeoutMs = options.startTimeoutMs ?? PROCESS_DEFAULTS.startTimeoutMs;
   let line: string;
   try {
-    line = await adapter.request(encodeJson({ id, type: 'handshake', protocol: PROTOCOL_VERSION, caseVersion: CASE_VERSION }), options.startTimeoutMs ?? PROCESS_DEFAULTS.startTimeoutMs);
+    line = await adapter.request(
+      encodeJson({ id, type: 'handshake', protocol: PROTOCOL_VERSION, caseVersion: CASE_VERSION }),
+      startTimeoutMs,
+      `no handshake reply within ${seconds(startTimeoutMs)}`,
+    );
   } catch (e) {
     return fail((e as Failure).detail);
   }
   const reply = readReply(line);
   if (typeof reply === 'string') return fail(reply);
-  if (reply.id !== id) return fail(`the handshake reply carries id ${show(reply.id)}, not ${id}`);
+  if ('declined' in reply || reply.id !== id) {
+    return fail(`the adapter wrote ${excerpt(line)} where the handshake reply (id ${id}) was due: a line written before the handshake is a protocol error (stdout is reserved for replies)`);
+  }
   if (!reply.ok) return fail(`the adapter refused the handshake: ${reply.error}`);
   const parsed = handshakeResultSchema.safeParse(reply.result);
   if (!parsed.success) {

@@ -149,6 +149,6 @@ describe('tfjs backend without the package', () => {
   it('says which optional dependency is missing and how to install it', async () => {
     const run = tfjsBackend({ specifier: '@tensorflow/tfjs-not-installed' });
     await expect(run).rejects.toThrow(BackendError);
-    await expect(run).rejects.toThrow(/^the tfjs backend needs the optional dependency @tensorflow\/tfjs-not-installed, which is not installed: run `npm install @tensorflow\/tfjs-not-installed`/);
+    await expect(run).rejects.toThrow(/^the tfjs backend needs the optional peer dependency @tensorflow\/tfjs-not-installed, which is not installed: run `npm install @tensorflow\/tfjs-not-installed`/);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * TensorFlow.js as a backend: `@tensorflow/tfjs` (the full package: tfjs-core alone registers no
- * gradients under Node ESM) on its CPU backend, computing in float32. It is an optional
+ * gradients under Node ESM) on its CPU backend, computing in float32. It is an optional peer
  * dependency, loaded on first use. Cases are run the way a tfjs user would write them: tf ops,
  * tf.valueAndGrads, tf.variableGrads, tf.losses.meanSquaredError, tf.train.sgd and
  * tf.train.momentum. What tfjs cannot express is missing from the capabilities (so claims that
@@ -41,7 +41,7 @@ async function importTfjs(specifier: string): Promise<Tf> {
   } catch (e) {
     const code = (e as { code?: string }).code;
     if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
-      throw new BackendError(`the tfjs backend needs the optional dependency ${specifier}, which is not installed: run \`npm install ${specifier}\` (${(e as Error).message.split('\n')[0]})`);
+      throw new BackendError(`the tfjs backend needs the optional peer dependency ${specifier}, which is not installed: run \`npm install ${specifier}\` (${(e as Error).message.split('\n')[0]})`);
     }
     throw e;
   }

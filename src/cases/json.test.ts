@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeJson, encodeJson } from './json.ts';
+import { decodeJson, encodeJson, JsonEncodingError } from './json.ts';
 
 describe('JSON with every float64', () => {
   it('round-trips NaN, ±Infinity and −0, which plain JSON loses', () => {
@@ -11,5 +11,16 @@ describe('JSON with every float64', () => {
     expect(Object.is(back.a[3], -0)).toBe(true);
     expect(Object.is(back.a[4], 0)).toBe(true);
     expect(Object.is(back.nested.x, -0)).toBe(true);
+  });
+
+  it('maps only its own four spellings to numbers, never a name inherited from Object', () => {
+    expect(decodeJson('["constructor", "valueOf", "hasOwnProperty", "__proto__", "toString"]')).toEqual(['constructor', 'valueOf', 'hasOwnProperty', '__proto__', 'toString']);
+  });
+
+  it('rejects a number literal beyond float64, rather than reading it as Infinity', () => {
+    expect(() => decodeJson('{"data": [1, 1e400]}')).toThrow(/the number at key "1" is beyond float64's range \(±1\.8e308\); write an infinity as the string "Infinity"/);
+    expect(() => decodeJson('-1e400')).toThrow(JsonEncodingError);
+    // Underflow is ordinary rounding (to a subnormal or a signed zero), as for any decimal literal.
+    expect(Object.is(decodeJson('-1e-400'), -0)).toBe(true);
   });
 });

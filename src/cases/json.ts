@@ -2,8 +2,15 @@
  * JSON with every float64 preserved: NaN, ±Infinity and −0 have no JSON literal
  * (JSON.stringify turns the first three into null and −0 into 0), so they travel as the
  * strings "NaN", "Infinity", "-Infinity" and "-0". Numeric fields never hold strings otherwise.
+ * Decoding is strict: a number literal beyond float64's range (1e400) is an error, not Infinity,
+ * since Infinity has its own spelling; bare NaN and Infinity tokens are not JSON and are errors.
  */
-const SPECIAL: Record<string, number> = { NaN: NaN, Infinity: Infinity, '-Infinity': -Infinity, '-0': -0 };
+const SPECIAL = new Map<string, number>([
+  ['NaN', NaN],
+  ['Infinity', Infinity],
+  ['-Infinity', -Infinity],
+  ['-0', -0],
+]);
 
 export function encodeNumber(x: number): number | string {
   if (Number.isNaN(x)) return 'NaN';
@@ -24,6 +31,21 @@ export function encodeJson(value: unknown, indent?: number): string {
   return JSON.stringify(encode(value), null, indent);
 }
 
+/** A JSON text that is well-formed but breaks the encoding rule (a number out of float64's range). */
+export class JsonEncodingError extends SyntaxError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'JsonEncodingError';
+  }
+}
+
 export function decodeJson(text: string): unknown {
-  return JSON.parse(text, (_key, v) => (typeof v === 'string' && v in SPECIAL ? SPECIAL[v] : v));
+  return JSON.parse(text, (key, v) => {
+    if (typeof v === 'string') return SPECIAL.has(v) ? SPECIAL.get(v) : v;
+    // JSON.parse yields ±Infinity only for a literal too large for a float64.
+    if (typeof v === 'number' && !Number.isFinite(v)) {
+      throw new JsonEncodingError(`the number at key ${JSON.stringify(key)} is beyond float64's range (±1.8e308); write an infinity as the string "Infinity" or "-Infinity"`);
+    }
+    return v;
+  });
 }

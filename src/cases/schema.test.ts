@@ -111,6 +111,12 @@ describe('case schema: errors point at the field', () => {
     ['an unknown field', { ...train, epochs: 3 }, 'epochs: unknown field (known: kind, version'],
     ['another case version', { ...train, version: 2 }, 'version: expected 1 (this regproof reads case format version 1), got 2'],
     ['a parameter in no group', { ...train, groups: [{ select: 'weights', weightDecay: 0 }] }, 'groups: parameters 0.bias are in no group'],
+    ['a model with no layers', { ...train, model: { ...train.model, layers: [] } }, 'model.layers: a model needs at least one layer'],
+    ['a data row that is not an array', { ...train, data: { x: [null], y: [[1, 2]] } }, 'data.x[0]: expected an array, got null'],
+    ['the recipe "constructor", inherited by every object', { ...train, penalty: { ...train.penalty, recipe: 'constructor' } }, 'penalty.recipe: unknown recipe "constructor"'],
+    ['initial values under "toString"', { ...train, init: { ...train.init, toString: [1] } }, 'init.toString: the name "toString" is reserved: every JavaScript object inherits a member of that name'],
+    // 8 parameters, one example: per step 2·8 elements kept and 6·1·8 + 10·8 = 128 operations.
+    ['a run past the budget', { ...train, steps: 1e9 }, 'the case is too large to run: it needs 1.60e+10 tensor elements (the budget is 2e+7) and 1.28e+11 operations (the budget is 2e+9)'],
     ['two groups for the weights', { ...train, groups: [{ select: 'weights', weightDecay: 0 }, { select: 'weights', weightDecay: 1 }, { select: 'biases', weightDecay: 0 }] }, 'groups[1].select: groups 0 and 1 both select the weights'],
   ])('training case: %s', (_what, value, message) => {
     expect(messageOf(() => parseTrainCase(value))).toContain(message);
@@ -131,9 +137,33 @@ describe('case schema: errors point at the field', () => {
     ['a seed of the wrong length', { ...expr, seed: [1, 2] }, 'seed: 2 values for an output of shape [] (1 needed)'],
     ['input data that do not fill the shape', { ...expr, inputs: { ...expr.inputs, y: { shape: [3], data: [1], requiresGrad: false } } }, 'inputs.y.data: 1 values for shape [3] (3 needed)'],
     ['an input named NaN', { ...expr, inputs: { NaN: { shape: [], data: [1], requiresGrad: false } }, graph: { op: 'const', value: 1 } }, 'inputs.NaN: the name "NaN" is reserved'],
+    ['an input named toString', { ...expr, inputs: { toString: { shape: [], data: [1], requiresGrad: false } }, graph: { op: 'input', name: 'toString' } }, 'inputs.toString: the name "toString" is reserved: every JavaScript object inherits a member of that name'],
+    ['a reshape without its shape', { ...expr, graph: { op: 'sum', args: [{ op: 'reshape', args: [{ op: 'input', name: 'x' }] }] } }, "graph.args[0].attrs.shape: op 'reshape' needs shape to be an array of integers ≥ −1 (one −1 is inferred), got nothing"],
+    ['an op node that is an array', { ...expr, graph: { op: 'sum', args: [[1]] } }, "graph.args[0]: expected an op node (an object with 'op'), got an array of 1"],
+    ['an op named "constructor"', { ...expr, graph: { op: 'constructor', args: [] } }, 'graph.op: unknown op "constructor"'],
+    ['a field a node does not have', { ...expr, graph: { op: 'sum', args: [{ op: 'input', name: 'x', value: 1 }] } }, 'graph.args[0].value: unknown field (known: op, name)'],
+    [
+      'a product with a zero-size inner dimension, [3e4, 0] @ [0, 3e4]',
+      { ...expr, inputs: { a: { shape: [3e4, 0], data: [], requiresGrad: false }, b: { shape: [0, 3e4], data: [], requiresGrad: false } }, graph: { op: 'sum', args: [{ op: 'matmul', args: [{ op: 'input', name: 'a' }, { op: 'input', name: 'b' }] }] } },
+      'the case is too large to run: it needs 1.80e+9 tensor elements (the budget is 2e+7)',
+    ],
     ['a second backward given as 3', { ...expr, backward: { times: 3, retainGraph: false } }, 'backward.times: expected 1 or 2, got 3'],
   ])('expression case: %s', (_what, value, message) => {
     expect(messageOf(() => parseExprCase(value))).toContain(message);
+  });
+
+  /** neg(neg(...neg(x)...)) with `depth` negations, built without recursion. */
+  function chain(depth: number, leaf: unknown = { op: 'input', name: 'x' }): unknown {
+    let node = leaf;
+    for (let i = 0; i < depth; i++) node = { op: 'neg', args: [node] };
+    return node;
+  }
+
+  it('validates a graph 100,000 ops deep without overflowing the stack, and finds a fault at the bottom', () => {
+    const deep = { ...expr, inputs: { x: { shape: [], data: [1], requiresGrad: true } } };
+    expect(parseExprCase({ ...deep, graph: chain(100_000) }).graph.op).toBe('neg');
+    const message = messageOf(() => parseExprCase({ ...deep, graph: chain(100_000, { op: 'input', name: 'nope' }) }));
+    expect(message).toMatch(/^invalid expression case: graph(\.args\[0\]){100000}\.name: no input named 'nope' \(inputs: x\)$/);
   });
 
   it('reports every problem, one per line', () => {
@@ -154,6 +184,12 @@ describe('result schema', () => {
     expect(messageOf(() => parseExprResult({ value: { shape: [1], data: [21] }, grads: { x: [1, 1, 1, 1, 1, 1] } }, expr))).toContain("value.shape: [1], but the case's output has shape []");
     expect(messageOf(() => parseExprResult({ value: { shape: [], data: [21] }, grads: { x: [1], y: null } }, expr))).toMatch(/grads\.y: 'y' is not an input that requires grad[\s\S]*grads\.x: 1 values for an input of shape \[2, 3\] \(6 needed\)/);
     expect(messageOf(() => parseExprResult({ value: { shape: [], data: [21] }, grads: {}, error: { kind: 'oops', message: '' } }))).toContain("error.kind: expected 'graph-released' or 'other', got \"oops\"");
+  });
+
+  it('rejects a gradient filed under "__proto__" instead of dropping it, and names inherited from Object', () => {
+    const grads = JSON.parse('{"x": [1, 1, 1, 1, 1, 1], "__proto__": [2]}');
+    expect(messageOf(() => parseExprResult({ value: { shape: [], data: [21] }, grads }, expr))).toBe('invalid expression result: grads.__proto__: the name "__proto__" is reserved: every JavaScript object inherits a member of that name');
+    expect(messageOf(() => parseExprResult({ value: { shape: [], data: [21] }, grads: { x: [1, 1, 1, 1, 1, 1], hasOwnProperty: [1] } }, expr))).toContain('grads.hasOwnProperty: the name "hasOwnProperty" is reserved');
   });
 
   it('checks a training result against its case: one entry per step, every parameter at its size', () => {
@@ -179,5 +215,65 @@ describe('docs/ops.md', () => {
   it('describes every penalty recipe and no other', () => {
     const recipes = [...page.matchAll(/^ {2}\| `([\w-]+)` \|/gm)].map(([, id]) => id);
     expect(recipes.sort()).toEqual(Object.keys(PENALTIES).sort());
+  });
+});
+
+describe('total decoding: any corruption of a valid case is a CaseError or a valid case, never another error', () => {
+  /** Every path into a value, as key lists. */
+  function paths(value: unknown): PropertyKey[][] {
+    const out: PropertyKey[][] = [];
+    const stack: [unknown, PropertyKey[]][] = [[value, []]];
+    while (stack.length > 0) {
+      const [v, path] = stack.pop()!;
+      out.push(path);
+      if (typeof v === 'object' && v !== null) for (const [k, x] of Object.entries(v)) stack.push([x, [...path, Array.isArray(v) ? Number(k) : k]]);
+    }
+    return out;
+  }
+
+  /** `value` with the field at `path` replaced by `replacement`, or deleted when it is undefined. */
+  function corrupt(value: unknown, path: PropertyKey[], replacement: unknown): unknown {
+    if (path.length === 0) return replacement;
+    const copy = structuredClone(value) as Record<PropertyKey, unknown>;
+    let parent = copy;
+    for (const key of path.slice(0, -1)) parent = parent[key] as Record<PropertyKey, unknown>;
+    const last = path[path.length - 1];
+    if (replacement === undefined && !Array.isArray(parent)) delete parent[last];
+    else parent[last] = replacement;
+    return copy;
+  }
+
+  const replacement = fc.oneof(
+    fc.anything({ maxDepth: 2 }),
+    fc.constantFrom(undefined, null, [], {}, '', 'NaN', 'constructor', '__proto__', -1, 0, 1e300, -0, true, [[]], [null], { op: 'neg' }),
+  );
+
+  /** The property: whatever field of `base` is corrupted, `parse` accepts or throws a CaseError. */
+  function total(base: unknown, parse: (v: unknown) => unknown) {
+    const all = paths(base);
+    return fc.property(fc.nat(all.length - 1), replacement, (i, r) => {
+      try {
+        parse(corrupt(base, all[i], r));
+      } catch (e) {
+        if (!(e instanceof CaseError)) throw new Error(`${all[i].join('.')} = ${String(r)}: ${(e as Error).message}`);
+      }
+    });
+  }
+
+  it.each<[string, unknown, (v: unknown) => unknown]>([
+    ['expression case', expr, parseExprCase],
+    ['training case', train, parseTrainCase],
+    ['expression result', { value: { shape: [], data: [21] }, grads: { x: [1, 1, 1, 1, 1, 1] } }, (v) => parseExprResult(v, expr)],
+    ['training result', { losses: [1, 2], grads: [train.init, train.init], params: [train.init, train.init] }, (v) => parseTrainResult(v, train)],
+  ])('%s', (_what, base, parse) => {
+    fc.assert(total(base, parse), { numRuns: 300, seed: 10 });
+  });
+
+  it('the property fails on a parser that reads the model before validating it (as the schema once did)', () => {
+    const early = (v: unknown) => {
+      const model = (v as TrainCase).model;
+      return [model.layers[model.layers.length - 1].outFeatures, parseTrainCase(v)];
+    };
+    expect(() => fc.assert(total(train, early), { numRuns: 300, seed: 10 })).toThrow(/Property failed/);
   });
 });

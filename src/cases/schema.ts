@@ -8,10 +8,11 @@
  * (as the strings json.ts writes, from a plain JSON.parse): both read as the same number.
  */
 import { z } from 'zod';
-import { OPS, type OpName } from '../engine/ops.ts';
-import { broadcastShapes, formatShape, sizeOf } from '../engine/shape.ts';
+import { formatShape, sizeOf } from '../engine/shape.ts';
 import { PENALTIES } from '../regularize/recipes.ts';
-import { decodeJson, encodeNumber } from './json.ts';
+import { CaseError, formatPath, isPrototypeName, orList, PROTOTYPE_NAME_MESSAGE, show, type CaseIssue } from './errors.ts';
+import { budgetProblem, inferExprShape, inferExprShapeAndCost, inputNameProblem, readGraph, SPECIAL_NUMBERS, type Cost, type Report } from './graph.ts';
+import { decodeJson } from './json.ts';
 import { outputSize, parameterShapes } from './model.ts';
 import {
   CASE_VERSION,
@@ -36,45 +37,8 @@ import {
 
 export { CASE_VERSION };
 
-// ---------------------------------------------------------------- errors
-
-export interface CaseIssue {
-  /** The field, as `optimizer.lr` or `graph.args[0].attrs.exponent`; empty for the whole value. */
-  path: string;
-  message: string;
-}
-
-/** A malformed case or result: every problem with the field it concerns. */
-export class CaseError extends RangeError {
-  constructor(
-    readonly what: string,
-    readonly issues: readonly CaseIssue[],
-  ) {
-    const lines = issues.map((i) => (i.path === '' ? i.message : `${i.path}: ${i.message}`));
-    super(lines.length === 1 ? `invalid ${what}: ${lines[0]}` : `invalid ${what} (${lines.length} problems):\n  ${lines.join('\n  ')}`);
-    this.name = 'CaseError';
-  }
-}
-
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const key of path) {
-    if (typeof key === 'number') out += `[${key}]`;
-    else out += out === '' ? String(key) : `.${String(key)}`;
-  }
-  return out;
-}
-
-/** A received value in an error message: strings quoted, numbers with −0 and NaN visible. */
-export function show(v: unknown): string {
-  if (v === undefined) return 'nothing (the field is missing)';
-  if (v === null) return 'null';
-  if (typeof v === 'string') return JSON.stringify(v.length > 60 ? `${v.slice(0, 57)}...` : v);
-  if (typeof v === 'number') return String(encodeNumber(v));
-  if (Array.isArray(v)) return `an array of ${v.length}`;
-  if (typeof v === 'object') return 'an object';
-  return String(v);
-}
+export { CaseError, formatPath, orList, show, type CaseIssue };
+export { inferExprShape, OP_SIGNATURES, CASE_BUDGET } from './graph.ts';
 
 const expected = (what: string) => ({ error: (iss: { input?: unknown }) => `expected ${what}, got ${show(iss.input)}` });
 
@@ -90,16 +54,54 @@ function toIssues(error: z.ZodError): CaseIssue[] {
   });
 }
 
+/**
+ * The path of an own `__proto__` key anywhere in `value` (JSON.parse makes one an ordinary
+ * property), or null. zod skips such keys when it copies a record, so a gradient filed under
+ * `__proto__` would vanish silently; it is looked for first, iteratively, at any depth.
+ */
+function protoKeyPath(value: unknown): PropertyKey[] | null {
+  interface At {
+    v: unknown;
+    parent: At | null;
+    key: PropertyKey;
+  }
+  const pathTo = (at: At | null, last: PropertyKey): PropertyKey[] => {
+    const keys = [last];
+    for (let p = at; p !== null && p.parent !== null; p = p.parent) keys.push(p.key);
+    return keys.reverse();
+  };
+  const stack: At[] = [{ v: value, parent: null, key: '' }];
+  while (stack.length > 0) {
+    const at = stack.pop()!;
+    const v = at.v;
+    if (typeof v !== 'object' || v === null) continue;
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) if (typeof v[i] === 'object' && v[i] !== null) stack.push({ v: v[i], parent: at, key: i });
+      continue;
+    }
+    if (Object.hasOwn(v, '__proto__')) return pathTo(at, '__proto__');
+    for (const [k, x] of Object.entries(v)) if (typeof x === 'object' && x !== null) stack.push({ v: x, parent: at, key: k });
+  }
+  return null;
+}
+
 function parseWith<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const proto = protoKeyPath(value);
+  if (proto !== null) throw new CaseError(what, [{ path: formatPath(proto), message: PROTOTYPE_NAME_MESSAGE('__proto__') }]);
   const result = schema.safeParse(value);
   if (!result.success) throw new CaseError(what, toIssues(result.error));
   return result.data;
 }
 
-// ---------------------------------------------------------------- leaves
+/**
+ * Whether the value already has problems: cross-field checks then stay silent, since they read
+ * fields (a model's last layer, a node's attributes) that may be missing or malformed.
+ */
+function hasIssues(ctx: z.RefinementCtx): boolean {
+  return ((ctx as unknown as { issues?: readonly unknown[] }).issues ?? []).length > 0;
+}
 
-/** The four numbers JSON cannot write, by the string json.ts writes for each. */
-const SPECIAL_NUMBERS = new Map([NaN, Infinity, -Infinity, -0].map((x) => [encodeNumber(x) as string, x]));
+// ---------------------------------------------------------------- leaves
 
 const decodeSpecial = (v: unknown): unknown => (typeof v === 'string' && SPECIAL_NUMBERS.has(v) ? SPECIAL_NUMBERS.get(v) : v);
 
@@ -118,11 +120,6 @@ const bool = z.boolean(expected('true or false'));
 const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
   z.enum(values, expected(orList(values.map((v) => `'${v}'`))));
 
-/** `a`, `a or b`, `a, b or c`. */
-export function orList(items: readonly string[]): string {
-  return items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
-}
-
 const array = <T extends z.ZodType>(item: T) => z.array(item, expected('an array'));
 
 /** An object that rejects unknown fields, naming the fields it knows. */
@@ -136,96 +133,22 @@ function strict<S extends z.ZodRawShape>(shape: S) {
 
 const shapeSchema = array(dimension);
 
-const RESERVED_NAMES = new Set(SPECIAL_NUMBERS.keys());
+/** Input names are identifiers, never one of the four number spellings nor an inherited member's name. */
+const inputName = z.string(expected('a name')).superRefine((name, ctx) => {
+  const problem = inputNameProblem(name);
+  if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+});
 
-/** Input names are identifiers; the four number spellings are reserved, since they decode to numbers. */
-const inputName = z
-  .string(expected('a name'))
-  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: (iss) => `an input name must be an identifier (letters, digits, _), got ${show(iss.input)}` })
-  .refine((name) => !RESERVED_NAMES.has(name), { error: (iss) => `the name ${show(iss.input)} is reserved: it spells a number in the JSON encoding` });
+/** A key of a record (parameter names, gradients by input name): any string but an inherited member's name. */
+const recordKey = z.string().refine((name) => !isPrototypeName(name), { error: (iss) => PROTOTYPE_NAME_MESSAGE(String(iss.input)) });
 
 // ---------------------------------------------------------------- expression cases
 
-const OP_NAMES = Object.keys(OPS) as [OpName, ...OpName[]];
-
-type AttrValue = number | boolean | number[] | null;
-
-/** What each op accepts: arity, and for each attribute whether it is required and what it may hold. */
-interface OpSignature {
-  arity: 1 | 2;
-  attrs: Record<string, { required: boolean; expected: string; ok: (v: AttrValue | undefined) => boolean }>;
-}
-
-const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
-const reduceAttrs: OpSignature['attrs'] = {
-  axis: { required: false, expected: 'an integer or null (null reduces every element)', ok: (v) => v === null || isInt(v) },
-  keepDim: { required: false, expected: 'true or false', ok: (v) => typeof v === 'boolean' },
-};
-
-export const OP_SIGNATURES: Record<OpName, OpSignature> = {
-  neg: { arity: 1, attrs: {} },
-  exp: { arity: 1, attrs: {} },
-  log: { arity: 1, attrs: {} },
-  sqrt: { arity: 1, attrs: {} },
-  abs: { arity: 1, attrs: {} },
-  sign: { arity: 1, attrs: {} },
-  relu: { arity: 1, attrs: {} },
-  tanh: { arity: 1, attrs: {} },
-  square: { arity: 1, attrs: {} },
-  pow: { arity: 1, attrs: { exponent: { required: true, expected: 'a finite number', ok: (v) => typeof v === 'number' && Number.isFinite(v) } } },
-  add: { arity: 2, attrs: {} },
-  sub: { arity: 2, attrs: {} },
-  mul: { arity: 2, attrs: {} },
-  div: { arity: 2, attrs: {} },
-  matmul: { arity: 2, attrs: {} },
-  sum: { arity: 1, attrs: reduceAttrs },
-  mean: { arity: 1, attrs: reduceAttrs },
-  norm: { arity: 1, attrs: { p: { required: false, expected: '1 or 2 (2 when absent)', ok: (v) => v === 1 || v === 2 } } },
-  reshape: { arity: 1, attrs: { shape: { required: true, expected: 'an array of integers ≥ −1 (one −1 is inferred)', ok: (v) => Array.isArray(v) && v.every((d) => isInt(d) && d >= -1) } } },
-  transpose: { arity: 1, attrs: {} },
-};
-
-const attrValue = z.union([anyNumber, bool, array(anyNumber), z.null()], { error: (iss) => `expected a number, true, false, an array of numbers or null, got ${show(iss.input)}` });
-
-const inputNodeSchema = strict({ op: z.literal('input'), name: inputName });
-const constNodeSchema = strict({ op: z.literal('const'), value: anyNumber });
-
-const opNodeSchema = strict({
-  op: z.enum(OP_NAMES),
-  get args(): z.ZodArray<z.ZodType<ExprNode>> {
-    return array(exprNodeSchema);
-  },
-  attrs: z.record(z.string(), attrValue, expected('an object of attributes')).optional(),
-}).superRefine((node, ctx) => {
-  const signature = OP_SIGNATURES[node.op];
-  if (node.args.length !== signature.arity) {
-    ctx.addIssue({ code: 'custom', path: ['args'], message: `op '${node.op}' takes ${signature.arity} argument${signature.arity > 1 ? 's' : ''}, got ${node.args.length}` });
-  }
-  const attrs = node.attrs ?? {};
-  const known = Object.keys(signature.attrs);
-  for (const key of Object.keys(attrs)) {
-    if (!(key in signature.attrs)) {
-      ctx.addIssue({ code: 'custom', path: ['attrs', key], message: `op '${node.op}' has no attribute '${key}' (${known.length === 0 ? 'it takes none' : `known: ${known.join(', ')}`})` });
-    }
-  }
-  for (const [key, rule] of Object.entries(signature.attrs)) {
-    const v = attrs[key];
-    if (v === undefined ? rule.required : !rule.ok(v)) {
-      ctx.addIssue({ code: 'custom', path: ['attrs', key], message: `op '${node.op}' needs ${key} to be ${rule.expected}, got ${show(v)}` });
-    }
-  }
+/** The op tree, read iteratively (graph.ts): a zod schema recursing per node would overflow the stack on a deep graph. */
+export const exprNodeSchema = z.unknown().transform((value, ctx): ExprNode => {
+  const node = readGraph(value, (path, message) => ctx.addIssue({ code: 'custom', path, message }));
+  return node === null ? z.NEVER : node;
 });
-
-const NODE_KINDS = ['input', 'const', ...OP_NAMES].join(', ');
-
-export const exprNodeSchema: z.ZodType<ExprNode> = z.lazy(() =>
-  z.discriminatedUnion('op', [inputNodeSchema, constNodeSchema, opNodeSchema], {
-    error: (iss) =>
-      iss.code === 'invalid_union'
-        ? `unknown op ${show((iss.input as { op?: unknown }).op)} (known: ${NODE_KINDS})`
-        : `expected an op node (an object with 'op'), got ${show(iss.input)}`,
-  }),
-);
 
 export const tensorValueSchema = strict({ shape: shapeSchema, data: array(anyNumber) }).superRefine((t, ctx) => checkFills(t, ctx, []));
 
@@ -246,8 +169,11 @@ export const exprCaseSchema = strict({
   seed: array(anyNumber).optional(),
   backward: strict({ times: z.union([z.literal(1), z.literal(2)], expected('1 or 2')), retainGraph: bool }).optional(),
 }).superRefine((c, ctx) => {
-  const output = inferExprShape(c.graph, c.inputs, ['graph'], (path, message) => ctx.addIssue({ code: 'custom', path, message }));
+  if (hasIssues(ctx)) return;
+  const output = inferExprShapeAndCost(c.graph, c.inputs, ['graph'], (path, message) => ctx.addIssue({ code: 'custom', path, message }));
   if (output === null) return;
+  const tooLarge = budgetProblem(output.cost);
+  if (tooLarge !== null) ctx.addIssue({ code: 'custom', path: [], message: tooLarge });
   const size = sizeOf(output.shape);
   if (c.seed !== undefined && c.seed.length !== size) {
     ctx.addIssue({ code: 'custom', path: ['seed'], message: `${c.seed.length} values for an output of shape ${formatShape(output.shape)} (${size} needed)` });
@@ -256,85 +182,6 @@ export const exprCaseSchema = strict({
     ctx.addIssue({ code: 'custom', path: ['seed'], message: `the output has shape ${formatShape(output.shape)}, not one element, so backward needs an upstream gradient of ${size} values` });
   }
 });
-
-type Report = (path: PropertyKey[], message: string) => void;
-
-/**
- * The output shape of an op tree and whether it requires grad, by the op table's shape rules;
- * null (after reporting where) when some node is ill-formed.
- */
-export function inferExprShape(
-  node: ExprNode,
-  inputs: Record<string, TensorValue & { requiresGrad: boolean }>,
-  path: PropertyKey[],
-  report: Report,
-): { shape: number[]; requiresGrad: boolean } | null {
-  if (node.op === 'input') {
-    const input = inputs[node.name];
-    if (input === undefined) {
-      const names = Object.keys(inputs);
-      report([...path, 'name'], `no input named '${node.name}' (${names.length === 0 ? 'the case has no inputs' : `inputs: ${names.join(', ')}`})`);
-      return null;
-    }
-    return { shape: input.shape, requiresGrad: input.requiresGrad };
-  }
-  if (node.op === 'const') return { shape: [], requiresGrad: false };
-  const args = node.args.map((a, i) => inferExprShape(a, inputs, [...path, 'args', i], report));
-  if (args.some((a) => a === null) || args.length !== OP_SIGNATURES[node.op].arity) return null;
-  const [a, b] = args as { shape: number[]; requiresGrad: boolean }[];
-  const requiresGrad = args.some((x) => x!.requiresGrad);
-  const shape = outputShape(node.op, a.shape, b?.shape, node.attrs ?? {}, (message, attr) => {
-    report(attr === undefined ? path : [...path, 'attrs', attr], message);
-    return null;
-  });
-  return shape === null ? null : { shape, requiresGrad };
-}
-
-function outputShape(op: OpName, a: number[], b: number[] | undefined, attrs: Record<string, AttrValue>, fail: (message: string, attr?: string) => null): number[] | null {
-  switch (op) {
-    case 'add':
-    case 'sub':
-    case 'mul':
-    case 'div':
-      try {
-        return broadcastShapes(a, b!, op);
-      } catch (e) {
-        return fail((e as Error).message);
-      }
-    case 'matmul':
-      if (a.length !== 2 || b!.length !== 2) return fail(`matmul: both operands must be 2-D, got ${formatShape(a)} and ${formatShape(b!)}`);
-      if (a[1] !== b![0]) return fail(`matmul: inner dimensions differ: ${formatShape(a)} @ ${formatShape(b!)}`);
-      return [a[0], b![1]];
-    case 'sum':
-    case 'mean': {
-      if (op === 'mean' && sizeOf(a) === 0) return fail('mean: the tensor is empty');
-      const axis = (attrs.axis as number | null | undefined) ?? null;
-      const keepDim = (attrs.keepDim as boolean | undefined) ?? false;
-      if (axis === null) return keepDim ? a.map(() => 1) : [];
-      if (axis < -a.length || axis >= a.length) return fail(`${op}: axis ${axis} is out of range for a ${a.length}-D tensor`, 'axis');
-      const k = axis < 0 ? axis + a.length : axis;
-      return keepDim ? a.map((d, i) => (i === k ? 1 : d)) : a.filter((_, i) => i !== k);
-    }
-    case 'norm':
-      return [];
-    case 'reshape': {
-      const target = attrs.shape as number[];
-      const size = sizeOf(a);
-      const inferred = target.indexOf(-1);
-      const known = target.reduce((acc, d, i) => (i === inferred ? acc : acc * d), 1);
-      const resolved = inferred >= 0 && known > 0 ? target.map((d, i) => (i === inferred ? size / known : d)) : target;
-      if (!resolved.every((d) => Number.isInteger(d) && d >= 0) || sizeOf(resolved) !== size) {
-        return fail(`reshape: cannot view shape ${formatShape(a)} (${size} elements) as ${formatShape(target)}`, 'shape');
-      }
-      return resolved;
-    }
-    case 'transpose':
-      if (a.length !== 2) return fail(`transpose: needs a 2-D tensor, got shape ${formatShape(a)}`);
-      return [a[1], a[0]];
-    default:
-      return a;
-  }
-}
 
 // ---------------------------------------------------------------- training cases
 
@@ -348,7 +195,7 @@ export const modelSpecSchema = strict({
 const RECIPES = Object.keys(PENALTIES);
 
 export const penaltySpecSchema = strict({
-  recipe: z.string(expected('a recipe id')).refine((r) => r in PENALTIES, { error: (iss) => `unknown recipe ${show(iss.input)} (known: ${RECIPES.join(', ')})` }),
+  recipe: z.string(expected('a recipe id')).refine((r) => Object.hasOwn(PENALTIES, r), { error: (iss) => `unknown recipe ${show(iss.input)} (known: ${RECIPES.join(', ')})` }),
   lambda: finiteNonNegative,
   select: oneOf(['all', 'weights', 'biases']),
   sign: oneOf(['add', 'subtract']),
@@ -433,7 +280,7 @@ export const trainCaseSchema = strict({
   kind: z.literal('train', expected("'train'")),
   version: versionSchema,
   model: modelSpecSchema,
-  init: z.record(z.string(), array(anyNumber), expected('an object of initial values by parameter name')),
+  init: z.record(recordKey, array(anyNumber), expected('an object of initial values by parameter name')),
   data: strict({ x: matrix, y: matrix }),
   loss: strict({ kind: z.literal('mse', expected("'mse'")), reduction: oneOf(['mean', 'sum']) }),
   penalty: penaltySpecSchema.nullable(),
@@ -442,8 +289,11 @@ export const trainCaseSchema = strict({
   steps: positiveInt,
   zeroGrad: bool,
 }).superRefine((c, ctx) => {
+  if (hasIssues(ctx)) return;
   const report: Report = (path, message) => ctx.addIssue({ code: 'custom', path, message });
   const shapes = parameterShapes(c.model);
+  const tooLarge = budgetProblem(trainCost(c));
+  if (tooLarge !== null) report([], tooLarge);
   const names = shapes.map((s) => s.name);
   for (const name of Object.keys(c.init)) {
     if (!names.includes(name)) report(['init', name], `the model has no parameter '${name}' (it has ${names.join(', ')})`);
@@ -465,6 +315,20 @@ export const trainCaseSchema = strict({
   if (c.groups !== undefined) checkGroups(c.groups, names, report);
 });
 
+/**
+ * What a training run costs, roughly: every step runs forward and backward through each layer
+ * (about 6 multiply-adds per weight and example) and updates each parameter; the result holds
+ * the gradients and the parameters of every step.
+ */
+function trainCost(c: TrainCase): Cost {
+  const parameters = parameterShapes(c.model).reduce((n, p) => n + sizeOf(p.shape), 0);
+  const batch = c.data.x.length;
+  return {
+    elements: 2 * c.steps * parameters + batch * (c.model.inputSize + outputSize(c.model)),
+    flops: c.steps * (6 * batch * parameters + 10 * parameters),
+  };
+}
+
 /** Every parameter in exactly one group: groups select by name, and a model always has weights and biases. */
 function checkGroups(groups: readonly GroupSpec[], names: readonly string[], report: Report): void {
   const seen = new Map<string, number>();
@@ -482,11 +346,11 @@ function checkGroups(groups: readonly GroupSpec[], names: readonly string[], rep
 
 export const exprResultSchema = strict({
   value: tensorValueSchema,
-  grads: z.record(z.string(), array(anyNumber).nullable(), expected('an object of gradients by input name')),
+  grads: z.record(recordKey, array(anyNumber).nullable(), expected('an object of gradients by input name')),
   error: strict({ kind: oneOf(['graph-released', 'other']), message: z.string(expected('a message')) }).optional(),
 });
 
-const snapshots = array(z.record(z.string(), array(anyNumber), expected('an object of values by parameter name')));
+const snapshots = array(z.record(recordKey, array(anyNumber), expected('an object of values by parameter name')));
 
 export const trainResultSchema = strict({ losses: array(anyNumber), grads: snapshots, params: snapshots });
 
@@ -501,7 +365,7 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
  */
 export const SCHEMA_MATCHES_TYPES: {
   exprCase: Same<z.output<typeof exprCaseSchema>, ExprCase>;
-  exprNode: Same<z.output<typeof opNodeSchema> | z.output<typeof inputNodeSchema> | z.output<typeof constNodeSchema>, ExprNode>;
+  exprNode: Same<z.output<typeof exprNodeSchema>, ExprNode>;
   exprResult: Same<z.output<typeof exprResultSchema>, ExprResult>;
   trainCase: Same<z.output<typeof trainCaseSchema>, TrainCase>;
   trainResult: Same<z.output<typeof trainResultSchema>, TrainResult>;

@@ -1,0 +1,22 @@
+#!/usr/bin/env node
+// `npm run mutation [-- FOLDER ...]`: Stryker 9.6 with its vitest runner, from this folder's own
+// install (TypeScript 5 for Stryker; the project itself uses TypeScript 7, which has no compiler
+// API). Folders default to the five of issue 10; e.g. `npm run mutation -- src/regularize`.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..');
+const stryker = join(here, 'node_modules', '.bin', 'stryker');
+if (!existsSync(stryker)) {
+  const install = spawnSync('npm', ['ci', '--legacy-peer-deps', '--no-audit', '--no-fund'], { cwd: here, stdio: 'inherit' });
+  if (install.status !== 0) process.exit(install.status ?? 1);
+}
+const folders = process.argv.slice(2);
+const mutate = folders.length === 0 ? [] : ['--mutate', folders.map((f) => `${relative(root, join(root, f)).replace(/\/$/, '')}/**/*.ts,!**/*.test.ts`).join(',')];
+// Few runs per claim: a mutant is killed by the first failing case, and the claims run per mutant.
+const env = { ...process.env, REGPROOF_RUNS: process.env.REGPROOF_RUNS ?? '10' };
+const run = spawnSync(stryker, ['run', join(here, 'stryker.config.mjs'), ...mutate], { cwd: root, stdio: 'inherit', env });
+process.exit(run.status ?? 1);
