@@ -195,9 +195,9 @@ function evaluate(node: ExprNode, inputs: Map<string, Tensor>, path: string): Te
 export function runExpression(c: ExprCase): ExprResult {
   const inputs = new Map(Object.entries(c.inputs).map(([name, v]) => [name, fromData(v.data, v.shape, { requiresGrad: v.requiresGrad })]));
   const out = evaluate(c.graph, inputs, 'graph');
-  const value = { shape: [...out.shape], data: Array.from(out.data) };
+  const value = { shape: [...out.shape], data: toNumbers(out.data, out.size) };
   const grads = (): Record<string, number[] | null> =>
-    Object.fromEntries([...inputs].filter(([, t]) => t.requiresGrad).map(([name, t]) => [name, t.grad === null ? null : Array.from(t.grad.data)]));
+    Object.fromEntries([...inputs].filter(([, t]) => t.requiresGrad).map(([name, t]) => [name, t.grad === null ? null : toNumbers(t.grad.data, t.grad.size)]));
   if (!out.requiresGrad) return { value, grads: grads() };
   const seed = c.seed === undefined ? undefined : fromData(c.seed, out.shape);
   const plan = c.backward ?? { times: 1, retainGraph: false };
