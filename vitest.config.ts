@@ -1,6 +1,13 @@
+import { defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 
+// `import 'regproof'` in the tests resolves to the sources through the package's 'regproof-source'
+// export condition (tsconfig's customConditions does the same for tsc), so no build is needed to test.
+const conditions = ['regproof-source', ...defaultServerConditions];
+
 export default defineConfig({
+  resolve: { conditions },
+  ssr: { resolve: { conditions } },
   test: {
     include: ['src/**/*.test.ts', 'properties/**/*.test.ts', 'properties/**/*.prop.ts'],
     // Worker threads that share loaded modules between test files: the suite takes about 51 s here

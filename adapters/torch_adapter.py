@@ -1,61 +1,21 @@
 #!/usr/bin/env python3
 """regproof's PyTorch adapter: runs expression and training cases through PyTorch in float64.
 
-It speaks the process protocol of docs/protocol.md on stdin/stdout (one JSON object per line)
-and implements the op table of docs/ops.md. Training cases are written as a PyTorch user would
-write them: nn.Sequential of nn.Linear and activations, nn.MSELoss, the penalty recipes as plain
-user code (item() accumulation and a sum started from the number 0 included), torch.optim.SGD
-with parameter groups, and zero_grad() called or not.
+It implements the op table of docs/ops.md; the adapter kit beside it (regproof_adapter.py) speaks
+the process protocol of docs/protocol.md. Training cases are written as a PyTorch user would write
+them: nn.Sequential of nn.Linear and activations, nn.MSELoss, the penalty recipes as plain user
+code (item() accumulation and a sum started from the number 0 included), torch.optim.SGD with
+parameter groups, and zero_grad() called or not.
 
 Run it with an interpreter that has torch (Debian: /usr/bin/python3 with python3-torch).
-Nothing but protocol replies is ever written to stdout; diagnostics go to stderr.
 """
-import json
-import math
-import sys
-import traceback
-
 import torch
 
-PROTOCOL = 1
-CASE_VERSION = 1
+from regproof_adapter import serve
 
 torch.set_default_dtype(torch.float64)
 
-# ---------------------------------------------------------------- the number encoding
-
-SPECIAL = {'NaN': math.nan, 'Infinity': math.inf, '-Infinity': -math.inf, '-0': -0.0}
-
-
-def decode(value):
-    """Turns the strings that stand for NaN, ±Infinity and -0 back into floats."""
-    if isinstance(value, str):
-        return SPECIAL.get(value, value)
-    if isinstance(value, list):
-        return [decode(v) for v in value]
-    if isinstance(value, dict):
-        return {k: decode(v) for k, v in value.items()}
-    return value
-
-
-def encode_number(x):
-    if math.isnan(x):
-        return 'NaN'
-    if math.isinf(x):
-        return 'Infinity' if x > 0 else '-Infinity'
-    if x == 0 and math.copysign(1.0, x) < 0:
-        return '-0'
-    return x
-
-
-def encode(value):
-    if isinstance(value, float):
-        return encode_number(value)
-    if isinstance(value, list):
-        return [encode(v) for v in value]
-    if isinstance(value, dict):
-        return {k: encode(v) for k, v in value.items()}
-    return value
+# ---------------------------------------------------------------- tensors
 
 
 def flat(t):
@@ -313,7 +273,7 @@ def run_train(case):
     return {'losses': losses, 'grads': grads, 'params': params}
 
 
-# ---------------------------------------------------------------- the protocol
+# ---------------------------------------------------------------- what this adapter declares
 
 
 def fuses_multiply_add():
@@ -326,46 +286,31 @@ def fuses_multiply_add():
     return torch.tensor([-(1.0 + 2.0 ** -51)]).add(torch.tensor([c]), alpha=c).item() != 0.0
 
 
+# Each optimizer's options with an "off" value (regproof's capability `<kind>:<option>` is a case
+# that turns one on); every one of them is a torch.optim argument above.
+OPTIONS = {
+    'sgd': ['momentum', 'dampening', 'nesterov', 'maximize', 'weightDecay'],
+    'adam': ['amsgrad', 'maximize', 'weightDecay'],
+    'adamw': ['amsgrad', 'maximize', 'weightDecay'],
+    'rmsprop': ['momentum', 'centered', 'maximize', 'weightDecay'],
+    'adagrad': ['lrDecay', 'initialAccumulatorValue', 'maximize', 'weightDecay'],
+}
+
+
 def capabilities():
+    """Every capability the handshake declares: this list alone says what the adapter supports."""
     caps = [f'op:{name}' for name in OP_NAMES] + [f'recipe:{name}' for name in RECIPES]
-    caps += ['sgd:momentum', 'sgd:dampening', 'sgd:nesterov', 'sgd:maximize', 'sgd:weightDecay', 'sgd:groups']
-    caps += [f'optimizer:{kind}' for kind in OPTIMIZERS if kind != 'sgd']
-    caps += ['graph:retainGraph', 'graph:releasesSaved', 'graph:accumulates', 'train:noZeroGrad']
+    caps += [f'optimizer:{kind}' for kind in OPTIMIZERS]
+    caps += [f'{kind}:{option}' for kind in OPTIMIZERS for option in OPTIONS[kind]]
+    caps += ['layer:linear', 'act:relu', 'act:tanh', 'loss:mse:mean', 'loss:mse:sum', 'train:groups', 'train:noZeroGrad']
+    caps += ['graph:retainGraph', 'graph:releasesSaved', 'graph:accumulates']
     if fuses_multiply_add():
         caps.append('convention:fused-multiply-add')
     return caps
 
 
-def handshake(request):
-    if request.get('protocol') != PROTOCOL:
-        raise ValueError(f"this adapter speaks protocol {PROTOCOL}, the runner asked for {request.get('protocol')!r}")
-    return {'protocol': PROTOCOL, 'name': 'torch', 'version': torch.__version__, 'dtype': 'float64', 'capabilities': capabilities()}
-
-
-HANDLERS = {'handshake': handshake, 'expr': lambda r: run_expr(r['case']), 'train': lambda r: run_train(r['case'])}
-
-
-def reply(message):
-    sys.stdout.write(json.dumps(encode(message), allow_nan=False) + '\n')
-    sys.stdout.flush()
-
-
 def main():
-    for line in sys.stdin:
-        if not line.strip():
-            continue
-        request = {}
-        try:
-            request = decode(json.loads(line))
-            handler = HANDLERS.get(request.get('type'))
-            if handler is None:
-                raise ValueError(f"unknown request type {request.get('type')!r}")
-            if request.get('type') != 'handshake' and request['case'].get('version') != CASE_VERSION:
-                raise ValueError(f"this adapter reads case version {CASE_VERSION}, got {request['case'].get('version')!r}")
-            reply({'id': request['id'], 'ok': True, 'result': handler(request)})
-        except Exception as e:
-            print(traceback.format_exc(), file=sys.stderr, flush=True)
-            reply({'id': request.get('id'), 'ok': False, 'error': f'{type(e).__name__}: {e}'})
+    serve(name='torch', version=torch.__version__, dtype='float64', capabilities=capabilities(), expr=run_expr, train=run_train)
 
 
 if __name__ == '__main__':

@@ -1,16 +1,19 @@
 /**
- * Prints three tables: the error floor of central differences, Richardson and the BigNumber oracle
+ * Prints four tables: the error floor of central differences, Richardson and the BigNumber oracle
  * on a fixed set of smooth functions; the engine's ops measured in ulps by the oracle; and the
- * cost of fast mode from 1e2 to 1e5 parameters, with its diluted sensitivity.
+ * cost of fast mode (n = 1e2 to 1e6, with its diluted sensitivity) and of full mode (n = 10 to
+ * 1e3) against n, with the fitted exponent.
  *
- * Run: npx tsx bench/gradcheck.ts
+ * Run: npx tsx bench/gradcheck.ts (GRADCHECK_BENCH_MAX_N=1e4 for a quick run)
  */
 import { bignumberDependencies, create, type BigNumber } from 'mathjs';
 import type { ExprNode } from '../src/cases/types.ts';
-import { DEFAULT_TOLERANCES, errorFloor, gradcheck } from '../src/check/gradcheck.ts';
+import { DEFAULT_TOLERANCES, errorFloor, gradcheck, type Mode } from '../src/check/gradcheck.ts';
+import { countOpWork } from '../src/check/gradcheck/op-work.ts';
+import { yardstick } from '../src/check/gradcheck/yardstick.ts';
 import { ORACLE_DIGITS, engineFunction, measureEngineOps, oracleEvaluate, toBig, type GraphInputs } from '../src/check/oracle.ts';
 import { ulp } from '../src/check/float.ts';
-import { Random, fromData, mean, square, sub, tanh, mul, type Tensor } from '../src/engine/index.ts';
+import { fromData } from '../src/engine/index.ts';
 
 // ---------------------------------------------------------------- error floors
 
@@ -77,7 +80,7 @@ function engineOps(): void {
   }
 }
 
-// ---------------------------------------------------------------- fast mode's cost
+// ---------------------------------------------------------------- cost against n
 
 /** The mean time of body over at least `minimumMs` (one run at the least), after one warm-up run. */
 function timed<T>(body: () => T, minimumMs = 200): { result: T; ms: number } {
@@ -92,41 +95,71 @@ function timed<T>(body: () => T, minimumMs = 200): { result: T; ms: number } {
   return { result, ms: (performance.now() - started) / runs };
 }
 
-function fastModeCost(): void {
-  console.log('\nFast mode (4 directions, Richardson) on f(w) = mean((tanh(a·w) − b)²), w of n parameters');
-  console.log(`${pad('n', 8)}${pad('forward ms', 12)}${pad('fast evals', 12)}${pad('fast ms', 10)}${pad('full evals', 12)}${pad('full ms', 24)}${pad('min rel. error seen', 21)}`);
-  for (const n of [1e2, 1e3, 1e4, 1e5]) {
-    const rng = new Random(n);
-    const a = fromData(Array.from({ length: n }, () => rng.uniform(-2, 2)), [n]);
-    const b = fromData(Array.from({ length: n }, () => rng.uniform(-1, 1)), [n]);
-    const w = fromData(Array.from({ length: n }, () => rng.uniform(-1, 1)), [n], { requiresGrad: true });
-    const f = (p: Tensor): Tensor => mean(square(sub(tanh(mul(a, p)), b)));
-    const forward = timed(() => f(w));
-    const fast = timed(() => gradcheck(f, [w], { mode: 'fast' }));
-    const report = fast.result;
-    // The smallest relative error in one element that fast mode flags along some direction:
-    // tolerance/|w_k·u_k| at the best direction for element k; the median over k.
-    const thresholds: number[] = [];
-    for (let k = 0; k < n; k++) {
-      let best = Infinity;
-      for (const e of report.elements) {
-        const share = Math.abs(e.direction!.w[0][k] * e.direction!.u[0][k]);
-        if (share > 0) best = Math.min(best, (2 * e.tolerance) / share);
-      }
-      thresholds.push(best);
-    }
-    thresholds.sort((p, q) => p - q);
-    // Full mode only where it finishes in seconds; above that its evaluations are counted and
-    // its time projected from the forward time.
-    const full = n <= 1e3 ? timed(() => gradcheck(f, [w], { mode: 'full' }), 0) : null;
-    const fullEvals = full === null ? `${6 * n}` : String(full.result.evaluations);
-    console.log(
-      `${pad(n.toExponential(0), 8)}${pad(forward.ms.toFixed(3), 12)}${pad(String(report.evaluations), 12)}${pad(fast.ms.toFixed(1), 10)}${pad(fullEvals, 12)}${pad(full === null ? `~${((6 * n + 1) * forward.ms).toFixed(0)} (projected)` : full.ms.toFixed(0), 24)}${pad(sci(thresholds[Math.floor(n / 2)]), 21)}`,
-    );
-  }
-  console.log('  full mode flags a relative error of 1e-8 in any element it resolves (see gradcheck.detects-relative-1e-8)');
+/** The least-squares slope of log y against log x: y ∝ x^slope. */
+function fittedExponent(xs: number[], ys: number[]): number {
+  const lx = xs.map(Math.log);
+  const ly = ys.map(Math.log);
+  const mx = lx.reduce((s, v) => s + v, 0) / lx.length;
+  const my = ly.reduce((s, v) => s + v, 0) / ly.length;
+  let num = 0;
+  let den = 0;
+  lx.forEach((x, i) => {
+    num += (x - mx) * (ly[i] - my);
+    den += (x - mx) ** 2;
+  });
+  return num / den;
 }
 
+/**
+ * gradcheck against n: wall time, and cost in multiples of one forward+backward of f, both timed
+ * and counted (the elements the ops produce, see src/check/gradcheck/op-work.ts). Fast mode also
+ * shows its diluted sensitivity: the median over elements k of the smallest relative error in
+ * element k that some direction flags, 2·tolerance/|w_k·u_k|.
+ */
+function scaling(mode: Mode, sizes: number[]): void {
+  const title = mode === 'fast' ? 'Fast mode (4 directions' : 'Full mode (every element';
+  console.log(`\n${title}, Richardson) on f(w) = mean((tanh(a·w) − b)²), w of n parameters`);
+  const sensitivity = mode === 'fast' ? pad('min rel. error seen', 21) : '';
+  console.log(`${pad('n', 8)}${pad('F+B ms', 10)}${pad('evals', 8)}${pad('gradcheck ms', 14)}${pad('× F+B timed', 13)}${pad('× F+B counted', 15)}${sensitivity}`);
+  const times: number[] = [];
+  const counted: number[] = [];
+  for (const n of sizes) {
+    const { f, w } = yardstick(n);
+    const pass = timed(() => {
+      const out = f(w);
+      w.grad = null;
+      out.backward();
+    });
+    const run = timed(() => gradcheck(f, [w], { mode }), 0);
+    const onePass = countOpWork(() => f(w).backward()).work;
+    const work = countOpWork(() => gradcheck(f, [w], { mode })).work;
+    times.push(run.ms);
+    counted.push(work.elements / onePass.elements);
+    let seen = '';
+    if (mode === 'fast') {
+      const thresholds: number[] = [];
+      for (let k = 0; k < n; k++) {
+        let best = Infinity;
+        for (const e of run.result.elements) {
+          const share = Math.abs(e.direction!.w[0][k] * e.direction!.u[0][k]);
+          if (share > 0) best = Math.min(best, (2 * e.tolerance) / share);
+        }
+        thresholds.push(best);
+      }
+      thresholds.sort((p, q) => p - q);
+      seen = pad(sci(thresholds[Math.floor(n / 2)]), 21);
+    }
+    console.log(
+      `${pad(n.toExponential(0), 8)}${pad(pass.ms.toFixed(3), 10)}${pad(String(run.result.evaluations), 8)}${pad(run.ms.toFixed(1), 14)}` +
+        `${pad((run.ms / pass.ms).toFixed(1), 13)}${pad(counted[counted.length - 1].toFixed(1), 15)}${seen}`,
+    );
+  }
+  console.log(`  fitted exponent, gradcheck ms ∝ n^k: k = ${fittedExponent(sizes, times).toFixed(2)}; counted passes ∝ n^k: k = ${fittedExponent(sizes, counted).toFixed(2)}`);
+}
+
+const largest = Number(process.env.GRADCHECK_BENCH_MAX_N ?? 1e6);
 errorFloors();
 engineOps();
-fastModeCost();
+scaling('fast', [1e2, 3e2, 1e3, 3e3, 1e4, 3e4, 1e5, 3e5, 1e6].filter((n) => n <= largest));
+scaling('full', [10, 30, 100, 300, 1000].filter((n) => n <= largest));
+console.log('  full mode flags a relative error of 1e-8 in any element it resolves (see gradcheck.detects-relative-1e-8)');

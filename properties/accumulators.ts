@@ -5,19 +5,34 @@
  */
 import fc from 'fast-check';
 import { precisionOf } from '../src/check/float.ts';
+import { gradientBound } from './fixtures-gradients.ts';
 import { arbitrariesFor } from '../src/cases/arbitraries.ts';
-import type { TrainResult } from '../src/cases/types.ts';
+import type { Backend } from '../src/backends/backend.ts';
+import type { TrainCase, TrainResult } from '../src/cases/types.ts';
 import type { Claim } from '../src/runner/claim.ts';
-import { Divergence, expectIdenticalTrajectories, fmt, withPenalty, withWeightDecay } from './support.ts';
+import { Divergence, SGD_TRAINING, expectIdenticalTrajectories, expectSameGradients, fmt, isBitExact, sameGraphModel, withPenalty, withWeightDecay } from './support.ts';
 
-function expectIdenticalGradients(a: TrainResult, b: TrainResult, labels: [string, string]): void {
-  a.grads.forEach((snap, step) => {
-    for (const [name, values] of Object.entries(snap)) {
-      values.forEach((v, i) => {
-        if (!Object.is(v, b.grads[step][name][i])) throw new Divergence('the gradients', step, name, i, v, b.grads[step][name][i], labels);
-      });
-    }
-  });
+/**
+ * Two runs whose objectives differ by a constant: bit-identical gradients and parameters at every
+ * step on a bit-exact backend; elsewhere the first step's gradients within expectSameGradients'
+ * derived bound for c's objective (later steps would carry the dynamics' amplification of those roundings). Returns
+ * false for a case too close to a ReLU kink for the bound to hold.
+ */
+function expectSameTraining(backend: Backend, c: TrainCase, a: TrainResult, b: TrainResult, labels: [string, string]): boolean {
+  if (isBitExact(backend)) {
+    a.grads.forEach((snap, step) => {
+      for (const [name, values] of Object.entries(snap)) {
+        values.forEach((v, i) => {
+          if (!Object.is(v, b.grads[step][name][i])) throw new Divergence('the gradients', step, name, i, v, b.grads[step][name][i], labels);
+        });
+      }
+    });
+    expectIdenticalTrajectories(a, b, labels);
+    return true;
+  }
+  return expectSameGradients(backend, c, c.init, a.grads[0], b.grads[0], (name, i, x, y, bound) =>
+    `the gradients part at step 1, parameter ${name}[${i}]: ${labels[0]} ${fmt(x)} versus ${labels[1]} ${fmt(y)} (beyond the rounding bound ${bound})`,
+  );
 }
 
 /**
@@ -32,17 +47,20 @@ function sumOfNorms(init: Record<string, number[]>): { total: number; elements: 
 
 export const itemIsDetached: Claim = {
   id: 'accumulate.item-is-detached',
-  statement: 'A penalty accumulated through item() moves the loss by λ·Σ‖W‖ but leaves every gradient, and so the whole training run, bit-identical to unregularized training.',
-  requires: ['recipe:norm-item'],
-  property: (backend) => {
+  statement:
+    'A penalty accumulated through item() moves the loss by λ·Σ‖W‖ but leaves every gradient, and so the whole training run, as unregularized training has them: bit-identical on a bit-exact backend, elsewhere within the rounding bound of the first step.',
+  requires: [...SGD_TRAINING, 'recipe:norm-item'],
+  property: (backend, observe) => {
     const A = arbitrariesFor(backend);
     const P = precisionOf(backend.dtype);
-    return fc.asyncProperty(A.trainCase({ value: A.normalRangeValue }), A.positiveLambda, async (c, lambda) => {
+    const cases = fc.record({ case: A.trainCase({ model: sameGraphModel(backend, A), value: A.normalRangeValue, steps: isBitExact(backend) ? undefined : fc.constant(1) }), lambda: A.positiveLambda });
+    return fc.asyncProperty(cases, async ({ case: c, lambda }) => {
       const [detached, plain] = await Promise.all([backend.runTrain(withPenalty(c, 'norm-item', lambda)), backend.runTrain(withWeightDecay(c, 0))]);
-      // The detached run computes exactly the plain run's graph plus a constant, so on any
-      // deterministic backend its gradients and parameters are the same bits.
-      expectIdenticalGradients(detached, plain, ['item() penalty', 'no penalty']);
-      expectIdenticalTrajectories(detached, plain, ['item() penalty', 'no penalty']);
+      // The detached run computes the plain run's graph plus a constant, whose gradient is none.
+      if (!expectSameTraining(backend, withWeightDecay(c, 0), detached, plain, ['item() penalty', 'no penalty'])) {
+        observe?.illConditioned('a ReLU input within the rounding bound of 0');
+        return;
+      }
       const { total, elements } = sumOfNorms(c.init);
       const gap = detached.losses[0] - plain.losses[0];
       const expected = lambda * total;
@@ -58,18 +76,24 @@ export const itemIsDetached: Claim = {
 
 export const fromNumberZeroStaysInGraph: Claim = {
   id: 'accumulate.from-number-zero-stays-in-graph',
-  statement: 'An accumulator that starts from the number 0 stays in the graph: its losses, gradients and parameters are bit-identical to the accumulator that starts from the first norm.',
-  requires: ['recipe:norm-from-zero', 'recipe:norm'],
-  property: (backend) => {
+  statement:
+    'An accumulator that starts from the number 0 stays in the graph: its losses, gradients and parameters equal those of the accumulator that starts from the first norm (bit for bit on a bit-exact backend, elsewhere within the first step\'s rounding bound).',
+  requires: [...SGD_TRAINING, 'recipe:norm-from-zero', 'recipe:norm'],
+  property: (backend, observe) => {
     const A = arbitrariesFor(backend);
-    return fc.asyncProperty(A.trainCase(), A.positiveLambda, async (c, lambda) => {
+    const cases = fc.record({ case: A.trainCase({ model: sameGraphModel(backend, A), steps: isBitExact(backend) ? undefined : fc.constant(1) }), lambda: A.positiveLambda });
+    return fc.asyncProperty(cases, async ({ case: c, lambda }) => {
       const [fromZero, fromFirst] = await Promise.all([backend.runTrain(withPenalty(c, 'norm-from-zero', lambda)), backend.runTrain(withPenalty(c, 'norm', lambda))]);
-      fromZero.losses.forEach((loss, step) => {
-        if (!Object.is(loss, fromFirst.losses[step])) throw new Error(`step ${step + 1}: loss ${fmt(loss)} from 0 versus ${fmt(fromFirst.losses[step])} from the first norm`);
+      // 0 + ‖W₁‖ is exactly ‖W₁‖, so on the reference both runs compute the same numbers; elsewhere
+      // the first losses agree within the bound of two evaluations of the same objective.
+      const lossBound = isBitExact(backend) ? 0 : gradientBound(withPenalty(c, 'norm', lambda), c.init, backend.dtype, backend.dtype).loss;
+      (isBitExact(backend) ? fromZero.losses : fromZero.losses.slice(0, 1)).forEach((loss, step) => {
+        const other = fromFirst.losses[step];
+        if (!(Object.is(loss, other) || Math.abs(loss - other) <= lossBound)) {
+          throw new Error(`step ${step + 1}: loss ${fmt(loss)} from 0 versus ${fmt(other)} from the first norm, which differ by ${fmt(loss - other)} where starting from 0 should change nothing`);
+        }
       });
-      // 0 + ‖W₁‖ is exactly ‖W₁‖, so both runs compute the same numbers on any backend.
-      expectIdenticalGradients(fromZero, fromFirst, ['start 0', 'start at the first norm']);
-      expectIdenticalTrajectories(fromZero, fromFirst, ['start 0', 'start at the first norm']);
+      if (!expectSameTraining(backend, withPenalty(c, 'norm', lambda), fromZero, fromFirst, ['start 0', 'start at the first norm'])) observe?.illConditioned('a ReLU input within the rounding bound of 0');
     });
   },
 };
@@ -79,14 +103,19 @@ const garbageArb = fc.oneof(fc.float({ noDefaultInfinity: false }).map(Number), 
 
 export const uninitialisedLeafOffsetsLoss: Claim = {
   id: 'accumulate.uninitialised-leaf-offsets-the-loss',
-  statement: 'An accumulator that starts as an arbitrary leaf value s gives the gradients of the unsquared-norm penalty bit for bit, while the loss is offset by λ·s (NaN or infinite when s is).',
-  requires: ['recipe:norm-uninit-leaf', 'recipe:norm'],
-  property: (backend) => {
+  statement:
+    'An accumulator that starts as an arbitrary leaf value s gives the gradients of the unsquared-norm penalty (bit for bit on a bit-exact backend, elsewhere within the rounding bound), while the loss is offset by λ·s (NaN or infinite when s is).',
+  requires: [...SGD_TRAINING, 'recipe:norm-uninit-leaf', 'recipe:norm'],
+  property: (backend, observe) => {
     const A = arbitrariesFor(backend);
     const P = precisionOf(backend.dtype);
-    return fc.asyncProperty(A.trainCase({ steps: fc.constant(1), value: A.normalRangeValue }), A.positiveLambda, garbageArb, async (c, lambda, start) => {
+    const cases = fc.record({ case: A.trainCase({ model: sameGraphModel(backend, A), steps: fc.constant(1), value: A.normalRangeValue }), lambda: A.positiveLambda, start: garbageArb });
+    return fc.asyncProperty(cases, async ({ case: c, lambda, start }) => {
       const [leaf, clean] = await Promise.all([backend.runTrain(withPenalty(c, 'norm-uninit-leaf', lambda, { start })), backend.runTrain(withPenalty(c, 'norm', lambda))]);
-      expectIdenticalGradients(leaf, clean, [`leaf start ${fmt(start)}`, 'no start value']);
+      if (!expectSameTraining(backend, withPenalty(c, 'norm', lambda), { ...leaf, params: clean.params }, clean, [`leaf start ${fmt(start)}`, 'no start value'])) {
+        observe?.illConditioned('a ReLU input within the rounding bound of 0');
+        return;
+      }
       const offset = lambda * start;
       const got = leaf.losses[0];
       if (!Number.isFinite(offset) || !Number.isFinite(clean.losses[0])) {

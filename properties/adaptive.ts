@@ -15,7 +15,7 @@ import type { AdagradSpec, AdamSpec, AdamWSpec, OptimizerSpec, RMSpropSpec, SGDS
 import { ETA, U, precisionOf } from '../src/check/float.ts';
 import type { Claim } from '../src/runner/claim.ts';
 import { agrees, checkUpdatesFollowRule, discardIllConditioned, elementRule, MutualRounding } from './fixture-support.ts';
-import { Divergence, expectIdenticalTrajectories, fmt, isBitExact, metamorphicSteps, withPenalty, withWeightDecay } from './support.ts';
+import { Divergence, SGD_TRAINING, TRAINING, expectIdenticalTrajectories, fmt, isBitExact, metamorphicSteps, withPenalty, withWeightDecay } from './support.ts';
 
 // ---------------------------------------------------------------- arbitraries
 
@@ -25,6 +25,8 @@ type SpecOf<K extends AdaptiveKind> = K extends 'adam' ? AdamSpec : K extends 'a
 export interface AdaptiveOptions {
   maximize?: fc.Arbitrary<boolean>;
   weightDecay?: fc.Arbitrary<number>;
+  /** Other optimizers the same settings are sent to (AdamW alongside Adam): options are drawn only where all of them declare it. */
+  alongside?: readonly AdaptiveKind[];
 }
 
 const GRID = 2 ** 20;
@@ -46,8 +48,11 @@ function spread(A: Arbitraries, min: number, max: number): fc.Arbitrary<number> 
  */
 export function adaptiveArb<K extends AdaptiveKind>(A: Arbitraries, kind: K, options: AdaptiveOptions = {}): fc.Arbitrary<SpecOf<K>> {
   const usual = (value: number, min: number, max: number) => fc.oneof(fc.constant(A.round(value)), spread(A, min, max));
-  const maximize = options.maximize ?? fc.boolean();
-  const weightDecay = options.weightDecay ?? fc.constant(0);
+  const supported = (option: string) => [kind, ...(options.alongside ?? [])].every((k) => A.supports(option, k));
+  const flag = (option: string) => (supported(option) ? fc.boolean() : fc.constant(false));
+  const amount = (option: string, arb: fc.Arbitrary<number>) => (supported(option) ? arb : fc.constant(0));
+  const maximize = options.maximize ?? flag('maximize');
+  const weightDecay = amount('weightDecay', options.weightDecay ?? fc.constant(0));
   const eps = (value: number) => fc.oneof(fc.constant(A.round(value)), fc.integer({ min: 0, max: GRID }).map((k) => A.round(10 ** (-12 + (9 * k) / GRID))));
   const arb: fc.Arbitrary<OptimizerSpec> =
     kind === 'adam' || kind === 'adamw'
@@ -57,7 +62,7 @@ export function adaptiveArb<K extends AdaptiveKind>(A: Arbitraries, kind: K, opt
           betas: fc.tuple(usual(0.9, 0, 0.99), usual(0.999, 0, 0.9999)),
           eps: eps(1e-8),
           weightDecay,
-          amsgrad: fc.boolean(),
+          amsgrad: flag('amsgrad'),
           maximize,
         })
       : kind === 'rmsprop'
@@ -67,16 +72,16 @@ export function adaptiveArb<K extends AdaptiveKind>(A: Arbitraries, kind: K, opt
             alpha: usual(0.99, 0, 1),
             eps: eps(1e-8),
             weightDecay,
-            momentum: fc.oneof(fc.constant(0), spread(A, 0, 0.99)),
-            centered: fc.boolean(),
+            momentum: amount('momentum', fc.oneof(fc.constant(0), spread(A, 0, 0.99))),
+            centered: flag('centered'),
             maximize,
           })
         : fc.record({
             kind: fc.constant('adagrad' as const),
             lr: A.lr,
-            lrDecay: fc.oneof(fc.constant(0), spread(A, 0, 1)),
+            lrDecay: amount('lrDecay', fc.oneof(fc.constant(0), spread(A, 0, 1))),
             weightDecay,
-            initialAccumulatorValue: fc.oneof(fc.constant(0), spread(A, 0, 1)),
+            initialAccumulatorValue: amount('initialAccumulatorValue', fc.oneof(fc.constant(0), spread(A, 0, 1))),
             eps: eps(1e-10),
             maximize,
           });
@@ -86,11 +91,20 @@ export function adaptiveArb<K extends AdaptiveKind>(A: Arbitraries, kind: K, opt
 /** SGD with momentum μ > 0 (and any dampening; nesterov where PyTorch allows it), maximize off. */
 function momentumSgdArb(A: Arbitraries): fc.Arbitrary<SGDSpec> {
   return fc
-    .record({ lr: A.lr, momentum: spread(A, 1e-3, 0.99), dampening: fc.oneof(fc.constant(0), spread(A, 0, 1)) })
-    .chain((o) => (o.dampening === 0 ? fc.boolean() : fc.constant(false)).map((nesterov): SGDSpec => ({ kind: 'sgd', ...o, nesterov, maximize: false, weightDecay: 0 })));
+    .record({ lr: A.lr, momentum: spread(A, 1e-3, 0.99), dampening: A.supports('dampening') && A.supports('dampening', 'sgdw') ? fc.oneof(fc.constant(0), spread(A, 0, 1)) : fc.constant(0) })
+    .chain((o) => (o.dampening === 0 && A.supports('nesterov') && A.supports('nesterov', 'sgdw') ? fc.boolean() : fc.constant(false)).map((nesterov): SGDSpec => ({ kind: 'sgd', ...o, nesterov, maximize: false, weightDecay: 0 })));
 }
 
 const decoupledSgd = (o: SGDSpec, weightDecay: number): SGDWSpec => ({ ...o, kind: 'sgdw', weightDecay });
+
+/** Decoupled-decay SGD with the options the backend declares for sgdw (the SGD arbitrary asks about sgd's, so they are switched off here where sgdw lacks one). */
+function sgdwArb(A: Arbitraries): fc.Arbitrary<SGDWSpec> {
+  const off = (option: 'momentum' | 'dampening' | 'maximize' | 'nesterov', o: SGDSpec) => (A.supports(option, 'sgdw') ? o[option] : typeof o[option] === 'boolean' ? false : 0);
+  return fc.record({ sgd: A.sgd(), lambda: A.supports('weightDecay', 'sgdw') ? A.lambda : fc.constant(0) }).map(({ sgd: o, lambda }) => {
+    const momentum = off('momentum', o) as number;
+    return decoupledSgd({ ...o, momentum, dampening: off('dampening', o) as number, maximize: off('maximize', o) as boolean, nesterov: momentum > 0 && (off('nesterov', o) as boolean) }, lambda);
+  });
+}
 
 // ---------------------------------------------------------------- one step, bounded
 
@@ -120,10 +134,11 @@ function decayIsHalfSquare(kind: 'adam' | 'rmsprop' | 'adagrad', title: string):
   return {
     id: `adaptive.${kind}-decay-is-half-square`,
     statement: `${title}(weightDecay λ) equals ${title} on the objective with λ·0.5·Σw² added (subtracted under maximize, which negates the gradient before adding the decay): bit for bit at every step on a bit-exact backend, elsewhere within the step's rounding bound after one step.`,
-    requires: [`optimizer:${kind}`, 'recipe:half-pow-sum'],
+    requires: [...TRAINING, `optimizer:${kind}`, `${kind}:weightDecay`, 'recipe:half-pow-sum'],
     property: (backend) => {
-      const A = arbitrariesFor(backend.dtype);
-      return fc.asyncProperty(A.trainCase({ optimizer: adaptiveArb(A, kind), steps: metamorphicSteps(backend) }), A.lambda, async (c, lambda) => {
+      const A = arbitrariesFor(backend);
+      const cases = fc.record({ case: A.trainCase({ optimizer: adaptiveArb(A, kind), steps: metamorphicSteps(backend) }), lambda: A.lambda });
+      return fc.asyncProperty(cases, async ({ case: c, lambda }) => {
         const sign = c.optimizer.maximize ? 'subtract' : 'add';
         const labels: [string, string] = [`${sign === 'add' ? '+' : '−'}λ·0.5·Σw² (λ=${lambda})`, `weightDecay ${lambda}`];
         const [manual, decayed] = await Promise.all([backend.runTrain(withPenalty(c, 'half-pow-sum', lambda, { sign })), backend.runTrain(withWeightDecay(c, lambda))]);
@@ -186,12 +201,12 @@ export const adamwIsNotAdamWithL2: Claim = {
   id: 'adaptive.adamw-is-not-adam-with-l2',
   statement:
     'With λ > 0 and maximize off, one AdamW(λ) step and one Adam step on the objective plus λ·0.5·Σw² from the same parameters part by lr·(G/(|G| + ε) − g/(|g| + ε) − λ·w) per element, g the gradient and G = g + λ·w: by −lr·λ·w wherever |g| ≫ ε and g, G share a sign, the decay that Adam\'s normalization cancels.',
-  requires: ['optimizer:adam', 'optimizer:adamw', 'recipe:half-pow-sum'],
+  requires: [...TRAINING, 'optimizer:adam', 'optimizer:adamw', 'adamw:weightDecay', 'recipe:half-pow-sum'],
   property: (backend) => {
-    const A = arbitrariesFor(backend.dtype);
+    const A = arbitrariesFor(backend);
     const { u, eta } = precisionOf(backend.dtype);
-    const cases = A.trainCase({ optimizer: adaptiveArb(A, 'adam', { maximize: fc.constant(false) }), steps: fc.constant(1) });
-    return fc.asyncProperty(cases, A.positiveLambda, async (c, lambda) => {
+    const cases = A.trainCase({ optimizer: adaptiveArb(A, 'adam', { maximize: fc.constant(false), alongside: ['adamw'] }), steps: fc.constant(1) });
+    return fc.asyncProperty(fc.record({ case: cases, lambda: A.positiveLambda }), async ({ case: c, lambda }) => {
       const decoupled: TrainCase<AdamWSpec> = { ...c, optimizer: { ...c.optimizer, kind: 'adamw', weightDecay: lambda } };
       const [adamL2, adamW] = await Promise.all([backend.runTrain(withPenalty(c, 'half-pow-sum', lambda)), backend.runTrain(decoupled)]);
       const { lr, eps } = c.optimizer;
@@ -219,10 +234,10 @@ export const adamwIsNotAdamWithL2: Claim = {
 export const adamwZeroDecayIsAdam: Claim = {
   id: 'adaptive.adamw-zero-decay-is-adam',
   statement: 'At λ = 0 AdamW is Adam (its decay multiplies by exactly 1): bit for bit at every step on a bit-exact backend, elsewhere within the step\'s rounding bound after one step.',
-  requires: ['optimizer:adam', 'optimizer:adamw'],
+  requires: [...TRAINING, 'optimizer:adam', 'optimizer:adamw'],
   property: (backend) => {
-    const A = arbitrariesFor(backend.dtype);
-    return fc.asyncProperty(A.trainCase({ optimizer: adaptiveArb(A, 'adam'), steps: metamorphicSteps(backend) }), async (c) => {
+    const A = arbitrariesFor(backend);
+    return fc.asyncProperty(A.trainCase({ optimizer: adaptiveArb(A, 'adam', { alongside: ['adamw'] }), steps: metamorphicSteps(backend) }), async (c) => {
       const decoupled: TrainCase<AdamWSpec> = { ...c, optimizer: { ...c.optimizer, kind: 'adamw' } };
       const [adam, adamW] = await Promise.all([backend.runTrain(c), backend.runTrain(decoupled)]);
       const labels: [string, string] = ['Adam', 'AdamW(0)'];
@@ -251,12 +266,13 @@ function decoupledStepTolerance(u: number, eta: number, p: number, pc: number, p
 export const plainSgdDecoupledIsCoupled: Claim = {
   id: 'adaptive.plain-sgd-decoupled-is-coupled',
   statement: "Without momentum, one SGD step with decoupled decay λ (w·(1 − lr·λ) first) equals one with weightDecay λ from any parameters, to within 4 roundings of |w|, |w'| and lr·(|g| + λ|w|) per element, maximize on or off.",
-  requires: ['optimizer:sgdw', 'sgd:weightDecay', 'sgd:maximize'],
+  requires: [...SGD_TRAINING, 'optimizer:sgdw', 'sgd:weightDecay', 'sgdw:weightDecay'],
   property: (backend) => {
-    const A = arbitrariesFor(backend.dtype);
+    const A = arbitrariesFor(backend);
     const { u, eta } = precisionOf(backend.dtype);
-    const plain = A.sgd().map((o): SGDSpec => ({ ...o, momentum: 0, dampening: 0, nesterov: false }));
-    return fc.asyncProperty(A.trainCase({ optimizer: plain, steps: fc.constant(1) }), A.lambda, async (c, lambda) => {
+    const maximize = A.supports('maximize') && A.supports('maximize', 'sgdw') ? fc.boolean() : fc.constant(false);
+    const plain = A.sgd({ maximize }).map((o): SGDSpec => ({ ...o, momentum: 0, dampening: 0, nesterov: false }));
+    return fc.asyncProperty(fc.record({ case: A.trainCase({ optimizer: plain, steps: fc.constant(1) }), lambda: A.lambda }), async ({ case: c, lambda }) => {
       const [coupled, decoupled] = await Promise.all([backend.runTrain(withWeightDecay(c, lambda)), backend.runTrain({ ...c, optimizer: decoupledSgd(c.optimizer, lambda) })]);
       for (const [name, init] of Object.entries(c.init)) {
         init.forEach((p, i) => {
@@ -282,11 +298,11 @@ export const momentumDecoupledDiffers: Claim = {
   id: 'adaptive.momentum-decoupled-differs',
   statement:
     'With momentum μ > 0, λ > 0 and maximize off, decoupled decay stops being weightDecay: heavy-ball runs agree at step 1 and part at step 2 by lr·λ·(τ·w₁ − μ·w₀) (τ the dampening), nesterov runs part at step 1 by −lr·μ·λ·w₀, up to roundings and the measured step-2 gradient difference.',
-  requires: ['optimizer:sgdw', 'sgd:weightDecay', 'sgd:momentum', 'sgd:dampening', 'sgd:nesterov'],
+  requires: [...SGD_TRAINING, 'optimizer:sgdw', 'sgd:weightDecay', 'sgdw:weightDecay', 'sgd:momentum', 'sgdw:momentum'],
   property: (backend) => {
-    const A = arbitrariesFor(backend.dtype);
+    const A = arbitrariesFor(backend);
     const { u, eta } = precisionOf(backend.dtype);
-    return fc.asyncProperty(A.trainCase({ optimizer: momentumSgdArb(A), steps: fc.constant(2) }), A.positiveLambda, async (c, lambda) => {
+    return fc.asyncProperty(fc.record({ case: A.trainCase({ optimizer: momentumSgdArb(A), steps: fc.constant(2) }), lambda: A.positiveLambda }), async ({ case: c, lambda }) => {
       const [coupled, decoupled] = await Promise.all([backend.runTrain(withWeightDecay(c, lambda)), backend.runTrain({ ...c, optimizer: decoupledSgd(c.optimizer, lambda) })]);
       const { lr, momentum: mu, dampening: tau, nesterov } = c.optimizer;
       for (const [name, init] of Object.entries(c.init)) {
@@ -330,13 +346,13 @@ export const updatesFollowPytorchRule: Claim = {
   id: 'adaptive.updates-follow-pytorch-rule',
   statement:
     "Fed the gradients it used, each step of Adam, AdamW, RMSprop, Adagrad (and decoupled-decay SGD, where the backend has it) lands where PyTorch 1.13's single-tensor rule puts it, for every setting and weight decay: bit for bit on a bit-exact backend, elsewhere within the rule's propagated rounding bound.",
-  requires: RULE_KINDS.map((k) => `optimizer:${k}`),
+  requires: [...TRAINING, [...RULE_KINDS, 'sgdw'].map((k) => `optimizer:${k}`).join('|')],
   property: (backend) => {
-    const A = arbitrariesFor(backend.dtype);
-    const kinds = backend.capabilities.has('optimizer:sgdw') ? [...RULE_KINDS, 'sgdw' as const] : RULE_KINDS;
+    const A = arbitrariesFor(backend);
+    const kinds = [...RULE_KINDS, 'sgdw' as const].filter((k) => A.has(`optimizer:${k}`));
     const spec = fc.constantFrom(...kinds).chain(
       (kind): fc.Arbitrary<OptimizerSpec> =>
-        kind === 'sgdw' ? fc.tuple(A.sgd(), A.lambda).map(([o, lambda]) => decoupledSgd(o, lambda)) : adaptiveArb(A, kind, { weightDecay: A.lambda }),
+        kind === 'sgdw' ? sgdwArb(A) : adaptiveArb(A, kind, { weightDecay: A.lambda }),
     );
     return fc.asyncProperty(A.trainCase({ optimizer: spec, steps: fc.integer({ min: 1, max: 8 }) }), async (c) => {
       const run = await backend.runTrain(c);

@@ -1,8 +1,8 @@
 /**
  * What the PyTorch-fixture and adaptive-optimizer claims share: the fixtures themselves, PyTorch
  * 1.13's update rules written out per element with a bound on how far another implementation of
- * the same arithmetic can land (a running error analysis), and a bound on the loss and gradients
- * of a ReLU network computed by anyone in floating point.
+ * the same arithmetic can land (a running error analysis). The bound on the loss and gradients
+ * is in fixtures-gradients.ts.
  *
  * Why bounds per step and not one trajectory tolerance: two correct implementations part by a few
  * roundings per step, and a trajectory can amplify that (through the loss's curvature, or Adam's
@@ -11,13 +11,13 @@
  * recorded parameters and gradient of that step, so no step inherits an earlier step's difference
  * except through the optimizer's own running averages, which the bound carries along.
  */
+import { caseCapabilities } from '../src/backends/capabilities.ts';
 import fc from 'fast-check';
 import { readFileSync, readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { Backend, Dtype } from '../src/backends/backend.ts';
+import { join } from 'node:path';
+import type { Dtype } from '../src/backends/backend.ts';
+import { packageFile } from '../src/package-root.ts';
 import { decodeJson } from '../src/cases/json.ts';
-import { parameterShapes } from '../src/cases/model.ts';
 import { parseTrainCase, parseTrainResult } from '../src/cases/schema.ts';
 import type { OptimizerSpec, TrainCase, TrainResult } from '../src/cases/types.ts';
 import { ETA, U, precisionOf } from '../src/check/float.ts';
@@ -25,7 +25,7 @@ import { fmt } from './support.ts';
 
 // ---------------------------------------------------------------- the fixtures
 
-export const FIXTURE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'torch');
+export const FIXTURE_DIR = packageFile('fixtures', 'torch');
 
 /** One recorded PyTorch run (fixtures/torch/generate.py writes them). */
 export interface TorchFixture {
@@ -39,6 +39,8 @@ export interface TorchFixture {
   torchCode?: string;
   case: TrainCase;
   result: TrainResult;
+  /** The random runs record optimizer.state after the last step: per parameter, PyTorch's keys. */
+  state?: Record<string, Record<string, number | number[]>>;
 }
 
 function mapNumbers<T>(value: T, f: (x: number) => number): T {
@@ -64,6 +66,7 @@ export function parseFixture(text: string, source: string): TorchFixture {
   const parsed = parseTrainCase(raw.case);
   const c: TrainCase = { ...parsed, init: mapNumbers(parsed.init, toDtype), data: mapNumbers(parsed.data, toDtype) };
   const result = mapNumbers(parseTrainResult(raw.result, c), toDtype);
+  const state = raw.state === undefined ? undefined : parseState(raw.state, Object.keys(c.init), fail);
   return {
     id: raw.id as string,
     description: raw.description as string,
@@ -72,7 +75,24 @@ export function parseFixture(text: string, source: string): TorchFixture {
     ...(typeof raw.torchCode === 'string' ? { torchCode: raw.torchCode } : {}),
     case: c,
     result,
+    ...(state === undefined ? {} : { state: mapNumbers(state, toDtype) }),
   };
+}
+
+function parseState(raw: unknown, names: string[], fail: (message: string) => never): Record<string, Record<string, number | number[]>> {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) fail("'state' must be an object keyed by parameter name");
+  const state = raw as Record<string, unknown>;
+  for (const name of Object.keys(state)) if (!names.includes(name)) fail(`state: no parameter '${name}' in the model`);
+  return Object.fromEntries(
+    Object.entries(state).map(([name, entries]) => {
+      if (entries === null || typeof entries !== 'object' || Array.isArray(entries)) fail(`state.${name} must be an object`);
+      for (const [key, value] of Object.entries(entries as object)) {
+        const ok = typeof value === 'number' || (Array.isArray(value) && value.every((v) => typeof v === 'number'));
+        if (!ok) fail(`state.${name}.${key} must be a number or an array of numbers`);
+      }
+      return [name, entries as Record<string, number | number[]>];
+    }),
+  );
 }
 
 let cache: TorchFixture[] | null = null;
@@ -90,6 +110,19 @@ export function torchFixtures(): TorchFixture[] {
   return cache;
 }
 
+/** The seeded random runs, one fixture per line of fixtures/torch/random-runs.jsonl, in file order. */
+export const RANDOM_RUNS_FILE = 'random-runs.jsonl';
+
+let randomCache: TorchFixture[] | null = null;
+
+export function randomTorchFixtures(): TorchFixture[] {
+  randomCache ??= readFileSync(join(FIXTURE_DIR, RANDOM_RUNS_FILE), 'utf8')
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line, i) => parseFixture(line, `fixtures/torch/${RANDOM_RUNS_FILE}, line ${i + 1}`));
+  return randomCache;
+}
+
 export function torchFixture(id: string): TorchFixture {
   const found = torchFixtures().find((f) => f.id === id);
   if (found === undefined) throw new RangeError(`no PyTorch fixture '${id}' in fixtures/torch`);
@@ -98,12 +131,7 @@ export function torchFixture(id: string): TorchFixture {
 
 /** The capabilities a backend needs to run a case. */
 export function capabilitiesOf(c: TrainCase): string[] {
-  const o = c.optimizer;
-  const caps = o.kind === 'sgd' ? ['sgd:weightDecay', 'sgd:momentum', 'sgd:dampening', 'sgd:nesterov', 'sgd:maximize'] : [`optimizer:${o.kind}`];
-  if (c.penalty !== null) caps.push(`recipe:${c.penalty.recipe}`);
-  if (c.groups !== undefined) caps.push('sgd:groups');
-  if (!c.zeroGrad) caps.push('train:noZeroGrad');
-  return caps;
+  return [...caseCapabilities(c)];
 }
 
 // ---------------------------------------------------------------- mutual rounding bounds
@@ -391,216 +419,4 @@ export function ulpOf(x: number, dtype: Dtype): number {
   const a = Math.abs(x);
   if (a === 0 || !Number.isFinite(a)) return eta;
   return Math.max(2 ** Math.floor(Math.log2(a)) * 2 * u, eta);
-}
-
-// ---------------------------------------------------------------- loss and gradient bounds
-
-/**
- * γ_K = K·u/(1 − K·u): a value computed with at most K roundings on any path, from exact inputs
- * by + − × and ÷ by exact counts, is within γ_K·(the same computation on absolute values, every −
- * turned into +) of the exact value, whatever the summation order or fusing (Higham, ch. 3).
- */
-function gamma(k: number, u: number): number {
-  return (k * u) / (1 - k * u);
-}
-
-export interface GradientBound {
-  /** Per parameter and element, the most the two sides' gradients can differ. */
-  grads: Record<string, number[]>;
-  loss: number;
-  /** Set when a ReLU input is too close to 0 for both sides to agree on which side of the kink it is. */
-  illConditioned: string | null;
-}
-
-const PENALTY_GRADIENT: Record<string, (w: number, lambda: number, norm: number) => number> = {
-  'half-pow-sum': (w, lambda) => lambda * Math.abs(w),
-  'half-norm-squared': (w, lambda) => lambda * Math.abs(w),
-  'pow-sum': (w, lambda) => 2 * lambda * Math.abs(w),
-  'norm-squared': (w, lambda) => 2 * lambda * Math.abs(w),
-  // λ·(|w|/‖W‖), not (λ·|w|)/‖W‖: the product underflows for subnormal w where the gradient itself does not.
-  norm: (w, lambda, norm) => (norm === 0 ? 0 : lambda * (Math.abs(w) / norm)),
-  l1: (w, lambda) => (w === 0 ? 0 : lambda),
-};
-
-const PENALTY_VALUE: Record<string, (values: number[], lambda: number) => number> = {
-  'half-pow-sum': (vs, lambda) => 0.5 * lambda * vs.reduce((a, w) => a + w * w, 0),
-  'half-norm-squared': (vs, lambda) => 0.5 * lambda * vs.reduce((a, w) => a + w * w, 0),
-  'pow-sum': (vs, lambda) => lambda * vs.reduce((a, w) => a + w * w, 0),
-  'norm-squared': (vs, lambda) => lambda * vs.reduce((a, w) => a + w * w, 0),
-  norm: (vs, lambda) => lambda * Math.hypot(...vs),
-  l1: (vs, lambda) => lambda * vs.reduce((a, w) => a + Math.abs(w), 0),
-};
-
-type Matrix = number[][];
-
-const matmulT = (a: Matrix, w: number[], rows: number, cols: number, bias: number[], abs: boolean): Matrix =>
-  a.map((row) => Array.from({ length: rows }, (_, j) => {
-    let s = abs ? Math.abs(bias[j]) : bias[j];
-    for (let k = 0; k < cols; k++) s += abs ? row[k] * Math.abs(w[j * cols + k]) : row[k] * w[j * cols + k];
-    return s;
-  }));
-
-/**
- * The bound on |loss_a − loss_b| and |grad_a − grad_b| between two implementations (dtypes a and
- * b) evaluating a case's objective at the same parameters: (γ_K(u_a) + γ_K(u_b)) times the
- * absolute-value network, plus K subnormal spacings each. The absolute-value network replaces the
- * inputs, weights, biases and targets by their absolute values and lets every ReLU pass (a mask of
- * ones bounds any mask). That bound holds only while both sides take the same branch at every ReLU:
- * an input whose computed value is within the bound of 0 makes the step ill-conditioned.
- * K counts roundings along the longest path, with room to spare:
- * forward Σ(fan-in + 1); MSE M + 2 (M = N·D); its backward 4 (2/M, the difference, two products);
- * backward Σ fan-out + N; the penalty's gradient 6 (k/2 + 6 for the unsquared norm, whose norm of
- * k squares is not cancelled); the accumulation of the two and the cast of λ to the dtype, 2.
- */
-export function gradientBound(c: TrainCase, params: Record<string, number[]>, a: Dtype, b: Dtype): GradientBound {
-  const shapes = parameterShapes(c.model);
-  const x = c.data.x;
-  const n = x.length;
-  const layers = c.model.layers.map((layer, l) => {
-    if (layer.activation === 'tanh') throw new RangeError('gradientBound: the bound covers ReLU and identity layers, not tanh');
-    return { ...layer, weight: shapes[2 * l].name, bias: shapes[2 * l + 1].name, rows: shapes[2 * l].shape[0], cols: shapes[2 * l].shape[1] };
-  });
-  const m = n * (c.data.y[0]?.length ?? 0);
-  const kForward = layers.reduce((k, l) => k + l.cols + 1, 0);
-  const kData = kForward + m + 2 + 4 + layers.reduce((k, l) => k + l.rows, 0) + n;
-  const penalty = c.penalty;
-  const penaltyParams = new Set(
-    penalty === null ? [] : shapes.map((s) => s.name).filter((name) => penalty.select === 'all' || (penalty.select === 'weights') === !name.endsWith('bias')),
-  );
-  if (penalty !== null && PENALTY_GRADIENT[penalty.recipe] === undefined) {
-    throw new RangeError(`gradientBound: no bound for recipe '${penalty.recipe}' (bounded: ${Object.keys(PENALTY_GRADIENT).join(', ')})`);
-  }
-  const largest = Math.max(...shapes.map((s) => s.shape.reduce((p, d) => p * d, 1)));
-  const total = shapes.reduce((t, s) => t + s.shape.reduce((p, d) => p * d, 1), 0);
-  const kPenaltyGrad = penalty?.recipe === 'norm' ? Math.ceil(largest / 2) + 6 : 6;
-  const kGrad = Math.max(kData, kPenaltyGrad) + 2;
-  const kLoss = Math.max(kForward + m + 2, total + shapes.length + 6) + 2;
-  const { u: ua, eta: etaA } = precisionOf(a);
-  const { u: ub, eta: etaB } = precisionOf(b);
-  const scale = (k: number) => gamma(k, ua) + gamma(k, ub);
-  const floor = (k: number) => k * (etaA + etaB);
-
-  // Forward, on values (for the kink margins) and on absolute values.
-  let values: Matrix = x;
-  let absolute: Matrix = x.map((row) => row.map(Math.abs));
-  const inputs: { values: Matrix; absolute: Matrix }[] = [];
-  let illConditioned: string | null = null;
-  let kSoFar = 0;
-  for (const [l, layer] of layers.entries()) {
-    inputs.push({ values, absolute });
-    kSoFar += layer.cols + 1;
-    const z = matmulT(values, params[layer.weight], layer.rows, layer.cols, params[layer.bias], false);
-    const zAbs = matmulT(absolute, params[layer.weight], layer.rows, layer.cols, params[layer.bias], true);
-    if (layer.activation === 'relu') {
-      // Our own float64 evaluation of z adds γ(U) to the margin it must clear.
-      const margin = scale(kSoFar) + gamma(kSoFar, U);
-      z.forEach((row, s) =>
-        row.forEach((v, j) => {
-          if (illConditioned === null && zAbs[s][j] > 0 && Math.abs(v) <= margin * zAbs[s][j] + floor(kSoFar)) {
-            illConditioned = `layer ${l}, sample ${s}, unit ${j}: the ReLU input ${fmt(v)} is within its rounding bound ${margin * zAbs[s][j] + floor(kSoFar)} of 0`;
-          }
-        }),
-      );
-      values = z.map((row) => row.map((v) => (v < 0 ? 0 : v)));
-    } else {
-      values = z;
-    }
-    absolute = zAbs;
-  }
-  const y = c.data.y;
-  const residualAbs = absolute.map((row, s) => row.map((v, j) => v + Math.abs(y[s][j])));
-  const divisor = c.loss.reduction === 'mean' ? m : 1;
-  let lossAbs = residualAbs.reduce((acc, row) => acc + row.reduce((r, v) => r + v * v, 0), 0) / divisor;
-
-  // Backward on absolute values.
-  const gradAbs: Record<string, number[]> = {};
-  let delta: Matrix = residualAbs.map((row) => row.map((v) => (2 * v) / divisor));
-  for (let l = layers.length - 1; l >= 0; l--) {
-    const layer = layers[l];
-    const input = inputs[l].absolute;
-    const gw = new Array<number>(layer.rows * layer.cols).fill(0);
-    const gb = new Array<number>(layer.rows).fill(0);
-    for (let s = 0; s < n; s++) {
-      for (let j = 0; j < layer.rows; j++) {
-        gb[j] += delta[s][j];
-        for (let k = 0; k < layer.cols; k++) gw[j * layer.cols + k] += delta[s][j] * input[s][k];
-      }
-    }
-    gradAbs[layer.weight] = gw;
-    gradAbs[layer.bias] = gb;
-    const w = params[layer.weight];
-    delta = delta.map((row) => Array.from({ length: layer.cols }, (_, k) => row.reduce((acc, d, j) => acc + d * Math.abs(w[j * layer.cols + k]), 0)));
-  }
-  if (penalty !== null) {
-    const gradient = PENALTY_GRADIENT[penalty.recipe];
-    for (const name of penaltyParams) {
-      const w = params[name];
-      const norm = Math.hypot(...w);
-      gradAbs[name] = gradAbs[name].map((g, i) => g + gradient(w[i], penalty.lambda, norm));
-      lossAbs += PENALTY_VALUE[penalty.recipe](w, penalty.lambda);
-    }
-  }
-  const grads = Object.fromEntries(Object.entries(gradAbs).map(([name, vs]) => [name, vs.map((v) => scale(kGrad) * v + floor(kGrad))]));
-  return { grads, loss: scale(kLoss) * lossAbs + floor(kLoss), illConditioned };
-}
-
-export interface GradientDeviation {
-  /** The largest |backend − PyTorch| / bound over every loss and gradient element. */
-  maxBoundUse: number;
-  /** The largest |backend − PyTorch| in ulps of PyTorch's dtype. */
-  maxUlps: number;
-  /** The largest ‖backend − PyTorch‖ / ‖PyTorch‖ over steps and gradient tensors. */
-  maxRelative: number;
-}
-
-/**
- * For every step of a recorded run, evaluates the backend's objective and gradients at PyTorch's
- * parameters before that step (a one-step case from there) and checks them against PyTorch's
- * within gradientBound. Without zeroGrad PyTorch's recorded gradient is the running sum, so the
- * step's own gradient is the difference of two recorded sums, off by the rounding of the newer
- * sum in PyTorch's dtype.
- */
-export async function checkGradientsAtTorchParameters(backend: Backend, fixture: TorchFixture): Promise<GradientDeviation> {
-  const c = fixture.case;
-  const recorded = fixture.result;
-  const deviation: GradientDeviation = { maxBoundUse: 0, maxUlps: 0, maxRelative: 0 };
-  const note = (diff: number, bound: number, reference: number) => {
-    if (diff === 0) return;
-    deviation.maxBoundUse = Math.max(deviation.maxBoundUse, diff / bound);
-    deviation.maxUlps = Math.max(deviation.maxUlps, diff / ulpOf(reference, fixture.dtype));
-  };
-  const { u } = precisionOf(fixture.dtype);
-  for (let step = 0; step < c.steps; step++) {
-    const at = step === 0 ? c.init : recorded.params[step - 1];
-    const bound = gradientBound(c, at, backend.dtype, fixture.dtype);
-    const where = `${fixture.id}, step ${step + 1}`;
-    if (bound.illConditioned !== null) throw new Error(`${where} is ill-conditioned, so neither agreement nor disagreement means anything: ${bound.illConditioned}`);
-    const run = await backend.runTrain({ ...c, init: at, steps: 1, zeroGrad: true });
-    const loss = run.losses[0];
-    const lossDiff = Math.abs(loss - recorded.losses[step]);
-    if (!(lossDiff <= bound.loss)) {
-      throw new Error(`${where}: the loss at PyTorch's parameters is ${fmt(loss)}, PyTorch's ${fmt(recorded.losses[step])} (bound ${bound.loss})`);
-    }
-    note(lossDiff, bound.loss, recorded.losses[step]);
-    for (const [name, grads] of Object.entries(run.grads[0])) {
-      const sum = recorded.grads[step][name];
-      const previous = step === 0 || c.zeroGrad ? null : recorded.grads[step - 1][name];
-      let diffSquares = 0;
-      let torchSquares = 0;
-      grads.forEach((g, i) => {
-        const torch = previous === null ? sum[i] : sum[i] - previous[i];
-        const extraction = previous === null ? 0 : u * Math.abs(sum[i]) + U * Math.abs(torch);
-        const limit = bound.grads[name][i] + extraction;
-        const diff = Math.abs(g - torch);
-        if (!(diff <= limit)) {
-          throw new Error(`${where}: the gradient of ${name}[${i}] at PyTorch's parameters is ${fmt(g)}, PyTorch's ${fmt(torch)} (bound ${limit})`);
-        }
-        note(diff, limit, torch);
-        diffSquares += diff * diff;
-        torchSquares += torch * torch;
-      });
-      if (torchSquares > 0) deviation.maxRelative = Math.max(deviation.maxRelative, Math.sqrt(diffSquares / torchSquares));
-    }
-  }
-  return deviation;
 }

@@ -13,7 +13,8 @@ import type { Backend, Dtype } from '../src/backends/backend.ts';
 import type { TrainCase, TrainResult } from '../src/cases/types.ts';
 import { U, precisionOf } from '../src/check/float.ts';
 import type { Claim } from '../src/runner/claim.ts';
-import { capabilitiesOf, checkGradientsAtTorchParameters, checkUpdatesFollowRule, torchFixture, torchFixtures, type TorchFixture } from './fixture-support.ts';
+import { capabilitiesOf, checkUpdatesFollowRule, randomTorchFixtures, torchFixture, torchFixtures, type TorchFixture } from './fixture-support.ts';
+import { checkGradientsAtTorchParameters } from './fixtures-gradients.ts';
 import { fmt, isBitExact } from './support.ts';
 
 /** Checks one fixture, every step; returns nothing, throws at the first step outside its bound. */
@@ -48,6 +49,18 @@ export const float64Claims: Claim[] = Object.entries(OPTIMIZER_NAMES).map(([kind
     torchFixtures().filter((f) => f.dtype === 'float64' && f.case.optimizer.kind === kind),
   ),
 );
+
+export const randomGradientsClaim: Claim = {
+  id: 'fixtures.torch-gradients-random',
+  statement:
+    "At PyTorch's parameters before every step of every random PyTorch 1.13 run (ReLU and tanh networks, float64 and float32), the backend's loss and gradients agree with PyTorch's within the conditioning bound: (γ_K(u) + γ_K(u′)) times the absolute-value network, the sum of |terms| at every reduction and accumulation.",
+  requires: [...new Set(randomTorchFixtures().flatMap((f) => capabilitiesOf(f.case)))],
+  runsScale: 0,
+  property: (backend) =>
+    fc.asyncProperty(fc.constant(null), async () => {
+      for (const fixture of randomTorchFixtures()) await checkGradientsAtTorchParameters(backend, fixture);
+    }),
+};
 
 export const threadFloat32Claim = reproductionClaim(
   'fixtures.torch-thread-float32',
@@ -111,7 +124,7 @@ export const literalPairDisagrees: Claim = {
   id: 'fixtures.thread-literal-pair-disagrees',
   statement:
     "Run as posted, without zero_grad, the thread's manual 0.5·λ‖w‖² and weight_decay λ agree at step 1, part at step 2 by −lr·λ·w₀ and end 100 steps later more than a tenth of ‖w‖ apart, in PyTorch's float32 recording and in the backend's replay; with zero_grad PyTorch's two runs are bit-identical at every step.",
-  requires: ['train:noZeroGrad', 'recipe:half-norm-squared', 'sgd:weightDecay'],
+  requires: [...new Set([LITERAL_MANUAL, LITERAL_DECAY].flatMap((id) => capabilitiesOf(torchFixture(id).case)))],
   runsScale: 0,
   property: (backend) =>
     fc.asyncProperty(fc.constant([LITERAL_MANUAL, LITERAL_DECAY]), async () => {
@@ -143,4 +156,4 @@ export const literalPairDisagrees: Claim = {
     }),
 };
 
-export const claims: Claim[] = [...float64Claims, threadFloat32Claim, literalPairDisagrees];
+export const claims: Claim[] = [...float64Claims, randomGradientsClaim, threadFloat32Claim, literalPairDisagrees];

@@ -6,10 +6,12 @@
 import fc from 'fast-check';
 import { CASE_VERSION, type ExprCase, type ExprNode } from '../src/cases/types.ts';
 import type { Claim } from '../src/runner/claim.ts';
-import { fmt } from './support.ts';
+import type { Backend } from '../src/backends/backend.ts';
+import { arbitrariesFor } from '../src/cases/arbitraries.ts';
+import { fmt, isBitExact } from './support.ts';
 
-/** One step of a chain over w: [op name, whether it saves tensors for backward, how it wraps its argument]. */
-type ChainOp = [string, boolean, (x: ExprNode) => ExprNode];
+/** One step of a chain over w: [label, whether it saves tensors for backward, how it wraps its argument, the op it uses]. */
+type ChainOp = [string, boolean, (x: ExprNode) => ExprNode, string];
 
 const unary = (op: string) => (x: ExprNode): ExprNode => ({ op, args: [x] }) as ExprNode;
 const withConst = (op: string, value: number) => (x: ExprNode): ExprNode => ({ op, args: [x, { op: 'const', value }] }) as ExprNode;
@@ -17,28 +19,28 @@ const withConst = (op: string, value: number) => (x: ExprNode): ExprNode => ({ o
 // Which ops save tensors follows PyTorch's autograd formulas (docs/ops.md): add, sub, neg,
 // sum, mean, reshape, transpose and sign need no values in backward.
 const CHAIN_OPS: ChainOp[] = [
-  ['add', false, withConst('add', 0.5)],
-  ['sub', false, withConst('sub', 0.25)],
-  ['neg', false, unary('neg')],
-  ['sum(axis 0, keepDim)', false, (x) => ({ op: 'sum', args: [x], attrs: { axis: 0, keepDim: true } })],
-  ['transpose', false, unary('transpose')],
-  ['mul', true, withConst('mul', 1.5)],
-  ['tanh', true, unary('tanh')],
-  ['exp', true, unary('exp')],
-  ['square', true, unary('square')],
-  ['abs', true, unary('abs')],
-  ['relu', true, unary('relu')],
-  ['pow 3', true, (x) => ({ op: 'pow', args: [x], attrs: { exponent: 3 } })],
+  ['add', false, withConst('add', 0.5), 'add'],
+  ['sub', false, withConst('sub', 0.25), 'sub'],
+  ['neg', false, unary('neg'), 'neg'],
+  ['sum(axis 0, keepDim)', false, (x) => ({ op: 'sum', args: [x], attrs: { axis: 0, keepDim: true } }), 'sum'],
+  ['transpose', false, unary('transpose'), 'transpose'],
+  ['mul', true, withConst('mul', 1.5), 'mul'],
+  ['tanh', true, unary('tanh'), 'tanh'],
+  ['exp', true, unary('exp'), 'exp'],
+  ['square', true, unary('square'), 'square'],
+  ['abs', true, unary('abs'), 'abs'],
+  ['relu', true, unary('relu'), 'relu'],
+  ['pow 3', true, (x) => ({ op: 'pow', args: [x], attrs: { exponent: 3 } }), 'pow'],
 ];
 
-/** Every op a chain may use, for the claims' capability requirements. */
-const CHAIN_CAPABILITIES = ['op:add', 'op:sub', 'op:neg', 'op:sum', 'op:transpose', 'op:mul', 'op:tanh', 'op:exp', 'op:square', 'op:abs', 'op:relu', 'op:pow'];
+/** Chains over the ops the backend declares (sum, which every chain ends with, is always among them). */
+const chainArb = (backend: Backend) =>
+  fc.array(fc.constantFrom(...CHAIN_OPS.filter(([, , , op]) => backend.capabilities.has(`op:${op}`))), { minLength: 1, maxLength: 5 });
 
-const chainArb = fc.array(fc.constantFrom(...CHAIN_OPS), { minLength: 1, maxLength: 5 });
-
-const inputArb = fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })).chain(([r, c]) =>
-  fc.record({ shape: fc.constant<number[]>([r, c]), data: fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: r * c, maxLength: r * c }) }),
-);
+const inputArb = (backend: Backend) =>
+  fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })).chain(([r, c]) =>
+    fc.record({ shape: fc.constant<number[]>([r, c]), data: arbitrariesFor(backend).values(r * c, arbitrariesFor(backend).num(-1, 1)) }),
+  );
 
 function chainCase(chain: ChainOp[], input: { shape: number[]; data: number[] }, backward: ExprCase['backward']): ExprCase {
   const body = chain.reduce<ExprNode>((x, [, , wrap]) => wrap(x), { op: 'input', name: 'w' });
@@ -50,9 +52,9 @@ const describeChain = (chain: ChainOp[]) => chain.map(([name]) => name).join(' �
 export const secondBackwardThrows: Claim = {
   id: 'graph.second-backward-throws',
   statement: 'Without retainGraph, a second backward fails with a graph-released error exactly when the graph holds an op that saved tensors; otherwise it succeeds and the gradients accumulate to twice the first.',
-  requires: ['graph:releasesSaved', 'graph:accumulates', ...CHAIN_CAPABILITIES],
+  requires: ['graph:releasesSaved', 'graph:accumulates', 'op:sum'],
   property: (backend) =>
-    fc.asyncProperty(chainArb, inputArb, async (chain, input) => {
+    fc.asyncProperty(fc.record({ chain: chainArb(backend), w: inputArb(backend) }), async ({ chain, w: input }) => {
       const [once, twice] = await Promise.all([
         backend.runExpr(chainCase(chain, input, { times: 1, retainGraph: false })),
         backend.runExpr(chainCase(chain, input, { times: 2, retainGraph: false })),
@@ -63,29 +65,39 @@ export const secondBackwardThrows: Claim = {
         return;
       }
       if (twice.error !== undefined) throw new Error(`${describeChain(chain)} saves nothing, yet the second backward failed: ${twice.error.message}`);
-      expectDoubled(once.grads.w!, twice.grads.w!, describeChain(chain));
+      await expectDoubled(backend, chain, input, once.grads.w!, twice.grads.w!);
     }),
 };
 
-function expectDoubled(once: number[], twice: number[], label: string): void {
+/**
+ * Both backwards apply the same derivative rules to the same saved tensors, and g + g = 2g exactly
+ * in binary floating point (barring overflow). On a bit-exact backend that is bit-identity. Another
+ * backend may use kernels whose rounding varies from call to call (parallel reductions): there the
+ * allowance is twice the spread it shows on a repeated single backward, measured, not assumed (0
+ * for a deterministic backend, which must then double exactly too).
+ */
+async function expectDoubled(backend: Backend, chain: ChainOp[], input: { shape: number[]; data: number[] }, once: number[], twice: number[]): Promise<void> {
+  const again = isBitExact(backend) ? once : (await backend.runExpr(chainCase(chain, input, { times: 1, retainGraph: false }))).grads.w!;
   once.forEach((g, i) => {
-    // g + g = 2g exactly in binary floating point (barring overflow), so this is bit-identity.
-    if (!Object.is(twice[i], g + g)) throw new Error(`${label}: after two backwards grad[${i}] is ${fmt(twice[i])}, expected 2 × ${fmt(g)}`);
+    const spread = 2 * Math.abs(again[i] - g);
+    if (!(Object.is(twice[i], g + g) || Math.abs(twice[i] - 2 * g) <= spread)) {
+      throw new Error(`${describeChain(chain)}: after two backwards grad[${i}] is ${fmt(twice[i])}, expected 2 × ${fmt(g)} = ${fmt(2 * g)}: the second backward added ${fmt(twice[i] - g)} where it should add ${fmt(g)}`);
+    }
   });
 }
 
 export const retainedGraphAccumulatesTwice: Claim = {
   id: 'graph.retained-graph-accumulates-twice',
   statement: 'With retainGraph on the first call, a second backward through any graph succeeds and leaves exactly twice the gradient of one backward.',
-  requires: ['graph:retainGraph', 'graph:accumulates', ...CHAIN_CAPABILITIES],
+  requires: ['graph:retainGraph', 'graph:accumulates', 'op:sum'],
   property: (backend) =>
-    fc.asyncProperty(chainArb, inputArb, async (chain, input) => {
+    fc.asyncProperty(fc.record({ chain: chainArb(backend), w: inputArb(backend) }), async ({ chain, w: input }) => {
       const [once, twice] = await Promise.all([
         backend.runExpr(chainCase(chain, input, { times: 1, retainGraph: false })),
         backend.runExpr(chainCase(chain, input, { times: 2, retainGraph: true })),
       ]);
       if (twice.error !== undefined) throw new Error(`${describeChain(chain)}: backward with retainGraph failed: ${twice.error.message}`);
-      expectDoubled(once.grads.w!, twice.grads.w!, describeChain(chain));
+      await expectDoubled(backend, chain, input, once.grads.w!, twice.grads.w!);
     }),
 };
 

@@ -10,10 +10,12 @@ import { claims as stability } from './stability.ts';
 import { claims as sgd } from './sgd.ts';
 import { claims as thread } from './thread.ts';
 import { claims as fixtures } from './fixtures.ts';
+import { claims as fixturesExact } from './fixtures-exact.ts';
 import { claims as adaptive } from './adaptive.ts';
 import { claims as gradcheck } from './gradcheck.ts';
 import { claims as differential } from './differential.ts';
+import { claims as ops } from './ops/index.ts';
 
-export const FAMILIES: Record<string, readonly Claim[]> = { l2, accumulators, zero, bias, mse, graph, stability, sgd, thread, adaptive, fixtures, differential, gradcheck };
+export const FAMILIES: Record<string, readonly Claim[]> = { ops, l2, accumulators, zero, bias, mse, graph, stability, sgd, thread, adaptive, fixtures, 'fixtures-exact': fixturesExact, differential, gradcheck };
 
 export const ALL_CLAIMS: readonly Claim[] = Object.values(FAMILIES).flat();

@@ -6,12 +6,13 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { OPS, Tensor, type OpDef } from '../src/engine/index.ts';
-import { referenceBackend, type OptimizerFactory, type ReferenceOverrides } from '../src/backends/reference.ts';
+import { makeOptimizer, referenceBackend, type OptimizerFactory, type ReferenceOverrides } from '../src/backends/reference.ts';
 import { Optimizer, type ParamGroup, type SGDOptions } from '../src/optim/index.ts';
 import { PENALTIES, type PenaltyFn } from '../src/regularize/recipes.ts';
-import { add, mul, norm, pow, sum } from '../src/engine/index.ts';
+import { abs, add, mul, neg, norm, pow, relu, sub, sum } from '../src/engine/index.ts';
 import { ALL_CLAIMS } from './index.ts';
 import { ADAPTIVE_MUTANTS } from './adaptive-mutants.ts';
+import { EXACT_MUTANTS } from './fixtures-exact-mutants.ts';
 import { runClaim } from '../src/runner/run.ts';
 import { configFromEnv } from '../src/runner/config.ts';
 
@@ -108,6 +109,15 @@ interface Mutant {
   patch?: () => () => void;
 }
 
+/** An optimizer whose zeroGrad leaves the gradients in place, so they accumulate across steps. */
+const noOpZeroGrad: ReferenceOverrides = {
+  makeOptimizer: (groups, spec) => {
+    const optimizer = makeOptimizer(groups, spec);
+    optimizer.zeroGrad = () => undefined;
+    return optimizer;
+  },
+};
+
 const dropHalf = penaltyMutant('half-pow-sum', (params, lambda) => mul(lambda, params.map((w) => sum(pow(w, 2))).reduce((a, b) => add(a, b))));
 
 const MUTANTS: Mutant[] = [
@@ -160,6 +170,7 @@ const MUTANTS: Mutant[] = [
   { claim: 'sgd.matches-documented-update', bug: 'weight decay applied after momentum', overrides: sgdMutant({ decayAfterMomentum: true }) },
   { claim: 'sgd.matches-documented-update', bug: 'maximize applied at the end', overrides: sgdMutant({ maximizeAtEnd: true }) },
   { claim: 'thread.missing-zero-grad-accumulates', bug: 'backward overwrites gradients instead of accumulating', patch: overwritingGradients },
+  { claim: 'thread.zero-grad-gives-fresh-gradients', bug: 'zero_grad does nothing', overrides: noOpZeroGrad },
   {
     claim: 'thread.inplace-square-update-is-not-decay',
     bug: 'square computed as −x·|x| (a decay-like update)',
@@ -167,14 +178,16 @@ const MUTANTS: Mutant[] = [
   },
   { claim: 'diff.steps-match-reference', bug: 'dampening on the first step', overrides: sgdMutant({ dampenFirstStep: true }) },
   ...ADAPTIVE_MUTANTS,
+  ...EXACT_MUTANTS,
 ];
 
 const report: string[] = [];
 
 describe('every claim fails on a deliberately broken backend', () => {
-  it('covers every claim (the gradcheck family shows its own failures in gradcheck.prop.ts)', () => {
+  it('covers every claim (gradcheck.* and ops.* show their own failures in gradcheck.prop.ts and ops/mutants.test.ts)', () => {
     const covered = new Set(MUTANTS.map((m) => m.claim));
-    expect(ALL_CLAIMS.map((c) => c.id).filter((id) => !covered.has(id) && !id.startsWith('gradcheck.'))).toEqual([]);
+    const elsewhere = (id: string) => id.startsWith('gradcheck.') || id.startsWith('ops.');
+    expect(ALL_CLAIMS.map((c) => c.id).filter((id) => !covered.has(id) && !elsewhere(id))).toEqual([]);
   });
 
   for (const mutant of MUTANTS) {
@@ -198,17 +211,72 @@ describe('every claim fails on a deliberately broken backend', () => {
   });
 });
 
+/** abs, relu and norm with another choice at 0 (valid or not); the function itself is unchanged. */
+const absAtZero = (slope: number) =>
+  opMutant('abs', (abs) => ({ ...abs, backward: (g, ctx) => [Float64Array.from(g, (gi, i) => gi * (ctx.inputs[0].data[i] === 0 ? slope : Math.sign(ctx.inputs[0].data[i])))] }));
+const reluAtZero = (slope: number) =>
+  opMutant('relu', (relu) => ({ ...relu, backward: (g, ctx) => [Float64Array.from(g, (gi, i) => (ctx.inputs[0].data[i] > 0 ? gi : ctx.inputs[0].data[i] === 0 ? slope * gi : 0))] }));
+/** norm(w, 2) at the zero tensor with gradient length·(1, …, 1)/√n, a unit vector times length. */
+const normAtZero = (length: number) =>
+  opMutant('norm', (norm) => ({
+    ...norm,
+    backward: (g, ctx) => {
+      const x = ctx.inputs[0].data;
+      if (ctx.attrs.p !== 2 || x.some((v) => v !== 0)) return norm.backward(g, ctx);
+      return [Float64Array.from(x, () => (g[0] * length) / Math.sqrt(x.length))];
+    },
+  }));
+
+async function verdictWith(claimId: string, patch: () => () => void, runs = 100) {
+  const restore = patch();
+  try {
+    const claim = ALL_CLAIMS.find((c) => c.id === claimId)!;
+    return await runClaim(claim, referenceBackend({ name: 'another choice at a kink' }), { ...configFromEnv(), runs }, { failuresDir: null });
+  } finally {
+    restore();
+  }
+}
+
+/** l1 through |w| + c·(w − relu(w) + relu(−w)): the same values, gradient c·λ more at exactly 0 (c = −1: abs'(0) = −1, valid; c = 2: invalid). */
+const l1WithSlopeAtZero = (c: number): PenaltyFn => (params, lambda) =>
+  mul(lambda, params.map((w) => sum(add(abs(w), mul(c, add(sub(w, relu(w)), relu(neg(w))))))).reduce((x, y) => add(x, y)));
+
 describe('another valid subgradient is a policy difference, not a failure', () => {
-  it("abs'(0) = 1 is reported with its consequence", async () => {
-    const restore = opMutant('abs', (abs) => ({ ...abs, backward: (g, ctx) => [Float64Array.from(g, (gi, i) => gi * (ctx.inputs[0].data[i] < 0 ? -1 : 1))] }))();
-    try {
-      const claim = ALL_CLAIMS.find((c) => c.id === 'zero.subgradient-is-zero-at-zero')!;
-      const result = await runClaim(claim, referenceBackend({ name: "abs'(0) = 1" }), { ...configFromEnv(), runs: 100 }, { failuresDir: null });
+  it("abs'(0) = −1, relu'(0) = 1 and a unit vector for norm at the zero tensor are each reported with their consequence", async () => {
+    for (const [patch, pattern, consequence] of [
+      [absAtZero(-1), /l1Penalty has gradient .* at an exact zero/, /no longer keeps exact zeros/],
+      [reluAtZero(1), /sum\(relu\(w\)\) has gradient 1 at an exact zero/, /passes gradient back and trains/],
+      [normAtZero(1), /norm\(w, 2\) has gradient .* at an exact zero/, /pushed off zero/],
+    ] as const) {
+      const result = await verdictWith('zero.subgradient-is-zero-at-zero', patch);
       expect(result.verdict).toBe('policy-difference');
-      expect(result.policy!.map((n) => n.what).join('\n')).toMatch(/l1Penalty has gradient .* at an exact zero/);
-      expect(result.policy![0].consequence).toMatch(/no longer keeps exact zeros/);
-    } finally {
-      restore();
+      const note = result.policy!.find((n) => pattern.test(n.what));
+      expect(note, result.policy!.map((n) => n.what).join('\n')).toBeDefined();
+      expect(note!.consequence).toMatch(consequence);
     }
+    for (const id of ['zero.composed-sqrt-is-nan-at-zero', 'l2.unsquared-norm-is-not-weight-decay']) {
+      const result = await verdictWith(id, normAtZero(1));
+      expect(result.verdict, id).toBe('policy-difference');
+      expect(result.policy![0].consequence).toMatch(/pushed off zero/);
+    }
+  });
+
+  it('a gradient outside the subdifferential at the kink still fails', async () => {
+    expect((await verdictWith('zero.subgradient-is-zero-at-zero', absAtZero(2))).verdict).toBe('fail');
+    expect((await verdictWith('zero.subgradient-is-zero-at-zero', reluAtZero(2))).verdict).toBe('fail');
+    expect((await verdictWith('zero.composed-sqrt-is-nan-at-zero', normAtZero(2))).verdict).toBe('fail');
+    expect((await verdictWith('l2.unsquared-norm-is-not-weight-decay', normAtZero(2))).verdict).toBe('fail');
+  });
+
+  it("diff.steps-match-reference reports relu'(0) = 1 and abs'(0) = −1 under L1 as policy, and a gradient of 2λ at 0 as a failure", async () => {
+    const claim = ALL_CLAIMS.find((c) => c.id === 'diff.steps-match-reference')!;
+    const run = (overrides: ReferenceOverrides) => runClaim(claim, referenceBackend(overrides), { ...configFromEnv(), runs: 300 }, { failuresDir: null });
+    const valid = await run({ name: 'valid choices', activations: { relu: (x) => add(x, relu(neg(x))) }, penalties: { ...PENALTIES, l1: l1WithSlopeAtZero(-1) } });
+    expect(valid.verdict).toBe('policy-difference');
+    const whats = valid.policy!.map((n) => n.what).join('\n');
+    expect(whats).toMatch(/relu'\(0\) = 1/);
+    expect(whats).toMatch(/L1's gradient at the exact zero/);
+    const invalid = await run({ name: 'gradient 2λ at 0', penalties: { ...PENALTIES, l1: l1WithSlopeAtZero(2) } });
+    expect(invalid.verdict).toBe('fail');
   });
 });

@@ -10,7 +10,7 @@ import { arbitrariesFor } from '../src/cases/arbitraries.ts';
 import type { SGDSpec, TrainCase } from '../src/cases/types.ts';
 import type { Claim } from '../src/runner/claim.ts';
 import { precisionOf } from '../src/check/float.ts';
-import { Divergence, isBitExact } from './support.ts';
+import { Divergence, SGD_TRAINING, fmt, isBitExact } from './support.ts';
 
 /**
  * One parameter element's trajectory under PyTorch 1.13's SGD, given the gradient at each step,
@@ -61,12 +61,17 @@ export function documentedSgd(p0: number, grads: number[], o: SGDSpec, u: number
 export const sgdMatchesDocumentedUpdate: Claim = {
   id: 'sgd.matches-documented-update',
   statement: "Fed the gradients it used, SGD's parameters after every step equal PyTorch 1.13's update rule written out independently, for every momentum, dampening, nesterov, maximize and weight-decay setting the backend supports.",
-  requires: [],
+  requires: [...SGD_TRAINING],
   property: (backend) => {
     const A = arbitrariesFor(backend);
     const exact = isBitExact(backend);
     const { u, eta } = precisionOf(backend.dtype);
-    return fc.asyncProperty(A.trainCase({ steps: fc.integer({ min: 1, max: 8 }) }), A.supports('weightDecay') ? A.lambda : fc.constant(0), backend.capabilities.has('train:noZeroGrad') ? fc.boolean() : fc.constant(true), async (base, weightDecay, zeroGrad) => {
+    const cases = fc.record({
+      case: A.trainCase({ steps: fc.integer({ min: 1, max: 8 }) }),
+      weightDecay: A.supports('weightDecay') ? A.lambda : fc.constant(0),
+      zeroGrad: A.has('train:noZeroGrad') ? fc.boolean() : fc.constant(true),
+    });
+    return fc.asyncProperty(cases, async ({ case: base, weightDecay, zeroGrad }) => {
       const c: TrainCase<SGDSpec> = { ...base, optimizer: { ...base.optimizer, weightDecay }, zeroGrad };
       const run = await backend.runTrain(c);
       for (const [name, init] of Object.entries(c.init)) {
@@ -76,7 +81,11 @@ export const sgdMatchesDocumentedUpdate: Claim = {
             const got = run.params[step][name][i];
             // The reference does the documented arithmetic in the documented order: bit for bit.
             const agrees = Object.is(got, e) || (!exact && Math.abs(got - e) <= bounds[step] + 4 * (step + 1) * eta);
-            if (!agrees) throw new Divergence(`SGD and the documented rule${exact ? '' : ` (beyond ${bounds[step]})`}`, step, name, i, got, e, ['SGD', 'documented rule']);
+            if (!agrees) {
+              const before = step === 0 ? p0 : run.params[step - 1][name][i];
+              const effect = `the documented step moves it by ${fmt(e - before)}${c.optimizer.weightDecay === 0 ? '' : `, of which weight decay alone is lr·λ·w = ${fmt(c.optimizer.lr * c.optimizer.weightDecay * before)}`}`;
+              throw new Divergence(`SGD and the documented rule${exact ? '' : ` (beyond ${bounds[step]})`}`, step, name, i, got, e, ['SGD', 'documented rule'], effect);
+            }
           });
         });
       }

@@ -5,27 +5,29 @@
  */
 import fc from 'fast-check';
 import { precisionOf } from '../src/check/float.ts';
-import { arbitrariesFor } from '../src/cases/arbitraries.ts';
+import { arbitrariesFor, type Arbitraries, type Reduction } from '../src/cases/arbitraries.ts';
 import { CASE_VERSION, type SGDSpec, type TrainCase } from '../src/cases/types.ts';
 import type { Claim } from '../src/runner/claim.ts';
 import type { Backend } from '../src/backends/backend.ts';
-import { fmt } from './support.ts';
+import { SGD_TRAINING, fmt } from './support.ts';
 
 const norm = (values: number[]): number => Math.hypot(...values);
 
 const weightsArb = (value: fc.Arbitrary<number>) =>
   fc
-    .tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }))
-    .chain(([out, inp]) => fc.tuple(fc.constant(out), fc.constant(inp), fc.array(value, { minLength: out * inp, maxLength: out * inp })));
+    .record({ out: fc.integer({ min: 1, max: 4 }), inp: fc.integer({ min: 1, max: 4 }) })
+    .chain(({ out, inp }) => fc.record({ out: fc.constant(out), inp: fc.constant(inp), values: fc.array(value, { minLength: out * inp, maxLength: out * inp }) }));
 
-function pureL2Case([out, inp, weights]: [number, number, number[]], lambda: number, optimizer: SGDSpec, steps: number): TrainCase {
+type Weights = { out: number; inp: number; values: number[] };
+
+function pureL2Case({ out, inp, values: weights }: Weights, lambda: number, optimizer: SGDSpec, steps: number, reduction: Reduction): TrainCase {
   return {
     kind: 'train',
     version: CASE_VERSION,
     model: { inputSize: inp, layers: [{ outFeatures: out, activation: 'identity' }] },
     init: { '0.weight': weights, '0.bias': new Array<number>(out).fill(0) },
     data: { x: [new Array<number>(inp).fill(0)], y: [new Array<number>(out).fill(0)] },
-    loss: { kind: 'mse', reduction: 'mean' },
+    loss: { kind: 'mse', reduction },
     penalty: { recipe: 'half-pow-sum', lambda, select: 'all', sign: 'add' },
     optimizer,
     steps,
@@ -44,21 +46,22 @@ async function weightNorms(backend: Backend, c: TrainCase): Promise<{ norms: num
 export const plainDescentRate: Claim = {
   id: 'stability.plain-descent-rate',
   statement: 'Without momentum, pure L2 descent gives ‖w_t‖ = |1 − lr·λ|^t·‖w_0‖, so the norm never increases if and only if lr·λ ≤ 2.',
-  requires: ['recipe:half-pow-sum'],
+  requires: [...SGD_TRAINING, 'recipe:half-pow-sum'],
   property: (backend) => {
     const A = arbitrariesFor(backend);
     const P = precisionOf(backend.dtype);
-    return fc.asyncProperty(
-      weightsArb(A.num(-2, 2)),
-      A.num(0.1, 2),
-      fc.oneof(fc.double({ min: 0, max: 4, noNaN: true }), fc.constantFrom(1, 2)),
-      fc.integer({ min: 1, max: 40 }),
-      async (weights, lambda, target, steps) => {
+    const cases = fc.record({
+      weights: weightsArb(A.num(-2, 2)),
+      lambda: A.num(0.1, 2),
+      lrTimesLambda: fc.oneof(A.num(0, 4), fc.constantFrom(1, 2)),
+      steps: fc.integer({ min: 1, max: 40 }),
+    });
+    return fc.asyncProperty(cases, async ({ weights, lambda, lrTimesLambda: target, steps }) => {
         const lr = A.round(target / lambda);
-        const { norms, params } = await weightNorms(backend, pureL2Case(weights, lambda, sgd(lr), steps));
+        const { norms, params } = await weightNorms(backend, pureL2Case(weights, lambda, sgd(lr), steps, A.reductions[0]));
         const a = lr * lambda;
         const rate = Math.abs(1 - a);
-        const k = weights[2].length;
+        const k = weights.values.length;
         // Error bound carried along the computed iterates: each step is w − lr·(λ·w), three
         // roundings whose relative errors give at most u·|w_t| + 2u·a·|w_{t−1}|; in the subnormal
         // range each also errs by up to ETA/2 absolutely, and the error of λ·w is then scaled by
@@ -78,8 +81,7 @@ export const plainDescentRate: Claim = {
           if (a > 2 && expected - tolerance > norms[0] && !(norms[t] > norms[0])) throw new Error(`step ${t}: lr·λ = ${a} > 2 but ‖w‖ = ${norms[t]} has not grown from ${norms[0]}`);
         }
         if (params.length !== steps + 1) throw new Error(`expected ${steps} steps, got ${params.length - 1}`);
-      },
-    );
+      });
   },
 };
 
@@ -106,7 +108,7 @@ interface MomentumModel {
   bound(mu: number, tau: number): number;
 }
 
-async function checkMomentumStability(backend: Backend, round: (x: number) => number, model: MomentumModel, weights: [number, number, number[]], mu: number, tau: number, factor: number, nesterov: boolean, probe: number): Promise<void> {
+async function checkMomentumStability(backend: Backend, A: Arbitraries, model: MomentumModel, weights: Weights, mu: number, tau: number, factor: number, nesterov: boolean, probe: number): Promise<void> {
   // Mathematics first, at a point that may sit arbitrarily close to the boundary: the
   // closed-form condition must agree with the roots of the characteristic polynomial.
   const probeA = model.bound(mu, tau) * probe;
@@ -119,13 +121,13 @@ async function checkMomentumStability(backend: Backend, round: (x: number) => nu
   // of steps decides: ρ^T passes 1e−8 or 1e8, beyond any transient of the 2×2 iteration.
   // The weights are 0 or at least 1e-100, so decay by 1e8 stays clear of the subnormal floor
   // (an iterate of 5e-324 cannot shrink: its decrement rounds to 0).
-  const a = round(model.bound(mu, tau) * factor);
+  const a = A.round(model.bound(mu, tau) * factor);
   const [c1, c0] = model.poly(a, mu, tau);
   const rho = spectralRadius(c1, c0);
   const steps = Math.ceil(DECISIVE / Math.abs(Math.log(rho))) + 2;
   if (steps > MAX_STEPS) throw new Error(`the generator produced a case too close to neutral stability (ρ = ${rho})`);
   const lambda = 1;
-  const { norms } = await weightNorms(backend, pureL2Case(weights, lambda, sgd(a / lambda, mu, tau, nesterov), steps));
+  const { norms } = await weightNorms(backend, pureL2Case(weights, lambda, sgd(a / lambda, mu, tau, nesterov), steps, A.reductions[0]));
   const start = norms[0];
   if (start === 0) return;
   const end = Math.max(norms[norms.length - 1], norms[norms.length - 2]);
@@ -157,11 +159,18 @@ const nesterovModel: MomentumModel = {
 export const heavyBallBound: Claim = {
   id: 'stability.heavy-ball-bound',
   statement: 'With heavy-ball momentum μ and dampening τ, pure L2 descent is stable if and only if (1 − τ)·lr·λ < 2(1 + μ), which is how a regularized loss can explode.',
-  requires: ['recipe:half-pow-sum', 'sgd:momentum'],
+  requires: [...SGD_TRAINING, 'recipe:half-pow-sum', 'sgd:momentum'],
   property: (backend) => {
     const A = arbitrariesFor(backend);
-    return fc.asyncProperty(weightsArb(A.normalRangeValue), A.num(0.05, 0.9), A.supports('dampening') ? fc.oneof(fc.constant(0), A.num(0, 0.9)) : fc.constant(0), factorArb, probeArb, (w, mu, tau, factor, probe) =>
-      checkMomentumStability(backend, A.round, heavyBall, w, mu, tau, factor, false, probe),
+    const cases = fc.record({
+      weights: weightsArb(A.normalRangeValue),
+      momentum: A.num(0.05, 0.9),
+      dampening: A.supports('dampening') ? fc.oneof(fc.constant(0), A.num(0, 0.9)) : fc.constant(0),
+      factor: factorArb,
+      probe: probeArb,
+    });
+    return fc.asyncProperty(cases, ({ weights, momentum, dampening, factor, probe }) =>
+      checkMomentumStability(backend, A, heavyBall, weights, momentum, dampening, factor, false, probe),
     );
   },
 };
@@ -169,12 +178,11 @@ export const heavyBallBound: Claim = {
 export const nesterovBound: Claim = {
   id: 'stability.nesterov-bound',
   statement: 'With nesterov momentum μ, pure L2 descent is stable if and only if lr·λ < 2(1 + μ)/(1 + 2μ), a tighter bound than heavy ball.',
-  requires: ['recipe:half-pow-sum', 'sgd:momentum', 'sgd:nesterov'],
+  requires: [...SGD_TRAINING, 'recipe:half-pow-sum', 'sgd:momentum', 'sgd:nesterov'],
   property: (backend) => {
     const A = arbitrariesFor(backend);
-    return fc.asyncProperty(weightsArb(A.normalRangeValue), A.num(0.05, 0.9), factorArb, probeArb, (w, mu, factor, probe) =>
-      checkMomentumStability(backend, A.round, nesterovModel, w, mu, 0, factor, true, probe),
-    );
+    const cases = fc.record({ weights: weightsArb(A.normalRangeValue), momentum: A.num(0.05, 0.9), factor: factorArb, probe: probeArb });
+    return fc.asyncProperty(cases, ({ weights, momentum, factor, probe }) => checkMomentumStability(backend, A, nesterovModel, weights, momentum, 0, factor, true, probe));
   },
 };
 

@@ -20,6 +20,7 @@ import { referenceBackend } from './reference.ts';
 import { startProcessBackend } from './process.ts';
 import { DYADIC_CASE } from './testdata/cases.ts';
 import { echo, failureOf, faulty, FAULTY, leftovers, marker, processesWith, testdata } from './testdata/support.ts';
+import { CLI_FROM_SOURCE } from '../cli/testdata/spawn-cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'regproof-faults-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -223,8 +224,9 @@ describe('module backends: held to the rules of process adapters', () => {
 
 // ---------------------------------------------------------------- the CLI, in a process of its own
 
-const BIN = fileURLToPath(new URL('../../bin/regproof.mjs', import.meta.url));
 const CLAIM = ALL_CLAIMS.find((c) => c.id === 'l2.half-square-is-weight-decay')!;
+/** Every name the claim may use: a requirement `a|b` is met by either, so the adapter declares both. */
+const CLAIM_CAPABILITIES = CLAIM.requires.flatMap((r) => r.split('|')).join(',');
 
 interface Run {
   code: number | null;
@@ -243,7 +245,7 @@ function verify(args: string[], env: Record<string, string>, during?: (child: Re
   const out = mkdtempSync(join(dir, 'run-'));
   const json = join(out, 'report.json');
   const junit = join(out, 'report.xml');
-  const child = spawn(process.execPath, [BIN, 'verify', '--only', CLAIM.id, '--runs', '2', '--json', json, '--junit', junit, ...args], {
+  const child = spawn(process.execPath, [...CLI_FROM_SOURCE, 'verify', '--only', CLAIM.id, '--runs', '2', '--json', json, '--junit', junit, ...args], {
     cwd: out,
     env: { ...process.env, REGPROOF_CASE_TIMEOUT: '20', REGPROOF_CLOSE_TIMEOUT: '0.3', ...env },
   });
@@ -291,7 +293,7 @@ describe.concurrent('the CLI always finishes its report, and leaves no process b
   it('SIGTERM while an adapter hangs: the adapter group is killed, and the run ends with exit 2 and both reports', async () => {
     const mark = marker();
     const busy = join(dir, `${mark}.busy`);
-    const r = await verify(['--cmd', [process.execPath, FAULTY, 'hang-all', CLAIM.requires.join(','), busy, mark].join(' ')], {}, (child) => {
+    const r = await verify(['--cmd', [process.execPath, FAULTY, 'hang-all', CLAIM_CAPABILITIES, busy, mark].join(' ')], {}, (child) => {
       const poll = setInterval(() => {
         if (!existsSync(busy)) return;
         clearInterval(poll);

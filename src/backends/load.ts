@@ -1,11 +1,11 @@
 /** Turns `--backend NAME|MODULE` or `--cmd "COMMAND"` into a running Backend. */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { isBackendError, type Backend } from './backend.ts';
 import { installSignalHandlers, LimitReached, limitsFromEnv, seconds, within, type Limits } from './lifecycle.ts';
 import { describeThrown, guardModuleBackend } from './module.ts';
 import { referenceBackend } from './reference.ts';
+import { importUserModule } from './user-module.ts';
 
 export class BackendLoadError extends Error {
   constructor(message: string) {
@@ -72,7 +72,7 @@ function isBackend(value: unknown): value is Backend {
  */
 async function loadModule(path: string, limits: Limits): Promise<Backend> {
   const file = resolve(path);
-  if (!existsSync(file)) throw new BackendLoadError(`--backend: no backend named '${path}' and no such module file (built-in backends: reference, tfjs, torch)`);
+  if (!existsSync(file)) throw new BackendLoadError(`--backend: no backend named '${path}' and no such module file (built-in backends: reference, reference-pytorch, tfjs, torch)`);
   const step = async <T>(what: string, work: () => Promise<T>): Promise<T> => {
     try {
       return await within(Promise.resolve().then(work), limits.startTimeoutMs, () => `${what} did not settle within ${seconds(limits.startTimeoutMs)}`);
@@ -81,7 +81,7 @@ async function loadModule(path: string, limits: Limits): Promise<Backend> {
       throw new BackendLoadError(`--backend ${path}: ${what} failed: ${isBackendError(e) ? e.message : describeThrown(e)}`);
     }
   };
-  const mod = await step('importing the module', () => import(pathToFileURL(file).href) as Promise<Record<string, unknown>>);
+  const mod = await step('importing the module', () => importUserModule(file));
   const exported = mod.createBackend ?? mod.default;
   const value = typeof exported === 'function' ? await step(`${mod.createBackend !== undefined ? 'createBackend()' : 'the default export'}`, async () => (exported as () => unknown)()) : exported;
   if (!isBackend(value)) {
@@ -137,6 +137,8 @@ export async function loadBackend(options: LoadOptions): Promise<Backend> {
   switch (name) {
     case 'reference':
       return referenceBackend();
+    case 'reference-pytorch':
+      return referenceBackend({ arith: 'pytorch' });
     case 'torch': {
       const { torchBackend, torchStatus } = await import('./torch.ts');
       const status = torchStatus();

@@ -1,12 +1,8 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lambdaArb, trainCaseArb } from '../cases/arbitraries.ts';
 import { CaseError } from '../cases/schema.ts';
-import type { ExprCase, ExprNode, ExprResult, TrainCase, TrainResult } from '../cases/types.ts';
+import type { ExprCase, ExprResult, TrainCase, TrainResult } from '../cases/types.ts';
 import { PENALTIES } from '../regularize/recipes.ts';
 import { BackendError, type Backend } from './backend.ts';
 import { startProcessBackend, type ProcessBackend } from './process.ts';
@@ -175,56 +171,5 @@ describe('process backend: the reference engine behind the protocol', () => {
     const c: ExprCase = { kind: 'expr', version: 1, inputs: { x: { shape: [4], data: [0, -0, -1, NaN], requiresGrad: true } }, graph: { op: 'log', args: [{ op: 'input', name: 'x' }] }, seed: [1, 1, -0, 1] };
     const expected: ExprResult = { value: { shape: [4], data: [-Infinity, -Infinity, NaN, NaN] }, grads: { x: [Infinity, -Infinity, 0, NaN] } };
     expectSame(await remote.runExpr(c), expected);
-  });
-});
-
-/** The example adapter of docs/protocol.md, exactly as printed there. */
-function exampleAdapter(): string {
-  const page = readFileSync(new URL('../../docs/protocol.md', import.meta.url), 'utf8');
-  const match = /<!-- example-adapter -->\s*```python\n([\s\S]*?)```/.exec(page);
-  if (match === null) throw new Error('docs/protocol.md has no example adapter block');
-  return match[1];
-}
-
-const python = spawnSync('python3', ['--version'], { encoding: 'utf8' });
-const pythonReason = python.error !== undefined ? python.error.message : python.status !== 0 ? python.stderr : null;
-
-describe.skipIf(pythonReason !== null)(`docs/protocol.md's minimal adapter${pythonReason === null ? '' : ` (skipped: no python3: ${pythonReason})`}`, () => {
-  let dir: string;
-  let example: ProcessBackend;
-  const local = referenceBackend();
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'regproof-example-'));
-    writeFileSync(join(dir, 'minimal_adapter.py'), exampleAdapter());
-    example = await startProcessBackend({ command: 'python3', args: [join(dir, 'minimal_adapter.py')] });
-  });
-  afterAll(async () => {
-    await example.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  const x: ExprNode = { op: 'input', name: 'x' };
-  const y: ExprNode = { op: 'input', name: 'y' };
-  const inputs: ExprCase['inputs'] = {
-    x: { shape: [2, 3], data: [1.5, -0, NaN, 2, -3, Infinity], requiresGrad: true },
-    y: { shape: [3], data: [0.25, -2, 4], requiresGrad: true },
-    z: { shape: [1], data: [7], requiresGrad: true },
-  };
-  const graphs: [string, ExprNode, number[] | undefined][] = [
-    ['broadcast add and mul, summed', { op: 'sum', args: [{ op: 'mul', args: [{ op: 'add', args: [x, y] }, x] }] }, undefined],
-    ['sum over an axis with keepDim, a const and neg', { op: 'neg', args: [{ op: 'mul', args: [{ op: 'sum', args: [x], attrs: { axis: 0, keepDim: true } }, { op: 'const', value: -0.5 }] }] }, [1, -2, 3]],
-    ['a sum over the last axis, seeded with −0 and NaN', { op: 'sum', args: [{ op: 'mul', args: [x, y] }], attrs: { axis: -1 } }, [-0, NaN]],
-  ];
-
-  it.each(graphs)('%s: bit-identical to the reference', async (_what, graph, seed) => {
-    const c: ExprCase = { kind: 'expr', version: 1, inputs, graph, ...(seed === undefined ? {} : { seed }) };
-    expectSame(await example.runExpr(c), await local.runExpr(c));
-  });
-
-  it('declines training cases with a reply the run survives', async () => {
-    const c = fc.sample(trainCaseArb(), { numRuns: 1, seed: 1 })[0];
-    const error = await failureOf(example.runTrain(c));
-    expect(error.message).toContain("the adapter reported: ValueError: this adapter runs expression cases only, not 'train'");
-    expect(example.capabilities).toEqual(new Set(['op:neg', 'op:add', 'op:mul', 'op:sum']));
   });
 });

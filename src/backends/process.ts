@@ -314,7 +314,7 @@ export class ProcessBackend implements Backend {
     private readonly identity: Identity,
   ) {
     const jobs = options.jobs ?? 1;
-    this.slots = Array.from({ length: jobs }, (_, i) => ({ adapter: i === 0 ? first : null, queue: Promise.resolve(), waiting: 0, answered: new Set<number>() }));
+    this.slots = Array.from({ length: jobs }, (_, i) => ({ adapter: i === 0 ? first : null, queue: Promise.resolve(), waiting: 0, answered: new Set<number>(i === 0 ? [0] : []) }));
     this.name = identity.name;
     this.version = identity.version;
     this.dtype = identity.dtype;
@@ -432,8 +432,9 @@ export class ProcessBackend implements Backend {
       throw new ProcessBackendError(this.label, request, failure, `before this request was sent: ${detail}`, current.stderrTail());
     }
     let started: { adapter: AdapterProcess; identity: Identity };
+    const handshakeId = this.nextId++;
     try {
-      started = await launch(this.options, this.nextId++);
+      started = await launch(this.options, handshakeId);
     } catch (e) {
       if (e instanceof LaunchFailure) throw new ProcessBackendError(this.label, request, 'start', `the adapter could not be restarted: ${e.detail}`, e.stderrTail);
       throw e;
@@ -445,6 +446,8 @@ export class ProcessBackend implements Backend {
       throw new ProcessBackendError(this.label, request, 'start', `the restarted adapter describes itself differently: was ${was}, now ${now}`, started.adapter.stderrTail());
     }
     slot.adapter = started.adapter;
+    // A handshake reply repeated later is a duplicate, not a reply to some other request.
+    slot.answered.add(handshakeId);
     return started.adapter;
   }
 }

@@ -1,30 +1,49 @@
+import { PLAIN, arithmetic, type Arith, type ArithMode } from '../arith/index.ts';
 import * as ops from '../engine/index.ts';
 import { GraphReleasedError, Random, Tensor, fromData, type OpName } from '../engine/index.ts';
-import { Linear, ReLU, Sequential, Tanh, mseLoss, type Module } from '../nn/index.ts';
+import { Linear, Module, ReLU, Sequential, Tanh, mseLoss } from '../nn/index.ts';
 import { Adagrad, Adam, AdamW, RMSprop, SGD, SGDW, type Optimizer, type ParamGroup, type SGDOptions } from '../optim/index.ts';
 import { PENALTIES, type PenaltyFn } from '../regularize/recipes.ts';
 import { selectParams } from '../regularize/penalties.ts';
 import type { ExprCase, ExprNode, ExprResult, ModelSpec, OptimizerSpec, TrainCase, TrainResult } from '../cases/types.ts';
 import type { Backend, Capability } from './backend.ts';
+import { ARITH_PYTORCH, ARITH_REFERENCE, everyCapability } from './capabilities.ts';
 
 type NamedParams = [string, Tensor][];
 
-export type OptimizerFactory = (groups: ParamGroup<SGDOptions>[], spec: OptimizerSpec) => Optimizer<object>;
+export type OptimizerFactory = (groups: ParamGroup<SGDOptions>[], spec: OptimizerSpec, arith?: Arith) => Optimizer<object>;
 
 /** Parts of the reference backend that a test may replace, to build a deliberately broken variant. */
 export interface ReferenceOverrides {
   name?: string;
   makeOptimizer?: OptimizerFactory;
   penalties?: Record<string, PenaltyFn>;
+  /** The optimizers' arithmetic (src/arith): 'plain' by default; 'pytorch' fuses as PyTorch 1.13's CPU kernels do. */
+  arith?: ArithMode;
+  /** Replaces an activation's function in models (a variant with another subgradient at a kink, say). */
+  activations?: Partial<Record<'relu' | 'tanh', (x: Tensor) => Tensor>>;
 }
 
-export function buildModel(spec: ModelSpec): Sequential {
+/** An activation given as a function, in the slot (and so under the name index) of the module it replaces. */
+class FunctionModule extends Module {
+  constructor(private readonly fn: (x: Tensor) => Tensor) {
+    super();
+  }
+
+  forward(x: Tensor): Tensor {
+    return this.fn(x);
+  }
+}
+
+export function buildModel(spec: ModelSpec, activations: ReferenceOverrides['activations'] = {}): Sequential {
   const modules: Module[] = [];
   let width = spec.inputSize;
   const rng = new Random(0);
   for (const layer of spec.layers) {
     modules.push(new Linear(width, layer.outFeatures, { rng }));
-    if (layer.activation === 'relu') modules.push(new ReLU());
+    const replaced = layer.activation === 'identity' ? undefined : activations[layer.activation];
+    if (replaced !== undefined) modules.push(new FunctionModule(replaced));
+    else if (layer.activation === 'relu') modules.push(new ReLU());
     else if (layer.activation === 'tanh') modules.push(new Tanh());
     else if (layer.activation !== 'identity') throw new RangeError(`model: unknown activation '${String(layer.activation)}'`);
     width = layer.outFeatures;
@@ -49,38 +68,38 @@ export function loadParameters(named: NamedParams, init: Record<string, number[]
 }
 
 /** The optimizer a case names, over the case's parameter groups (which override weightDecay only). */
-export const makeOptimizer: OptimizerFactory = (groups, spec) => {
+export const makeOptimizer: OptimizerFactory = (groups, spec, arith = PLAIN) => {
   switch (spec.kind) {
     case 'sgd': {
       const { kind: _kind, ...options } = spec;
-      return new SGD(groups, options);
+      return new SGD(groups, options, arith);
     }
     case 'sgdw': {
       const { kind: _kind, ...options } = spec;
-      return new SGDW(groups, options);
+      return new SGDW(groups, options, arith);
     }
     case 'adam': {
       const { kind: _kind, ...options } = spec;
-      return new Adam(groups, options);
+      return new Adam(groups, options, arith);
     }
     case 'adamw': {
       const { kind: _kind, ...options } = spec;
-      return new AdamW(groups, options);
+      return new AdamW(groups, options, arith);
     }
     case 'rmsprop': {
       const { kind: _kind, ...options } = spec;
-      return new RMSprop(groups, options);
+      return new RMSprop(groups, options, arith);
     }
     case 'adagrad': {
       const { kind: _kind, ...options } = spec;
-      return new Adagrad(groups, options);
+      return new Adagrad(groups, options, arith);
     }
     default:
       throw new RangeError(`optimizer.kind: unknown optimizer '${String((spec as { kind?: unknown }).kind)}' (known: sgd, sgdw, adam, adamw, rmsprop, adagrad)`);
   }
 };
 
-function parameterGroups(named: NamedParams, c: TrainCase): ParamGroup<SGDOptions>[] {
+export function parameterGroups(named: NamedParams, c: TrainCase): ParamGroup<SGDOptions>[] {
   if (c.groups === undefined) return [{ params: named.map(([, p]) => p) }];
   const groups = c.groups.map((g) => ({ params: selectParams(named, g.select), weightDecay: g.weightDecay }));
   const covered = new Set(groups.flatMap((g) => g.params));
@@ -93,12 +112,12 @@ const snapshot = (named: NamedParams, pick: (p: Tensor) => Float64Array | undefi
   Object.fromEntries(named.map(([name, p]) => [name, Array.from(pick(p) ?? new Float64Array(p.size))]));
 
 export function runTraining(c: TrainCase, overrides: ReferenceOverrides = {}): TrainResult {
-  const model = buildModel(c.model);
+  const model = buildModel(c.model, overrides.activations);
   const named = [...model.namedParameters()];
   loadParameters(named, c.init);
   const x = ops.tensor(c.data.x);
   const y = ops.tensor(c.data.y);
-  const optimizer = (overrides.makeOptimizer ?? makeOptimizer)(parameterGroups(named, c), c.optimizer);
+  const optimizer = (overrides.makeOptimizer ?? makeOptimizer)(parameterGroups(named, c), c.optimizer, arithmetic(overrides.arith ?? 'plain'));
   const penalties = overrides.penalties ?? PENALTIES;
   const penaltyFn = c.penalty === null ? null : penalties[c.penalty.recipe];
   if (penaltyFn === undefined) throw new RangeError(`penalty.recipe: unknown recipe '${c.penalty!.recipe}' (known: ${Object.keys(penalties).join(', ')})`);
@@ -185,24 +204,22 @@ export function runExpression(c: ExprCase): ExprResult {
   return { value, grads: grads() };
 }
 
-const ALL_CAPABILITIES: Capability[] = [
-  ...Object.keys(ops.OPS).map((op) => `op:${op}`),
-  ...Object.keys(PENALTIES).map((r) => `recipe:${r}`),
-  'sgd:momentum', 'sgd:dampening', 'sgd:nesterov', 'sgd:maximize', 'sgd:weightDecay', 'sgd:groups',
-  'optimizer:sgdw', 'optimizer:adam', 'optimizer:adamw', 'optimizer:rmsprop', 'optimizer:adagrad',
-  'graph:retainGraph', 'graph:releasesSaved', 'graph:accumulates', 'train:noZeroGrad',
-  // Its float64 arithmetic is the one the claims reason about, operation by operation, so claims
-  // whose two sides compute the same numbers in the same order may demand bit-identity.
-  'arith:reference',
-];
+// Its float64 arithmetic is the one the claims reason about, operation by operation, so claims
+// whose two sides compute the same numbers in the same order may demand bit-identity.
+const ALL_CAPABILITIES: Capability[] = [...everyCapability(), ARITH_REFERENCE];
 
-/** The built-in Float64 engine as a backend; overrides build deliberately broken variants for tests. */
+/**
+ * The built-in Float64 engine as a backend; overrides build deliberately broken variants for tests.
+ * With arith 'pytorch' ('reference-pytorch') its updates fuse as PyTorch's do, so it no longer does
+ * the plain arithmetic that bit-identity claims reason about, and does not declare it.
+ */
 export function referenceBackend(overrides: ReferenceOverrides = {}): Backend {
+  const pytorch = overrides.arith === 'pytorch';
   return {
-    name: overrides.name ?? 'reference',
+    name: overrides.name ?? (pytorch ? 'reference-pytorch' : 'reference'),
     version: '1',
     dtype: 'float64',
-    capabilities: new Set(ALL_CAPABILITIES),
+    capabilities: new Set(pytorch ? [...ALL_CAPABILITIES.filter((c) => c !== ARITH_REFERENCE), ARITH_PYTORCH] : ALL_CAPABILITIES),
     runExpr: async (c) => runExpression(c),
     runTrain: async (c) => runTraining(c, overrides),
   };

@@ -1,6 +1,6 @@
 /**
  * TensorFlow.js as a backend: `@tensorflow/tfjs` (the full package: tfjs-core alone registers no
- * gradients under Node ESM) on its CPU backend, computing in float32. It is an optional
+ * gradients under Node ESM) on its CPU backend, computing in float32. It is an optional peer
  * dependency, loaded on first use. Cases are run the way a tfjs user would write them: tf ops,
  * tf.valueAndGrads, tf.variableGrads, tf.losses.meanSquaredError, tf.train.sgd and
  * tf.train.momentum. What tfjs cannot express is missing from the capabilities (so claims that
@@ -41,7 +41,7 @@ async function importTfjs(specifier: string): Promise<Tf> {
   } catch (e) {
     const code = (e as { code?: string }).code;
     if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
-      throw new BackendError(`the tfjs backend needs the optional dependency ${specifier}, which is not installed: run \`npm install ${specifier}\` (${(e as Error).message.split('\n')[0]})`);
+      throw new BackendError(`the tfjs backend needs the optional peer dependency ${specifier}, which is not installed: run \`npm install ${specifier}\` (${(e as Error).message.split('\n')[0]})`);
     }
     throw e;
   }
@@ -202,7 +202,7 @@ function requireExpressible(c: TrainCase): void {
   if (o.weightDecay !== 0) refuse('tfjs optimizers have no weight-decay option (sgd:weightDecay); put the penalty in the loss instead');
   if (o.maximize) refuse('tfjs optimizers have no maximize option (sgd:maximize)');
   if (o.momentum !== 0 && o.dampening !== 0) refuse('tf.train.momentum has no dampening (sgd:dampening)');
-  if (c.groups !== undefined) refuse('tfjs optimizers have no parameter groups with their own options (sgd:groups)');
+  if (c.groups !== undefined) refuse('tfjs optimizers have no parameter groups with their own options (train:groups)');
   if (!c.zeroGrad) refuse('tfjs computes fresh gradients each step and has nothing to zero, so gradients cannot accumulate across steps (train:noZeroGrad)');
   if (c.penalty !== null && !(c.penalty.recipe in PENALTIES)) refuse(`no tfjs version of recipe '${c.penalty.recipe}'`);
   requireFloat32([
@@ -274,6 +274,12 @@ function runTrain(tf: Tf, c: TrainCase): TrainResult {
 export const TFJS_CAPABILITIES: readonly Capability[] = [
   ...Object.keys(OPS).map((op) => `op:${op}`),
   ...Object.keys(PENALTIES).map((r) => `recipe:${r}`),
+  'layer:linear',
+  'act:relu',
+  'act:tanh',
+  'loss:mse:mean',
+  'loss:mse:sum',
+  'optimizer:sgd',
   'sgd:momentum',
   'sgd:nesterov',
   'convention:momentum-buffer-from-zero',

@@ -5,11 +5,11 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { packageFile } from '../package-root.ts';
 import { BackendError } from './backend.ts';
 import { startProcessBackend, type ProcessBackend, type ProcessBackendOptions } from './process.ts';
 
-export const TORCH_ADAPTER = fileURLToPath(new URL('../../adapters/torch_adapter.py', import.meta.url));
+export const TORCH_ADAPTER = packageFile('adapters', 'torch_adapter.py');
 
 export function torchPython(): string {
   return process.env.REGPROOF_TORCH_PYTHON ?? '/usr/bin/python3';

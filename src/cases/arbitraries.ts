@@ -1,20 +1,19 @@
 /**
  * fast-check arbitraries for cases: models, parameters, data and optimizer settings. Every number
  * is drawn in the backend's dtype (arbitrariesFor), so a float32 backend is only ever fed values
- * float32 represents exactly and the expectations are computed at those very values.
+ * float32 represents exactly and the expectations are computed at those very values. Made for a
+ * backend, they draw only what its capabilities declare (src/backends/capabilities.ts): its
+ * activations, loss reductions, optimizer options. Numbers shrink toward readable values (small
+ * multiples of 1/8) and never to subnormals, so a gross bug shrinks to a counterexample that looks
+ * gross.
  */
 import fc from 'fast-check';
 import type { Backend, Capability, Dtype } from '../backends/backend.ts';
+import { ACT_RELU, ACT_TANH, LOSS_MSE_MEAN, LOSS_MSE_SUM, optionCapability, type OptimizerKind } from '../backends/capabilities.ts';
 import { CASE_VERSION, type Activation, type ModelSpec, type OptimizerSpec, type SGDSpec, type TrainCase } from './types.ts';
 import { outputSize, parameterShapes } from './model.ts';
 
-export const activationArb: fc.Arbitrary<Activation> = fc.constantFrom('relu', 'tanh', 'identity');
-
-/** 1–3 layers of width 1–8 with ReLU, Tanh or no activation. */
-export const modelSpecArb: fc.Arbitrary<ModelSpec> = fc.record({
-  inputSize: fc.integer({ min: 1, max: 8 }),
-  layers: fc.array(fc.record({ outFeatures: fc.integer({ min: 1, max: 8 }), activation: activationArb }), { minLength: 1, maxLength: 3 }),
-});
+export type Reduction = TrainCase['loss']['reduction'];
 
 export interface TrainCaseArbOptions<O extends OptimizerSpec> {
   model?: fc.Arbitrary<ModelSpec>;
@@ -27,10 +26,12 @@ export interface TrainCaseArbOptions<O extends OptimizerSpec> {
 
 export interface Arbitraries {
   readonly dtype: Dtype;
-  /** A number in [min, max] that the dtype represents exactly (no NaN). */
+  /** Whether the backend these arbitraries were made for declares a capability; true without a backend. */
+  has(capability: Capability): boolean;
+  /** Whether the backend supports an optimizer's option ('momentum', 'amsgrad', ...); SGD's unless a kind is given. */
+  supports(option: string, kind?: OptimizerKind): boolean;
+  /** A number in [min, max] that the dtype represents exactly (no NaN, no subnormal), shrinking toward multiples of 1/8. */
   num(min: number, max: number): fc.Arbitrary<number>;
-  /** Whether the backend these arbitraries were made for supports an SGD option ('momentum', 'weightDecay', ...); true without a backend. */
-  supports(option: string): boolean;
   /** The nearest number the dtype represents, for values a claim computes before feeding them. */
   round(x: number): number;
   /** A value in [−2, 2]; exact zeros of both signs are generated on purpose, since they are the kinks. */
@@ -47,6 +48,12 @@ export interface Arbitraries {
   readonly lambda: fc.Arbitrary<number>;
   readonly positiveLambda: fc.Arbitrary<number>;
   readonly lr: fc.Arbitrary<number>;
+  /** The activations the backend declares (identity always). */
+  readonly activations: readonly Activation[];
+  /** The loss reductions the backend declares; empty when it has none (then no training case can be made). */
+  readonly reductions: readonly Reduction[];
+  /** 1–3 Linear layers of width 1–8, each followed by a declared activation or none. */
+  model(options?: { activations?: readonly Activation[]; maxWidth?: number }): fc.Arbitrary<ModelSpec>;
   values(length: number, value?: fc.Arbitrary<number>): fc.Arbitrary<number[]>;
   matrix(rows: number, cols: number, value?: fc.Arbitrary<number>): fc.Arbitrary<number[][]>;
   /** Initial values for every parameter of the spec, keyed by name; with zeroTensors, some tensors are all zeros. */
@@ -64,20 +71,48 @@ export interface Arbitraries {
 /** The smallest magnitude whose square is still a normal number, with margin for sums of up to 64 terms. */
 const NORMAL_SQUARE_FLOOR: Record<Dtype, number> = { float64: 1e-100, float32: 1e-15 };
 
+/** The smallest normal number of each dtype: generated values below it are flushed to zero. */
+const SMALLEST_NORMAL: Record<Dtype, number> = { float64: 2 ** -1022, float32: 2 ** -126 };
+
+/** Readable values are multiples of 1/READABLE: exact in both dtypes and easy to read in a counterexample. */
+const READABLE = 8;
+
 function build(dtype: Dtype, capabilities: ReadonlySet<Capability> | null): Arbitraries {
-  const supports = (option: string) => capabilities === null || capabilities.has(`sgd:${option}`);
-  const num = (min: number, max: number): fc.Arbitrary<number> =>
-    dtype === 'float64'
+  const has = (capability: Capability) => capabilities === null || capabilities.has(capability);
+  const supports = (option: string, kind: OptimizerKind = 'sgd') => has(optionCapability(kind, option));
+  const full = (min: number, max: number): fc.Arbitrary<number> =>
+    (dtype === 'float64'
       ? fc.double({ min, max, noNaN: true, noDefaultInfinity: true })
-      : fc.float({ min: Math.fround(min), max: Math.fround(max), noNaN: true, noDefaultInfinity: true });
-  const value = fc.oneof({ weight: 8, arbitrary: num(-2, 2) }, { weight: 1, arbitrary: fc.constantFrom(0, -0) });
+      : fc.float({ min: Math.fround(min), max: Math.fround(max), noNaN: true, noDefaultInfinity: true })
+    ).map((x) => (Math.abs(x) < SMALLEST_NORMAL[dtype] && min <= 0 && max >= 0 ? x * 0 : x));
+  const num = (min: number, max: number): fc.Arbitrary<number> => {
+    const lo = Math.ceil(min * READABLE);
+    const hi = Math.floor(max * READABLE);
+    if (lo > hi) return full(min, max);
+    // The readable branch comes first and withCrossShrink tries it first when shrinking, so a
+    // failure that any simple value shows is reported with one.
+    const readable = fc.integer({ min: lo, max: hi }).map((k) => k / READABLE);
+    return fc.oneof({ withCrossShrink: true }, { weight: 1, arbitrary: readable }, { weight: 3, arbitrary: full(min, max) });
+  };
+  const value = fc.oneof({ withCrossShrink: true }, { weight: 8, arbitrary: num(-2, 2) }, { weight: 1, arbitrary: fc.constantFrom(0, -0) });
   const normalRangeValue = fc.oneof(
+    { withCrossShrink: true },
+    { weight: 8, arbitrary: fc.record({ magnitude: num(NORMAL_SQUARE_FLOOR[dtype], 2), negative: fc.boolean() }).map(({ magnitude, negative }) => (negative ? -magnitude : magnitude)) },
     { weight: 1, arbitrary: fc.constantFrom(0, -0) },
-    { weight: 8, arbitrary: fc.tuple(num(NORMAL_SQUARE_FLOOR[dtype], 2), fc.boolean()).map(([m, neg]) => (neg ? -m : m)) },
   );
   const positiveLambda = num(1e-6, 2);
   const lambda = fc.oneof({ weight: 1, arbitrary: fc.constant(0) }, { weight: 9, arbitrary: positiveLambda });
   const lr = num(1e-4, 0.5);
+  const activations: Activation[] = ['identity', ...(has(ACT_RELU) ? ['relu' as const] : []), ...(has(ACT_TANH) ? ['tanh' as const] : [])];
+  const reductions: Reduction[] = [...(has(LOSS_MSE_MEAN) ? ['mean' as const] : []), ...(has(LOSS_MSE_SUM) ? ['sum' as const] : [])];
+  const model = (options: { activations?: readonly Activation[]; maxWidth?: number } = {}): fc.Arbitrary<ModelSpec> => {
+    const allowed = (options.activations ?? activations).filter((a) => activations.includes(a));
+    const width = fc.integer({ min: 1, max: options.maxWidth ?? 8 });
+    return fc.record({
+      inputSize: width,
+      layers: fc.array(fc.record({ outFeatures: width, activation: fc.constantFrom(...allowed) }), { minLength: 1, maxLength: 3 }),
+    });
+  };
   const values = (length: number, v: fc.Arbitrary<number> = value) => fc.array(v, { minLength: length, maxLength: length });
   const matrix = (rows: number, cols: number, v: fc.Arbitrary<number> = value) => fc.array(values(cols, v), { minLength: rows, maxLength: rows });
   const init = (spec: ModelSpec, v: fc.Arbitrary<number> = value, zeroTensors = false) =>
@@ -85,7 +120,8 @@ function build(dtype: Dtype, capabilities: ReadonlySet<Capability> | null): Arbi
       Object.fromEntries(
         parameterShapes(spec).map(({ name, shape }) => {
           const n = shape.reduce((a, b) => a * b, 1);
-          return [name, zeroTensors ? fc.oneof({ weight: 3, arbitrary: values(n, v) }, { weight: 1, arbitrary: fc.constant(new Array<number>(n).fill(0)) }) : values(n, v)];
+          const zeros = fc.constant(new Array<number>(n).fill(0));
+          return [name, zeroTensors ? fc.oneof({ weight: 3, arbitrary: values(n, v) }, { weight: 1, arbitrary: zeros }) : values(n, v)];
         }),
       ),
     );
@@ -97,32 +133,43 @@ function build(dtype: Dtype, capabilities: ReadonlySet<Capability> | null): Arbi
         dampening: supports('dampening') ? fc.oneof(fc.constant(0), num(0, 1)) : fc.constant(0),
         maximize: options.maximize ?? (supports('maximize') ? fc.boolean() : fc.constant(false)),
       })
-      .chain((o) => (o.momentum > 0 && o.dampening === 0 && supports('nesterov') ? fc.boolean() : fc.constant(false)).map((nesterov): SGDSpec => ({ kind: 'sgd', ...o, nesterov, weightDecay: 0 })));
-  const trainCase = (options: TrainCaseArbOptions<OptimizerSpec> = {}): fc.Arbitrary<TrainCase> =>
-    (options.model ?? modelSpecArb).chain((model) =>
+      .chain((o) =>
+        (o.momentum > 0 && o.dampening === 0 && supports('nesterov') ? fc.boolean() : fc.constant(false)).map(
+          (nesterov): SGDSpec => ({ kind: 'sgd', ...o, nesterov, weightDecay: 0 }),
+        ),
+      );
+  const trainCase = (options: TrainCaseArbOptions<OptimizerSpec> = {}): fc.Arbitrary<TrainCase> => {
+    if (reductions.length === 0) throw new RangeError('trainCase: the backend declares no loss reduction (loss:mse:mean or loss:mse:sum)');
+    return (options.model ?? model()).chain((spec) =>
       fc
         .record({
-          init: init(model, options.value, options.zeroTensors),
+          init: init(spec, options.value, options.zeroTensors),
           batch: fc.integer({ min: 1, max: 6 }),
-          reduction: fc.constantFrom<'mean' | 'sum'>('mean', 'sum'),
+          reduction: fc.constantFrom(...reductions),
           optimizer: options.optimizer ?? sgd(),
           steps: options.steps ?? fc.integer({ min: 1, max: 20 }),
         })
         .chain(({ init: initial, batch, reduction, optimizer, steps }) =>
-          fc.record({ x: matrix(batch, model.inputSize), y: matrix(batch, outputSize(model)) }).map(
-            (data): TrainCase => ({ kind: 'train', version: CASE_VERSION, model, init: initial, data, loss: { kind: 'mse', reduction }, penalty: null, optimizer, steps, zeroGrad: true }),
+          fc.record({ x: matrix(batch, spec.inputSize), y: matrix(batch, outputSize(spec)) }).map(
+            (data): TrainCase => ({
+              kind: 'train', version: CASE_VERSION, model: spec, init: initial, data, loss: { kind: 'mse', reduction }, penalty: null, optimizer, steps, zeroGrad: true,
+            }),
           ),
         ),
     );
+  };
   const round = dtype === 'float64' ? (x: number) => x : Math.fround;
-  return { dtype, num, supports, round, value, normalRangeValue, lambda, positiveLambda, lr, values, matrix, init, sgd, trainCase: trainCase as Arbitraries['trainCase'] };
+  return {
+    dtype, has, supports, num, round, value, normalRangeValue, lambda, positiveLambda, lr, activations, reductions,
+    model, values, matrix, init, sgd, trainCase: trainCase as Arbitraries['trainCase'],
+  };
 }
 
 const BY_DTYPE: Record<Dtype, Arbitraries> = { float64: build('float64', null), float32: build('float32', null) };
 
 /**
- * The arbitraries for a dtype, or for a backend: then also SGD settings limited to the options it
- * supports, so a backend without, say, dampening is still checked on everything else.
+ * The arbitraries for a dtype (drawing from every capability), or for a backend: then only from
+ * what it declares, so a backend without, say, dampening is still checked on everything else.
  */
 export function arbitrariesFor(target: Dtype | Pick<Backend, 'dtype' | 'capabilities'>): Arbitraries {
   const dtype = typeof target === 'string' ? target : target.dtype;
@@ -131,6 +178,7 @@ export function arbitrariesFor(target: Dtype | Pick<Backend, 'dtype' | 'capabili
 }
 
 const f64 = BY_DTYPE.float64;
+export const modelSpecArb = f64.model();
 export const valueArb = f64.value;
 export const normalRangeValueArb = f64.normalRangeValue;
 export const lambdaArb = f64.lambda;

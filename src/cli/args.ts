@@ -9,7 +9,7 @@ export class UsageError extends Error {
 export interface FlagSpec {
   /** Flags that take a value, e.g. --runs 100 or --runs=100. */
   values: readonly string[];
-  /** Flags that stand alone. */
+  /** Flags that stand alone. `-h` is short for `--help` wherever `help` is one of them. */
   switches: readonly string[];
 }
 
@@ -22,7 +22,7 @@ export function parseArgs(argv: readonly string[], spec: FlagSpec, command: stri
   const values = new Map<string, string>();
   const switches = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
+    const arg = argv[i] === '-h' && spec.switches.includes('help') ? '--help' : argv[i];
     if (!arg.startsWith('--')) throw new UsageError(`${command}: unexpected argument '${arg}'`);
     const eq = arg.indexOf('=');
     const name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);

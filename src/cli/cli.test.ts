@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ALL_CLAIMS } from '../../properties/index.ts';
 import { parseArgs, UsageError } from './args.ts';
 import { main } from './main.ts';
 
@@ -19,6 +21,10 @@ describe('argument parsing', () => {
   it('reads --flag value, --flag=value and switches', () => {
     expect(parseArgs(['--runs', '5', '--help'], spec, 'x').values.get('runs')).toBe('5');
     expect(parseArgs(['--runs=7'], spec, 'x').values.get('runs')).toBe('7');
+  });
+  it('reads -h as --help only where help is a switch', () => {
+    expect(parseArgs(['-h'], spec, 'x').switches.has('help')).toBe(true);
+    expect(() => parseArgs(['-h'], { values: [], switches: [] }, 'x')).toThrow(/unexpected argument '-h'/);
   });
   it.each([
     [['--nope'], /unknown option '--nope'/],
@@ -50,5 +56,54 @@ describe('regproof verify', () => {
     const io = capture();
     expect(await main(argv)).toBe(2);
     expect(io.err()).toMatch(message);
+  });
+});
+
+describe('regproof usage, version and help', () => {
+  it('prints a short usage and exits 0 with no arguments', async () => {
+    const io = capture();
+    expect(await main([])).toBe(0);
+    expect(io.out()).toMatch(/^regproof: /);
+    expect(io.out()).toMatch(/regproof explain/);
+    expect(io.out().split('\n').length).toBeLessThan(20);
+  });
+
+  it('prints the version from package.json', async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    const io = capture();
+    expect(await main(['--version'])).toBe(0);
+    expect(io.out()).toBe(`regproof ${version}\n`);
+  });
+
+  it.each(['verify', 'explain', 'list'])('%s answers -h and --help with its usage and exit 0', async (command) => {
+    for (const flag of ['-h', '--help']) {
+      const io = capture();
+      expect(await main([command, flag])).toBe(0);
+      expect(io.out()).toMatch(new RegExp(`^usage: regproof ${command}`, 'i'));
+      vi.restoreAllMocks();
+    }
+  });
+});
+
+describe('regproof --list', () => {
+  it('prints every claim id with its statement', async () => {
+    const io = capture();
+    expect(await main(['--list'])).toBe(0);
+    for (const c of ALL_CLAIMS) expect(io.out()).toContain(`${c.id}\n  ${c.statement}\n`);
+  });
+
+  it('filters like --only and prints JSON', async () => {
+    const io = capture();
+    expect(await main(['list', '--only', 'graph.,mse.', '--json'])).toBe(0);
+    const listed = JSON.parse(io.out()) as { id: string; statement: string }[];
+    const expected = ALL_CLAIMS.filter((c) => c.id.startsWith('graph.') || c.id.startsWith('mse.'));
+    expect(listed.map((c) => c.id)).toEqual(expected.map((c) => c.id));
+    expect(listed.map((c) => c.statement)).toEqual(expected.map((c) => c.statement));
+  });
+
+  it('rejects an id that matches no claim', async () => {
+    const io = capture();
+    expect(await main(['--list', '--only', 'no.such'])).toBe(2);
+    expect(io.err()).toMatch(/no claim matches 'no.such'/);
   });
 });

@@ -1,11 +1,16 @@
-import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { ALL_CLAIMS } from '../../properties/index.ts';
+import { isBackendError, type Backend } from '../backends/backend.ts';
 import { loadBackend } from '../backends/load.ts';
 import type { Claim } from '../runner/claim.ts';
 import { configFromEnv, parseRuns, parseSeed, type RunConfig } from '../runner/config.ts';
 import { loadExpectations, type Expectation } from '../runner/expect.ts';
+import { describeFsError, writeFileAtomic } from '../runner/files.ts';
+import { formatDeclined, formatFailure, formatPolicy, shellQuote, type RerunContext } from '../runner/format.ts';
 import { buildReport, toJson, toJUnit, type Outcome, type ReportEntry } from '../runner/report.ts';
-import { formatFailure, formatPolicy, runClaim } from '../runner/run.ts';
+import { prepareOutput } from '../runner/outputs.ts';
+import { DEFAULT_FAILURES_DIR, runClaim } from '../runner/run.ts';
+import { strayFailureFiles } from '../runner/saved.ts';
 import { parseArgs, UsageError } from './args.ts';
 
 const HELP = `usage: regproof verify [options]
@@ -14,6 +19,7 @@ Runs every claim against a backend and prints one row per claim.
 
 backend (one of):
   --backend reference     the built-in Float64 engine (default)
+  --backend reference-pytorch  the same engine, its optimizers in PyTorch's fused arithmetic (docs/ops.md)
   --backend torch         PyTorch 1.13 through adapters/torch_adapter.py (REGPROOF_TORCH_PYTHON
                           picks the interpreter; default /usr/bin/python3)
   --backend tfjs          TensorFlow.js (@tensorflow/tfjs, CPU, float32)
@@ -30,12 +36,22 @@ options:
   --expect FILE           known failures: {"expected": [{"claim": ID, "reason": WHY}]}
   --json FILE             write the report as JSON
   --junit FILE            write the report as JUnit XML
+                          (both are checked and an old one removed before the run, then written
+                          whole at the end, whatever the backend did)
+  --failures-dir DIR      where failing cases are saved and replayed first next run, and the
+                          requests of each failing case kept for 'regproof replay'
+                          (default ${DEFAULT_FAILURES_DIR})
+  --no-save               neither replay nor save failures (the report still has every case)
 
 a backend that picks another valid subgradient at a kink (sign(0) = −1, say) is reported as a
-policy difference with its consequence, apart from failures.
+policy difference with its consequence, apart from failures. A case the backend declines
+(CaseDeclined) is counted and shown; a claim whose every case is declined is not applicable.
 
-exit codes: 0 every claim passed, is not applicable, differs only in policy or failed as expected;
-            1 a claim failed or an expectation is stale; 2 usage or backend error`;
+exit codes, the highest that applies wins:
+  2  usage error, or a backend error (it failed to load, threw, crashed, or close() failed),
+     or a report could not be written
+  1  a claim failed or an expectation is stale
+  0  every claim passed, is not applicable, differs only in policy or failed as expected`;
 
 export function selectClaims(claims: readonly Claim[], only: string | undefined): Claim[] {
   if (only === undefined) return [...claims];
@@ -72,8 +88,30 @@ function outcomeOf(verdict: ReportEntry['verdict'], expectation: Expectation | u
   return verdict;
 }
 
+/** The backend selection as it appears on a command line, so printed commands reproduce the run. */
+function backendArgs(backend: string | undefined, cmd: string | undefined): string {
+  if (cmd !== undefined) return `--cmd ${shellQuote(cmd)}`;
+  return `--backend ${shellQuote(backend ?? 'reference')}`;
+}
+
+/** close() is the backend's code too: a throw is a backend error, and a hang must not lose the reports. */
+async function closeBackend(backend: Backend, ms = CLOSE_TIMEOUT_MS): Promise<string | null> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const timeout = new Promise<string>((resolve) => (timer = setTimeout(() => resolve(`backend ${backend.name}: close() did not settle within ${ms / 1000} s`), ms)));
+    return await Promise.race([Promise.resolve(backend.close?.()).then(() => null), timeout]);
+  } catch (e) {
+    // A module's close() error already names the backend and the call; anything else is named here.
+    return isBackendError(e) ? e.message : `backend ${backend.name}: close() failed: ${e instanceof Error ? e.message : String(e)}`;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const CLOSE_TIMEOUT_MS = 10_000;
+
 export async function runVerify(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { values: ['backend', 'cmd', 'runs', 'seed', 'only', 'shard', 'expect', 'json', 'junit'], switches: ['help'] }, 'verify');
+  const args = parseArgs(argv, { values: ['backend', 'cmd', 'runs', 'seed', 'only', 'shard', 'expect', 'json', 'junit', 'failures-dir'], switches: ['help', 'no-save'] }, 'verify');
   if (args.switches.has('help')) {
     process.stdout.write(HELP + '\n');
     return 0;
@@ -92,41 +130,91 @@ export async function runVerify(argv: string[]): Promise<number> {
   };
   const claims = shardClaims(selectClaims(ALL_CLAIMS, args.values.get('only')), args.values.get('shard'));
   const expectations = args.values.has('expect') ? parse(() => loadExpectations(args.values.get('expect')!, ALL_CLAIMS.map((c) => c.id))) : [];
-  const backend = await loadBackend({ backend: args.values.get('backend'), cmd: args.values.get('cmd'), handleSignals: true });
+  if (args.switches.has('no-save') && args.values.has('failures-dir')) throw new UsageError('verify: give either --no-save or --failures-dir, not both');
+  const failuresDir = args.switches.has('no-save') ? null : (args.values.get('failures-dir') ?? DEFAULT_FAILURES_DIR);
+  const outputs = (['json', 'junit'] as const).filter((f) => args.values.has(f)).map((f) => ({ flag: f, path: args.values.get(f)! }));
+  if (outputs.length === 2 && resolve(outputs[0].path) === resolve(outputs[1].path)) throw new UsageError('verify: --json and --junit name the same file');
+  for (const o of outputs) parse(() => prepareOutput(`--${o.flag}`, o.path));
+  const rerun: RerunContext = { runSeed: config.seed, runs: config.runs, backendArgs: backendArgs(args.values.get('backend'), args.values.get('cmd')) };
 
+  const runErrors: string[] = [];
+  const warnings: string[] = [];
+  const results: ReportEntry[] = [];
+  let backend: Backend | null = null;
+  try {
+    try {
+      backend = await loadBackend({ backend: args.values.get('backend'), cmd: args.values.get('cmd'), handleSignals: true });
+    } catch (e) {
+      runErrors.push(`the backend could not be loaded: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    if (backend !== null) await verifyClaims(backend, claims, config, { failuresDir, expectations, shard: args.values.get('shard') }, results, warnings);
+  } catch (e) {
+    runErrors.push(`the run stopped: ${e instanceof Error ? e.message : String(e)}`);
+  } finally {
+    if (backend !== null) {
+      const closeError = await closeBackend(backend);
+      if (closeError !== null) runErrors.push(closeError);
+    }
+  }
+  return finish(backend, config, rerun, results, warnings, runErrors, outputs, args.values.get('shard'));
+}
+
+async function verifyClaims(backend: Backend, claims: readonly Claim[], config: RunConfig, how: { failuresDir: string | null; expectations: readonly Expectation[]; shard?: string }, results: ReportEntry[], warnings: string[]) {
   const out = process.stdout;
   const progress = out.isTTY === true;
-  out.write(`regproof verify: backend ${backend.name} ${backend.version} (${backend.dtype}), ${claims.length} claims, ${config.runs} runs each, run seed ${config.seed}${args.values.has('shard') ? `, shard ${args.values.get('shard')}` : ''}\n\n`);
+  out.write(`regproof verify: backend ${backend.name} ${backend.version} (${backend.dtype}), ${claims.length} claims, ${config.runs} runs each, run seed ${config.seed}${how.shard ? `, shard ${how.shard}` : ''}\n`);
+  if (how.failuresDir !== null) warnings.push(...strayFailureFiles(how.failuresDir, backend.name, ALL_CLAIMS.map((c) => c.id)));
   const idWidth = Math.max(5, ...claims.map((c) => c.id.length));
-  out.write(`${pad('claim', idWidth)}  ${pad('verdict', 7)}  ${padLeft('runs', 6)}  ${padLeft('seed', 11)}  ${padLeft('time', 10)}\n`);
-  const results: ReportEntry[] = [];
-  try {
-    for (const [i, claim] of claims.entries()) {
-      if (progress) out.write(`[${i + 1}/${claims.length}] ${claim.id} ...\r`);
-      const result = await runClaim(claim, backend, config);
-      const expectation = expectations.find((e) => e.claim === claim.id);
-      const entry: ReportEntry = { ...result, outcome: outcomeOf(result.verdict, expectation), ...(expectation ? { expectation } : {}) };
-      results.push(entry);
-      if (progress) out.write('\x1b[2K');
-      out.write(formatRow(entry, idWidth) + '\n');
-    }
-  } finally {
-    await backend.close?.();
+  out.write(`\n${pad('claim', idWidth)}  ${pad('verdict', 7)}  ${padLeft('runs', 6)}  ${padLeft('seed', 11)}  ${padLeft('time', 10)}\n`);
+  for (const [i, claim] of claims.entries()) {
+    if (progress) out.write(`[${i + 1}/${claims.length}] ${claim.id} ...\r`);
+    const result = await runClaim(claim, backend, config, { failuresDir: how.failuresDir, distinctFailures: true }).catch((e: unknown) => ({
+      id: claim.id, statement: claim.statement, backend: backend.name, verdict: 'error' as const, runs: config.runs, seed: 0, ms: 0,
+      failure: { seed: 0, path: '', counterexample: null, message: `the runner failed: ${e instanceof Error ? e.message : String(e)}`, replayed: false },
+    }));
+    const expectation = how.expectations.find((e) => e.claim === claim.id);
+    const entry: ReportEntry = { ...result, outcome: outcomeOf(result.verdict, expectation), ...(expectation ? { expectation } : {}) };
+    results.push(entry);
+    if (progress) out.write('\x1b[2K');
+    out.write(formatRow(entry, idWidth) + '\n');
   }
+}
 
+/** Prints the details, writes the reports and the summary line, and decides the exit code: this always runs. */
+function finish(backend: Backend | null, config: RunConfig, rerun: RerunContext, results: ReportEntry[], warnings: string[], runErrors: string[], outputs: { flag: string; path: string }[], shard: string | undefined): number {
+  const out = process.stdout;
+  for (const w of warnings) out.write(`\nwarning: ${w}\n`);
   for (const r of results) {
+    for (const w of r.warnings ?? []) out.write(`\nwarning: ${r.id}: ${w}\n`);
     if (r.policy !== undefined) out.write('\n' + formatPolicy(r) + '\n');
     if (r.illConditioned !== undefined) out.write(`\n${r.id}: ${r.illConditioned.count} of ${r.runs} cases set aside as ill-conditioned (neither passed nor failed), e.g. ${r.illConditioned.example}\n`);
-    if (r.outcome === 'fail' || r.outcome === 'error') out.write('\n' + formatFailure(r, config.seed) + '\n');
+    if (r.declined !== undefined) out.write('\n' + formatDeclined(r) + '\n');
+    if (r.outcome === 'fail' || r.outcome === 'error') out.write('\n' + formatFailure(r, rerun) + '\n');
     if (r.outcome === 'expected-fail') out.write(`\nexpected failure ${r.id}: ${r.expectation!.reason}\n  observed: ${r.failure!.message.split('\n')[0]}\n`);
     if (r.outcome === 'stale-expectation') out.write(`\nstale expectation ${r.id}: expected to fail (${r.expectation!.reason}) but it ${r.verdict === 'pass' ? 'passed' : r.verdict}; remove the entry\n`);
   }
-  const report = buildReport(backend, config.seed, config.runs, results, args.values.get('shard'));
-  if (args.values.has('json')) writeFileSync(args.values.get('json')!, toJson(report));
-  if (args.values.has('junit')) writeFileSync(args.values.get('junit')!, toJUnit(report));
+  const identity = backend ?? { name: rerun.backendArgs!, version: 'unknown', dtype: 'unknown' };
+  for (const e of runErrors) process.stderr.write(`regproof: ${e}\n`);
+  const report = buildReport(identity, config.seed, config.runs, results, shard, { backendArgs: rerun.backendArgs, errors: runErrors, warnings: [...warnings, ...results.flatMap((r) => (r.warnings ?? []).map((w) => `${r.id}: ${w}`))] });
+  const written: string[] = [];
+  for (const o of outputs) {
+    try {
+      writeFileAtomic(o.path, o.flag === 'json' ? toJson(report) : toJUnit(report));
+      written.push(o.path);
+    } catch (e) {
+      runErrors.push(`--${o.flag} ${o.path}: cannot write the report (${describeFsError(e)})`);
+      process.stderr.write(`regproof: ${runErrors[runErrors.length - 1]}\n`);
+    }
+  }
   const s = report.summary;
+  const errors = s.error + runErrors.length;
   const total = results.reduce((acc, r) => acc + r.ms, 0) / 1000;
-  out.write(`\n${s.pass} passed, ${s.fail} failed, ${s['not-applicable']} not applicable, ${s['policy-difference']} policy differences, ${s['expected-fail']} expected failures, ${s['stale-expectation']} stale expectations, ${s.error} backend errors (${total.toFixed(1)} s)\n`);
-  if (s.error > 0) return 2;
-  return s.fail > 0 || s['stale-expectation'] > 0 ? 1 : 0;
+  out.write(`\n${s.pass} passed, ${s.fail} failed, ${s['not-applicable']} not applicable, ${report.policyDifferences} policy differences, ${s['expected-fail']} expected failures, ${s['stale-expectation']} stale expectations, ${errors} backend errors (${total.toFixed(1)} s)${written.length > 0 ? `; reports: ${written.join(', ')}` : ''}\n`);
+  return exitCode(errors, s.fail + s['stale-expectation']);
+}
+
+/** Exit-code precedence: an error (2) outranks a failed claim (1), which outranks success (0). */
+export function exitCode(errors: number, failures: number): 0 | 1 | 2 {
+  if (errors > 0) return 2;
+  return failures > 0 ? 1 : 0;
 }

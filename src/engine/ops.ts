@@ -5,6 +5,7 @@
  * A backward rule returns, per input, a fresh array or the incoming gradient itself, never an
  * array that something else still owns.
  */
+import { fma } from '../arith/fma.ts';
 import { broadcastIndex, broadcastShapes, formatShape, reduceToShape, sameShape, sizeOf, type Shape } from './shape.ts';
 import { apply, Tensor, type OpDef } from './tensor.ts';
 
@@ -67,7 +68,8 @@ const unaryRules = {
   sign: { name: 'sign', savesTensors: false, f: sgn, d: () => 0 },
   // relu keeps −0 and NaN as PyTorch does; relu'(0) = 0: the gradient passes only where the output is positive.
   relu: { name: 'relu', savesTensors: true, f: (x: number) => (x < 0 ? 0 : x), d: (g: number, _x: number, y: number) => (y <= 0 ? 0 : g) },
-  tanh: { name: 'tanh', savesTensors: true, f: Math.tanh, d: (g: number, _x: number, y: number) => g * (1 - y * y) },
+  // PyTorch's tanh_backward computes 1 − y² with one fused multiply-add.
+  tanh: { name: 'tanh', savesTensors: true, f: Math.tanh, d: (g: number, _x: number, y: number) => g * fma(-y, y, 1) },
   square: { name: 'square', savesTensors: true, f: (x: number) => x * x, d: (g: number, x: number) => g * (2 * x) },
 } satisfies Record<string, UnaryRule<undefined>>;
 

@@ -1,3 +1,4 @@
+import { PLAIN, type Arith } from '../arith/index.ts';
 import { Tensor } from '../engine/index.ts';
 import { Optimizer, requireBoolean, requireNumber, type ParamsInput } from './optimizer.ts';
 
@@ -30,30 +31,39 @@ interface AdagradState {
 /**
  * Adagrad with PyTorch 1.13's single-tensor update, operation for operation: negate for
  * maximize; add weightDecay·p (coupled); clr = lr / (1 + (step − 1)·lrDecay);
- * S = S + g·g, starting from initialAccumulatorValue; p = p + (−clr·g)/(√S + eps).
+ * S = S + g·g, starting from initialAccumulatorValue; p = p + (−clr·g)/(√S + eps). The kernels
+ * (add with alpha, addcmul with value 1, addcdiv) are done in `arith`; clr is a Python double.
  */
 export class Adagrad extends Optimizer<AdagradOptions> {
   private readonly states = new Map<Tensor, AdagradState>();
 
-  constructor(params: ParamsInput<AdagradOptions>, options: Partial<AdagradOptions> = {}) {
-    super('Adagrad', params, defaults, options, validate);
+  constructor(params: ParamsInput<AdagradOptions>, options: Partial<AdagradOptions> = {}, arith: Arith = PLAIN) {
+    super('Adagrad', params, defaults, options, validate, arith);
+  }
+
+  override pytorchState(param: Tensor): Readonly<Record<string, number | Float64Array>> {
+    const state = this.states.get(param);
+    return state === undefined ? {} : { step: state.step, sum: state.sum };
   }
 
   protected update(param: Tensor, grad: Float64Array, o: Readonly<AdagradOptions>): void {
     const p = param.data;
     let state = this.states.get(param);
     if (state === undefined) {
-      state = { step: 0, sum: new Float64Array(p.length).fill(o.initialAccumulatorValue) };
+      state = { step: 0, sum: new Float64Array(p.length).fill(this.arith.scalar(o.initialAccumulatorValue)) };
       this.states.set(param, state);
     }
     state.step += 1;
-    const negClr = -(o.lr / (1 + (state.step - 1) * o.lrDecay));
+    const A = this.arith;
+    const negClr = A.scalar(-(o.lr / (1 + (state.step - 1) * o.lrDecay)));
+    const decay = A.scalar(o.weightDecay);
+    const eps = A.scalar(o.eps);
     const sum = state.sum;
     for (let i = 0; i < p.length; i++) {
       let g = o.maximize ? -grad[i] : grad[i];
-      if (o.weightDecay !== 0) g = g + o.weightDecay * p[i];
-      sum[i] = sum[i] + g * g;
-      p[i] = p[i] + (negClr * g) / (Math.sqrt(sum[i]) + o.eps);
+      if (o.weightDecay !== 0) g = A.addScaled(g, decay, p[i]);
+      sum[i] = A.addcmul(sum[i], 1, g, g);
+      p[i] = A.addcdiv(p[i], negClr, g, A.add(A.sqrt(sum[i]), eps));
     }
   }
 }

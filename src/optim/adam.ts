@@ -1,3 +1,4 @@
+import { PLAIN, type Arith } from '../arith/index.ts';
 import { Tensor } from '../engine/index.ts';
 import { Optimizer, requireBoolean, requireNumber, type ParamsInput } from './optimizer.ts';
 
@@ -35,6 +36,13 @@ export function validateAdamOptions(optimizer: string, o: AdamOptions, where: st
   requireBoolean(optimizer, where, 'maximize', o.maximize);
 }
 
+/** PyTorch's names for Adam's and AdamW's state. */
+export function adamPytorchState(state: AdamState | undefined): Readonly<Record<string, number | Float64Array>> {
+  if (state === undefined) return {};
+  const named = { step: state.step, exp_avg: state.expAvg, exp_avg_sq: state.expAvgSq };
+  return state.maxExpAvgSq === null ? named : { ...named, max_exp_avg_sq: state.maxExpAvgSq };
+}
+
 export function newAdamState(size: number, amsgrad: boolean): AdamState {
   return { step: 0, expAvg: new Float64Array(size), expAvgSq: new Float64Array(size), maxExpAvgSq: amsgrad ? new Float64Array(size) : null };
 }
@@ -45,32 +53,37 @@ export function newAdamState(size: number, amsgrad: boolean): AdamState {
  * m = m·β1 + (1 − β1)·g; v = v·β2 + ((1 − β2)·g)·g; bias corrections 1 − β^step in double;
  * denom = √v̂ / √(1 − β2^step) + eps, with v̂ the running maximum of v under amsgrad;
  * p = p + (−lr/(1 − β1^step))·m / denom.
- * AdamW calls it with coupledDecay 0 after decaying p itself.
+ * AdamW calls it with coupledDecay 0 after decaying p itself. The bias corrections are Python
+ * doubles; the rest is done in `A` (add with alpha, addcmul and addcdiv as PyTorch's kernels name them).
  */
-export function adamStep(p: Float64Array, grad: Float64Array, state: AdamState, o: Readonly<AdamOptions>, coupledDecay: number): void {
+export function adamStep(A: Arith, p: Float64Array, grad: Float64Array, state: AdamState, o: Readonly<AdamOptions>, coupledDecay: number): void {
   const n = p.length;
   const [beta1, beta2] = o.betas;
   const { expAvg: m, expAvgSq: v, maxExpAvgSq: vMax } = state;
   state.step += 1;
-  const keep1 = 1 - beta1;
-  const keep2 = 1 - beta2;
-  const biasCorrection1 = 1 - beta1 ** state.step;
-  const biasCorrection2 = 1 - beta2 ** state.step;
+  const keep1 = A.scalar(1 - beta1);
+  const keep2 = A.scalar(1 - beta2);
+  const biasCorrection1 = 1 - A.pow(beta1, state.step);
+  const biasCorrection2 = 1 - A.pow(beta2, state.step);
   const stepSize = o.lr / biasCorrection1;
-  const biasCorrection2Sqrt = Math.sqrt(biasCorrection2);
-  const negStep = -stepSize;
+  const biasCorrection2Sqrt = A.scalar(Math.sqrt(biasCorrection2));
+  const negStep = A.scalar(-stepSize);
+  const decay = A.scalar(coupledDecay);
+  const b1 = A.scalar(beta1);
+  const b2 = A.scalar(beta2);
+  const eps = A.scalar(o.eps);
   for (let i = 0; i < n; i++) {
     let g = o.maximize ? -grad[i] : grad[i];
-    if (coupledDecay !== 0) g = g + coupledDecay * p[i];
-    m[i] = m[i] * beta1 + keep1 * g;
-    v[i] = v[i] * beta2 + keep2 * g * g;
+    if (coupledDecay !== 0) g = A.addScaled(g, decay, p[i]);
+    m[i] = A.addScaled(A.mul(m[i], b1), keep1, g);
+    v[i] = A.addcmul(A.mul(v[i], b2), keep2, g, g);
     let second = v[i];
     if (vMax !== null) {
       vMax[i] = Math.max(vMax[i], v[i]);
       second = vMax[i];
     }
-    const denom = Math.sqrt(second) / biasCorrection2Sqrt + o.eps;
-    p[i] = p[i] + (negStep * m[i]) / denom;
+    const denom = A.add(A.div(A.sqrt(second), biasCorrection2Sqrt), eps);
+    p[i] = A.addcdiv(p[i], negStep, m[i], denom);
   }
 }
 
@@ -80,8 +93,12 @@ const defaults: AdamOptions = { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weight
 export class Adam extends Optimizer<AdamOptions> {
   private readonly states = new Map<Tensor, AdamState>();
 
-  constructor(params: ParamsInput<AdamOptions>, options: Partial<AdamOptions> = {}) {
-    super('Adam', params, defaults, options, (o, where) => validateAdamOptions('Adam', o, where));
+  constructor(params: ParamsInput<AdamOptions>, options: Partial<AdamOptions> = {}, arith: Arith = PLAIN) {
+    super('Adam', params, defaults, options, (o, where) => validateAdamOptions('Adam', o, where), arith);
+  }
+
+  override pytorchState(param: Tensor): Readonly<Record<string, number | Float64Array>> {
+    return adamPytorchState(this.states.get(param));
   }
 
   protected update(param: Tensor, grad: Float64Array, o: Readonly<AdamOptions>): void {
@@ -90,6 +107,6 @@ export class Adam extends Optimizer<AdamOptions> {
       state = newAdamState(param.size, o.amsgrad);
       this.states.set(param, state);
     }
-    adamStep(param.data, grad, state, o, o.weightDecay);
+    adamStep(this.arith, param.data, grad, state, o, o.weightDecay);
   }
 }

@@ -1,5 +1,6 @@
+import { PLAIN, type Arith } from '../arith/index.ts';
 import { Tensor } from '../engine/index.ts';
-import { adamStep, newAdamState, validateAdamOptions, type AdamOptions, type AdamState } from './adam.ts';
+import { adamPytorchState, adamStep, newAdamState, validateAdamOptions, type AdamOptions, type AdamState } from './adam.ts';
 import { Optimizer, type ParamsInput } from './optimizer.ts';
 
 export type AdamWOptions = AdamOptions;
@@ -14,8 +15,12 @@ const defaults: AdamWOptions = { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weigh
 export class AdamW extends Optimizer<AdamWOptions> {
   private readonly states = new Map<Tensor, AdamState>();
 
-  constructor(params: ParamsInput<AdamWOptions>, options: Partial<AdamWOptions> = {}) {
-    super('AdamW', params, defaults, options, (o, where) => validateAdamOptions('AdamW', o, where));
+  constructor(params: ParamsInput<AdamWOptions>, options: Partial<AdamWOptions> = {}, arith: Arith = PLAIN) {
+    super('AdamW', params, defaults, options, (o, where) => validateAdamOptions('AdamW', o, where), arith);
+  }
+
+  override pytorchState(param: Tensor): Readonly<Record<string, number | Float64Array>> {
+    return adamPytorchState(this.states.get(param));
   }
 
   protected update(param: Tensor, grad: Float64Array, o: Readonly<AdamWOptions>): void {
@@ -25,8 +30,8 @@ export class AdamW extends Optimizer<AdamWOptions> {
       this.states.set(param, state);
     }
     const p = param.data;
-    const keep = 1 - o.lr * o.weightDecay;
-    for (let i = 0; i < p.length; i++) p[i] = p[i] * keep;
-    adamStep(p, grad, state, o, 0);
+    const keep = this.arith.scalar(1 - o.lr * o.weightDecay);
+    for (let i = 0; i < p.length; i++) p[i] = this.arith.mul(p[i], keep);
+    adamStep(this.arith, p, grad, state, o, 0);
   }
 }

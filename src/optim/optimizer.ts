@@ -1,3 +1,4 @@
+import { PLAIN, type Arith } from '../arith/index.ts';
 import { Tensor } from '../engine/index.ts';
 
 /** A parameter group: its tensors plus any options that override the optimizer's defaults. */
@@ -12,7 +13,8 @@ export interface ResolvedGroup<O> {
 
 /**
  * What every optimizer shares: parameter groups with per-group options, validation of every
- * option (unknown keys included), per-parameter state, and zeroGrad.
+ * option (unknown keys included), per-parameter state, zeroGrad, and the arithmetic its updates
+ * are done in (src/arith: 'plain' by default, or PyTorch's fused kernels; float64 or float32).
  */
 export abstract class Optimizer<O extends object> {
   readonly groups: readonly ResolvedGroup<O>[];
@@ -23,6 +25,7 @@ export abstract class Optimizer<O extends object> {
     defaults: O,
     overrides: Partial<O>,
     validate: (options: O, where: string) => void,
+    readonly arith: Arith = PLAIN,
   ) {
     const known = new Set(Object.keys(defaults));
     const checkKeys = (options: object, where: string) => {
@@ -69,6 +72,14 @@ export abstract class Optimizer<O extends object> {
   }
 
   protected abstract update(param: Tensor, grad: Float64Array, options: Readonly<O>): void;
+
+  /**
+   * A parameter's state under PyTorch's names (momentum_buffer, exp_avg, step, ...), as
+   * `optimizer.state[p]` holds it, so a replay can be compared with PyTorch's; none by default.
+   */
+  pytorchState(_param: Tensor): Readonly<Record<string, number | Float64Array>> {
+    return {};
+  }
 
   zeroGrad(setToNone = false): void {
     for (const group of this.groups) for (const p of group.params) p.zeroGrad(setToNone);

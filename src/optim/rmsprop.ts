@@ -1,3 +1,4 @@
+import { PLAIN, type Arith } from '../arith/index.ts';
 import { Tensor } from '../engine/index.ts';
 import { Optimizer, requireBoolean, requireNumber, type ParamsInput } from './optimizer.ts';
 
@@ -37,13 +38,25 @@ interface RMSpropState {
  * RMSprop with PyTorch 1.13's single-tensor update, operation for operation: negate for maximize;
  * add weightDecay·p (coupled); s = s·α + ((1 − α)·g)·g; centered: a = a·α + (1 − α)·g and
  * avg = √(s − a·a), else avg = √s; avg += eps; with momentum μ > 0, b = b·μ + g/avg and
- * p = p + (−lr)·b, else p = p + (−lr·g)/avg. Every buffer starts at zero.
+ * p = p + (−lr)·b, else p = p + (−lr·g)/avg. Every buffer starts at zero. The kernels (add with
+ * alpha, addcmul, addcdiv) are done in `arith`; s − a·a is addcmul(s, a, a, value=−1).
  */
 export class RMSprop extends Optimizer<RMSpropOptions> {
   private readonly states = new Map<Tensor, RMSpropState>();
 
-  constructor(params: ParamsInput<RMSpropOptions>, options: Partial<RMSpropOptions> = {}) {
-    super('RMSprop', params, defaults, options, validate);
+  constructor(params: ParamsInput<RMSpropOptions>, options: Partial<RMSpropOptions> = {}, arith: Arith = PLAIN) {
+    super('RMSprop', params, defaults, options, validate, arith);
+  }
+
+  /** PyTorch's names; PyTorch also counts steps, which its update never reads, so this does not. */
+  override pytorchState(param: Tensor): Readonly<Record<string, Float64Array>> {
+    const state = this.states.get(param);
+    if (state === undefined) return {};
+    return {
+      square_avg: state.squareAvg,
+      ...(state.momentumBuffer === null ? {} : { momentum_buffer: state.momentumBuffer }),
+      ...(state.gradAvg === null ? {} : { grad_avg: state.gradAvg }),
+    };
   }
 
   protected update(param: Tensor, grad: Float64Array, o: Readonly<RMSpropOptions>): void {
@@ -59,25 +72,30 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
       this.states.set(param, state);
     }
     const { squareAvg: s, gradAvg: a, momentumBuffer: b } = state;
-    const keep = 1 - o.alpha;
-    const negLr = -o.lr;
+    const A = this.arith;
+    const alpha = A.scalar(o.alpha);
+    const keep = A.scalar(1 - o.alpha);
+    const negLr = A.scalar(-o.lr);
+    const decay = A.scalar(o.weightDecay);
+    const eps = A.scalar(o.eps);
+    const momentum = A.scalar(o.momentum);
     for (let i = 0; i < n; i++) {
       let g = o.maximize ? -grad[i] : grad[i];
-      if (o.weightDecay !== 0) g = g + o.weightDecay * p[i];
-      s[i] = s[i] * o.alpha + keep * g * g;
+      if (o.weightDecay !== 0) g = A.addScaled(g, decay, p[i]);
+      s[i] = A.addcmul(A.mul(s[i], alpha), keep, g, g);
       let avg: number;
       if (a !== null) {
-        a[i] = a[i] * o.alpha + keep * g;
-        avg = Math.sqrt(s[i] - a[i] * a[i]);
+        a[i] = A.addScaled(A.mul(a[i], alpha), keep, g);
+        avg = A.sqrt(A.addcmul(s[i], -1, a[i], a[i]));
       } else {
-        avg = Math.sqrt(s[i]);
+        avg = A.sqrt(s[i]);
       }
-      avg = avg + o.eps;
+      avg = A.add(avg, eps);
       if (b !== null) {
-        b[i] = b[i] * o.momentum + g / avg;
-        p[i] = p[i] + negLr * b[i];
+        b[i] = A.addcdiv(A.mul(b[i], momentum), 1, g, avg);
+        p[i] = A.addScaled(p[i], negLr, b[i]);
       } else {
-        p[i] = p[i] + (negLr * g) / avg;
+        p[i] = A.addcdiv(p[i], negLr, g, avg);
       }
     }
   }

@@ -13,8 +13,8 @@ export class SGDW extends SGD {
       return;
     }
     const p = param.data;
-    const keep = 1 - o.lr * o.weightDecay;
-    for (let i = 0; i < p.length; i++) p[i] = p[i] * keep;
+    const keep = this.arith.scalar(1 - o.lr * o.weightDecay);
+    for (let i = 0; i < p.length; i++) p[i] = this.arith.mul(p[i], keep);
     super.update(param, grad, { ...o, weightDecay: 0 });
   }
 }

@@ -68,7 +68,8 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     pytorch: 'loss = loss + lam * 0.5 * sum(W.pow(2).sum() for W in model.parameters())',
     computes: 'gradient term λ·w for every parameter',
     verdictKind: 'equivalent',
-    verdict: 'Identical, bit for bit, to SGD(weight_decay=λ) for every momentum, dampening and nesterov setting (maximize off).',
+    verdict:
+      "Identical, bit for bit, to SGD(weight_decay=λ) for every momentum, dampening and nesterov setting (maximize off), in arithmetic that rounds every operation; PyTorch's fused weight_decay parts from it by an ulp now and then (see fused-weight-decay).",
     claims: ['l2.half-square-is-weight-decay'],
     penalty: 'half-pow-sum',
   },
@@ -223,7 +224,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     computes: 'Adam (and RMSprop, Adagrad): the gradient g + λ·w, then normalized; AdamW: w·(1 − lr·λ) outside the normalized step',
     verdictKind: 'not-equivalent',
     verdict:
-      "Adam's, RMSprop's and Adagrad's weight_decay = λ is exactly the penalty λ·0.5·Σw² (bit for bit; subtracted under maximize). AdamW is not any penalty: one step differs from Adam+L2 by lr·(G/(|G| + ε) − g/(|g| + ε) − λ·w), which is −lr·λ·w wherever |g| ≫ ε, the decay that Adam's normalization cancels. The two coincide only at λ = 0.",
+      "Adam's, RMSprop's and Adagrad's weight_decay = λ is exactly the penalty λ·0.5·Σw² (bit for bit; subtracted under maximize). AdamW is not any penalty: its first step from the same parameters differs from Adam+L2's by lr·(G/(|G| + ε) − g/(|g| + ε) − λ·w) per element, where g is the data loss's gradient and G = g + λ·w the gradient with the penalty: by −lr·λ·w wherever |g| ≫ ε and g, G share a sign, the decay that Adam's normalization cancels. The two coincide only at λ = 0.",
     claims: [
       'adaptive.adam-decay-is-half-square',
       'adaptive.rmsprop-decay-is-half-square',
@@ -243,6 +244,16 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     verdict:
       'Without momentum both are the same step, to within 4 roundings. With momentum they part: heavy ball at step 2 by lr·λ·(τ·w₁ − μ·w₀) (τ the dampening), nesterov at step 1 by −lr·μ·λ·w₀.',
     claims: ['adaptive.plain-sgd-decoupled-is-coupled', 'adaptive.momentum-decoupled-differs'],
+  },
+  {
+    id: 'fused-weight-decay',
+    title: "manual L2 versus weight_decay to the last bit, in PyTorch's own arithmetic",
+    pytorch: 'loss = loss + lam * 0.5 * sum(W.pow(2).sum() for W in model.parameters())  # versus SGD(..., weight_decay=lam)\n# inside SGD: d_p = d_p.add(p, alpha=lam), one fused multiply-add on the CPU',
+    computes: "manual: g + fl(λ·w), λ·w rounded before it is added; weight_decay: fl(g + λ·w), rounded once (PyTorch's add with alpha fuses)",
+    verdictKind: 'equivalent-within-rounding',
+    verdict:
+      "The same training up to an ulp here and there: PyTorch's own two float64 runs part in a value or two after a few steps. The reference's 'pytorch' arithmetic reproduces both runs bit for bit, and so the very ulps they part by; its 'plain' arithmetic rounds λ·w on both sides, where the two are bit-identical.",
+    claims: ['fixtures.torch-fused-pair', 'fixtures.torch-updates-bit-exact', 'l2.half-square-is-weight-decay'],
   },
   {
     id: 'inplace-square-update',

@@ -1,5 +1,6 @@
 import type fc from 'fast-check';
 import type { Backend, Capability } from '../backends/backend.ts';
+import type { BackendRequest } from './instrument.ts';
 
 /**
  * A claim: an id, the statement in one sentence, and a fast-check property over a backend.
@@ -8,7 +9,10 @@ import type { Backend, Capability } from '../backends/backend.ts';
 export interface Claim {
   readonly id: string;
   readonly statement: string;
-  /** Backend capabilities the property uses; a backend without one of them gets "not applicable". */
+  /**
+   * Backend capabilities the property uses; a backend without one of them gets "not applicable".
+   * An entry may list alternatives joined by `|`, any one of which will do (see capabilities.ts).
+   */
   readonly requires: readonly Capability[];
   /** Multiplies the run count for claims whose single case is much dearer or cheaper than usual. */
   readonly runsScale?: number;
@@ -42,6 +46,15 @@ export interface ClaimFailure {
   counterexample: unknown;
   message: string;
   replayed: boolean;
+  /** The message with numbers masked: failures of one kind share it. */
+  kind?: string;
+  /** Generated cases (of the claim's runs) that failed this way. */
+  count?: number;
+  /** False for a kind found after the limit on shrinking: its first case as generated. */
+  shrunk?: boolean;
+  /** Exactly what the backend received while this case ran, and where that was saved. */
+  requests?: BackendRequest[];
+  requestFile?: string;
 }
 
 export interface ClaimResult {
@@ -53,7 +66,14 @@ export interface ClaimResult {
   seed: number;
   ms: number;
   missing?: string[];
+  /** The first of `failures`, kept for readers that need one. */
   failure?: ClaimFailure;
+  /** Each distinct kind of failure with its shrunk case and count, in the order they were found. */
+  failures?: ClaimFailure[];
+  /** Cases the backend declined (CaseDeclined): not applicable one by one, counted per reason. */
+  declined?: { count: number; reasons: { reason: string; count: number }[] };
+  /** Problems beside the verdict, such as a saved-failure file that could not be read or written. */
+  warnings?: string[];
   /** Valid choices at non-differentiable points that differ from the reference's, one per kind. */
   policy?: PolicyNote[];
   /** Cases set aside as ill-conditioned, with the first reason. */

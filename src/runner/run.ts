@@ -1,138 +1,169 @@
 import fc from 'fast-check';
-import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { BackendError, type Backend } from '../backends/backend.ts';
-import { decodeJson, encodeJson } from '../cases/json.ts';
+import type { Backend } from '../backends/backend.ts';
+import { missingCapabilities } from '../backends/capabilities.ts';
 import type { Claim, ClaimFailure, ClaimResult, Observer, PolicyNote } from './claim.ts';
+import { failureKind, searchFailures, type FailureGroup } from './collect.ts';
 import { claimSeed, type RunConfig } from './config.ts';
+import { describeFsError } from './files.ts';
+import { evaluate, tapBackend, type Tap } from './instrument.ts';
+import { writeRequestFile } from './requests.ts';
+import { clearRequestFiles, generatorFingerprint, readSavedFailure, removeSavedFailure, requestFilePath, savedFailureFile, writeSavedFailure, SAVED_FORMAT, SAVED_VERSION } from './saved.ts';
+
+export { formatFailure, formatPolicy } from './format.ts';
 
 export interface RunOptions {
-  /** Where failing cases are saved and replayed from; null turns persistence off. */
+  /**
+   * Where failing cases are saved and replayed from (and the requests of each failing case kept,
+   * under requests/); null or absent turns persistence off, so tests never write into a tree.
+   */
   failuresDir?: string | null;
+  /**
+   * Go on past the first failure to shrink and count every distinct kind (what a report needs; it
+   * costs a further pass over the cases). Off, the run stops at the first failure as fast-check does.
+   */
+  distinctFailures?: boolean;
 }
 
+/** Where the CLI keeps saved failures unless told otherwise. */
 export const DEFAULT_FAILURES_DIR = '.regproof/failures';
 
-interface SavedFailure {
-  claim: string;
-  backend: string;
-  seed: number;
-  path: string;
-  counterexample: unknown;
+const describeError = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** Runs one case again while recording exactly what the backend receives. */
+async function capture(property: fc.IAsyncProperty<unknown[]>, tap: Tap, args: unknown[]) {
+  tap.recording = [];
+  try {
+    return { evaluation: await evaluate(property, tap, args), requests: tap.recording };
+  } finally {
+    tap.recording = null;
+  }
 }
 
-function failureFile(dir: string, claim: Claim, backend: Backend): string {
-  return join(dir, `${backend.name.replace(/[^\w.-]+/g, '_')}--${claim.id}.json`);
+const toFailure = (g: FailureGroup): ClaimFailure => ({
+  seed: g.seed,
+  path: g.path,
+  counterexample: g.args,
+  message: describeError(g.error),
+  replayed: g.replayed,
+  kind: g.kind,
+  ...(g.count !== undefined ? { count: g.count } : {}),
+  shrunk: g.shrunk,
+  ...(g.requests ? { requests: g.requests } : {}),
+});
+
+interface Store {
+  file: string;
+  generator: string;
 }
 
-function describeError(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-function toFailure(details: fc.RunDetails<unknown>, replayed: boolean): ClaimFailure {
-  return {
-    seed: details.seed,
-    path: details.counterexamplePath ?? '',
-    counterexample: details.counterexample,
-    message: describeError(details.errorInstance),
-    replayed,
-  };
-}
-
-const verdictOf = (details: fc.RunDetails<unknown>): 'fail' | 'error' => (details.errorInstance instanceof BackendError ? 'error' : 'fail');
-
-interface Guard {
-  backend: Backend;
-  tripped: { error: BackendError; request: unknown } | null;
+interface Replay {
+  replayed: FailureGroup[];
+  /** A valid saved failure was there. */
+  found: boolean;
+  /** Some saved case still fails (or was declined, so it is not known to pass). */
+  stillFails: boolean;
 }
 
 /**
- * After the backend's first failure within a claim, later requests fail at once: fast-check
- * would otherwise shrink through a crashing or hanging adapter case by case. The request that
- * failed first is kept, since it, not a shrunk case, is what reproduces the failure.
+ * Replays the saved cases themselves, not their seed and path: a path stops meaning anything once
+ * a claim's generators change.
  */
-function guardBackend(inner: Backend): Guard {
-  const guard: Guard = { backend: inner, tripped: null };
-  const wrap = <C, R>(run: (c: C) => Promise<R>) => async (c: C): Promise<R> => {
-    if (guard.tripped !== null) throw new BackendError(`not sent: the backend failed earlier in this claim (${guard.tripped.error.message.split('\n')[0]})`);
-    try {
-      return await run(c);
-    } catch (e) {
-      if (e instanceof BackendError) guard.tripped = { error: e, request: c };
-      throw e;
-    }
-  };
-  guard.backend = {
-    name: inner.name,
-    version: inner.version,
-    dtype: inner.dtype,
-    capabilities: inner.capabilities,
-    runExpr: wrap((c) => inner.runExpr(c)),
-    runTrain: wrap((c) => inner.runTrain(c)),
-  };
-  return guard;
+async function replaySaved(store: Store, claimId: string, backend: string, property: fc.IAsyncProperty<unknown[]>, tap: Tap, seed: number, warnings: string[]): Promise<Replay> {
+  const replay: Replay = { replayed: [], found: false, stillFails: false };
+  const read = readSavedFailure(store.file, claimId, backend, store.generator);
+  if (read.status === 'skipped') warnings.push(read.warning);
+  if (read.status !== 'ok') return replay;
+  replay.found = true;
+  for (const args of read.saved.cases) {
+    const { evaluation: e, requests } = await capture(property, tap, args);
+    if (e.status === 'error') break;
+    if (e.status === 'declined' || e.status === 'fail') replay.stillFails = true;
+    if (e.status !== 'fail') continue;
+    const kind = failureKind(e.error);
+    if (!replay.replayed.some((g) => g.kind === kind)) replay.replayed.push({ kind, args, error: e.error, seed, path: '', replayed: true, shrunk: true, requests });
+  }
+  return replay;
 }
 
-/** Runs one claim against one backend: a saved failure is replayed first, then the seeded run. */
+/** Saves the failing cases and their requests, or removes a saved failure that passes now; problems become warnings. */
+function persist(dir: string, store: Store, claimId: string, backend: string, groups: FailureGroup[], failures: ClaimFailure[], replay: Replay, warnings: string[]): void {
+  const passesNow = replay.found && !replay.stillFails;
+  if (failures.length > 0 || passesNow) warnings.push(...clearRequestFiles(dir, claimId, backend));
+  if (groups.length === 0) {
+    const warning = passesNow ? removeSavedFailure(store.file) : null;
+    if (warning !== null) warnings.push(warning);
+    return;
+  }
+  const saved = { format: SAVED_FORMAT, version: SAVED_VERSION, claim: claimId, backend, generator: store.generator, cases: groups.map((g) => g.args) } as const;
+  const warning = writeSavedFailure(store.file, saved);
+  if (warning !== null) warnings.push(warning);
+  for (const [i, f] of failures.entries()) {
+    if (f.requests === undefined || f.requests.length === 0) continue;
+    const path = requestFilePath(dir, claimId, backend, i + 1);
+    try {
+      writeRequestFile(path, { claim: claimId, backend, message: f.message, requests: f.requests });
+      f.requestFile = path;
+    } catch (e) {
+      warnings.push(`cannot save the requests of failure ${i + 1} to ${path} (${describeFsError(e)}); they are in the --json report`);
+    }
+  }
+}
+
+/**
+ * Runs one claim against one backend: saved failures are replayed first, then the seeded run,
+ * which goes on past the first failure to collect every distinct kind (see collect.ts).
+ */
 export async function runClaim(claim: Claim, backend: Backend, config: RunConfig, options: RunOptions = {}): Promise<ClaimResult> {
   const seed = claimSeed(config.seed, claim.id);
   const runs = Math.max(1, Math.ceil(config.runs * (claim.runsScale ?? 1)));
   const base = { id: claim.id, statement: claim.statement, backend: backend.name, runs, seed };
-  const missing = claim.requires.filter((c) => !backend.capabilities.has(c));
+  const missing = missingCapabilities(backend.capabilities, claim.requires);
   if (missing.length > 0) return { ...base, verdict: 'not-applicable', ms: 0, missing };
 
   const started = performance.now();
-  const dir = options.failuresDir === undefined ? DEFAULT_FAILURES_DIR : options.failuresDir;
-  const file = dir === null ? null : failureFile(dir, claim, backend);
+  const dir = options.failuresDir ?? null;
   const notes = new Map<string, PolicyNote>();
   let setAside: { count: number; example: string } | null = null;
   const observer: Observer = {
     policy: (note) => void (notes.has(note.what) || notes.set(note.what, note)),
     illConditioned: (reason) => void (setAside = { count: (setAside?.count ?? 0) + 1, example: setAside?.example ?? reason }),
   };
-  if (file !== null && existsSync(file)) {
-    const saved = decodeJson(readFileSync(file, 'utf8')) as SavedFailure;
-    // The saved case itself is replayed (as fast-check's only example), not its seed and path:
-    // a path stops meaning anything once a claim's generators change.
-    const replay = await fc.check(claim.property(backend, observer), { seed, numRuns: 1, examples: [saved.counterexample as never] });
-    if (replay.failed) return { ...base, verdict: verdictOf(replay), ms: performance.now() - started, failure: toFailure(replay, true) };
-    rmSync(file);
+  const tap = tapBackend(backend);
+  const property = claim.property(tap.backend, observer) as fc.IAsyncProperty<unknown[]>;
+  const warnings: string[] = [];
+  const store: Store | null = dir === null ? null : { file: savedFailureFile(dir, claim.id, backend.name), generator: generatorFingerprint(property) };
+
+  const saved = store === null ? null : await replaySaved(store, claim.id, backend.name, property, tap, seed, warnings);
+  const replayed = saved?.replayed ?? [];
+  const distinct = options.distinctFailures ?? false;
+  const search = tap.tripped !== null ? null
+    : !distinct && replayed.length > 0 ? { groups: replayed, executed: replayed.length, declined: new Map<string, number>(), tooManySkips: false }
+    : await searchFailures(property, tap, { seed, runs, distinct }, replayed, () => (setAside = null));
+  const counted = setAside as { count: number; example: string } | null;
+  if (tap.tripped !== null || search === null) {
+    // Never saved: a backend failure is not a counterexample to the claim.
+    const { error, request } = tap.tripped!;
+    const failure: ClaimFailure = { seed, path: '', counterexample: request?.case ?? null, message: error.message, replayed: false, ...(request ? { requests: [request] } : {}) };
+    return { ...base, verdict: 'error', ms: performance.now() - started, failure, failures: [failure], ...(warnings.length > 0 ? { warnings } : {}) };
   }
-  const guard = guardBackend(backend);
-  const details = await fc.check(claim.property(guard.backend, observer), { seed, numRuns: runs });
+  for (const g of search.groups) {
+    if (g.shrunk && g.requests === undefined) g.requests = (await capture(property, tap, g.args)).requests;
+  }
   const ms = performance.now() - started;
-  const policy = { ...(notes.size > 0 ? { policy: [...notes.values()] } : {}), ...(setAside !== null ? { illConditioned: setAside } : {}) };
-  if (!details.failed) return { ...base, verdict: notes.size > 0 ? 'policy-difference' : 'pass', ms, ...policy };
-  if (guard.tripped !== null) {
-    const { error, request } = guard.tripped;
-    return { ...base, verdict: 'error', ms, failure: { seed: details.seed, path: details.counterexamplePath ?? '', counterexample: request, message: error.message, replayed: false } };
+  const failures = search.groups.map(toFailure);
+  const declinedCount = [...search.declined.values()].reduce((a, b) => a + b, 0);
+  const allDeclined = search.executed === 0 && declinedCount > 0;
+  if (search.tooManySkips && !allDeclined) {
+    failures.push({ seed, path: '', counterexample: null, message: `fast-check gave up: too many generated cases were skipped (${search.executed} ran)`, replayed: false });
   }
-  const failure = toFailure(details, false);
-  if (file !== null && dir !== null) {
-    mkdirSync(dir, { recursive: true });
-    const saved: SavedFailure = { claim: claim.id, backend: backend.name, seed: failure.seed, path: failure.path, counterexample: failure.counterexample };
-    writeFileSync(file, encodeJson(saved, 2) + '\n');
-  }
-  return { ...base, ...policy, verdict: 'fail', ms, failure };
-}
-
-/** Policy differences as a person needs them: the choice, its consequence, and one case that shows it. */
-export function formatPolicy(result: ClaimResult): string {
-  return (result.policy ?? [])
-    .map((n) => `policy difference in ${result.id} on backend ${result.backend}: ${n.what}\n  consequence: ${n.consequence}\n  example: ${encodeJson(n.example)}`)
-    .join('\n');
-}
-
-/** A failure as a person needs it: what failed, the shrunk case, and how to run it again. */
-export function formatFailure(result: ClaimResult, runSeed: number): string {
-  const f = result.failure;
-  if (f === undefined) return '';
-  return [
-    `claim ${result.id} ${result.verdict === 'error' ? 'could not be judged: the backend failed' : 'failed'} on backend ${result.backend}${f.replayed ? ` (a saved failure, replayed first; it stays saved under ${DEFAULT_FAILURES_DIR} until it passes)` : ''}`,
-    `  ${result.statement}`,
-    `  reason: ${f.message}`,
-    `  claim seed ${f.seed}, path "${f.path}" (run seed ${runSeed})`,
-    `  rerun: REGPROOF_SEED=${runSeed} npx regproof verify --only ${result.id}`,
-    `  shrunk case: ${encodeJson(f.counterexample)}`,
-  ].join('\n');
+  if (store !== null && dir !== null) persist(dir, store, claim.id, backend.name, search.groups, failures, saved!, warnings);
+  const extras = {
+    ...(notes.size > 0 ? { policy: [...notes.values()] } : {}),
+    ...(counted !== null ? { illConditioned: counted } : {}),
+    ...(declinedCount > 0 ? { declined: { count: declinedCount, reasons: [...search.declined].map(([reason, count]) => ({ reason, count })) } } : {}),
+    ...(warnings.length > 0 ? { warnings } : {}),
+  };
+  if (failures.length > 0) return { ...base, ...extras, verdict: 'fail', ms, failure: failures[0], failures };
+  if (allDeclined) return { ...base, ...extras, verdict: 'not-applicable', ms };
+  return { ...base, ...extras, verdict: notes.size > 0 ? 'policy-difference' : 'pass', ms };
 }

@@ -9,7 +9,8 @@ import type { Backend } from '../backends/backend.ts';
 import type { Claim } from './claim.ts';
 import { configFromEnv } from './config.ts';
 import type { Expectation } from './expect.ts';
-import { formatFailure, runClaim, type RunOptions } from './run.ts';
+import { formatFailure, notApplicableReason, shellQuote } from './format.ts';
+import { runClaim, type RunOptions } from './run.ts';
 
 export interface RegisterOptions extends RunOptions {
   /** Claims the backend is known to fail, with the reason: registered as expected failures, so a fix shows up as a failing test (see loadExpectations). */
@@ -30,9 +31,12 @@ export function registerClaims(family: string, claims: readonly Claim[], backend
     for (const claim of claims) {
       const expectation = options.expected?.find((e) => e.claim === claim.id);
       const body = async (ctx: { skip: (note?: string) => void }) => {
-        const result = await runClaim(claim, await get(), config, options);
-        if (result.verdict === 'not-applicable') ctx.skip(`not applicable: the backend lacks ${result.missing!.join(', ')}`);
-        if (result.verdict === 'fail' || result.verdict === 'error') throw new Error(formatFailure(result, config.seed));
+        // An expected failure needs only its verdict; anything else gets the whole report.
+        const result = await runClaim(claim, await get(), config, { distinctFailures: expectation === undefined, ...options });
+        if (result.verdict === 'not-applicable') ctx.skip(notApplicableReason(result));
+        // vitest ran it with this backend, so vitest reruns it: the CLI would pick its own backend.
+        const command = `REGPROOF_SEED=${config.seed} REGPROOF_RUNS=${config.runs} npx vitest run -t ${shellQuote(claim.id)}`;
+        if (result.verdict === 'fail' || result.verdict === 'error') throw new Error(formatFailure(result, { runSeed: config.seed, command }));
       };
       if (expectation) it.fails(`${claim.id} (expected to fail: ${expectation.reason})`, body);
       else it(`${claim.id}: ${claim.statement}`, body);

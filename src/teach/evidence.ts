@@ -11,6 +11,7 @@ import { Random, tensor, mul, sum, type OpName } from '../engine/index.ts';
 import { mseLoss } from '../nn/index.ts';
 import type { CatalogueEntry } from '../regularize/recipes.ts';
 import { formatNumber } from './format.ts';
+import { oneStepGap, type OneStepGap } from './rounding.ts';
 import {
   LAMBDA,
   STEPS,
@@ -71,6 +72,9 @@ function different(measured: string, gap: Gap): Fact {
 const SGD_SETTINGS = [sgd(), sgd({ momentum: 0.9 }), sgd({ momentum: 0.9, dampening: 0.5 }), sgd({ momentum: 0.9, nesterov: true })];
 const SETTINGS_SETUP = `${THREAD_CASE} in 4 SGD settings: plain, momentum 0.9, momentum 0.9 with dampening 0.5, nesterov with momentum 0.9`;
 
+/** PyTorch's arithmetic (src/arith), for the entry that contrasts it with the plain one. */
+const pytorchRunner = referenceRunner({ arith: 'pytorch' });
+
 function penaltyAgainstDecay(run: Runner, recipe: string, decay: number): Gap {
   const base = threadCase();
   return combineGaps(
@@ -104,13 +108,6 @@ function squaredNormFacts(run: Runner, recipe: string, factor: 1 | 2): Fact[] {
   }
   const term = factor === 1 ? 'λ·w' : '2λ·w';
   const decay = factor * LAMBDA;
-  // Each step rounds the penalty term up to 3 times more than weight decay does (≤ 3u·|λw|, and
-  // |λw| < 2 here), so 40 steps that did not amplify the differences would part by at most
-  // 40·3u·2 ≈ 2.7e-14. The run is stable (lr·(λ + curvature) < 2), which keeps the
-  // amplification small; 1e-12 allows 37 times that and is still eleven orders of magnitude below
-  // the penalty's own effect on the weights (about 0.1 and more here).
-  const roundingOnly = 1e-12;
-  const gap = runGap(penalized, run(withDecay(c, decay)));
   return [
     {
       measured: `first-step gradient against g + ${term} (g: the gradient without the penalty), worst element`,
@@ -119,14 +116,22 @@ function squaredNormFacts(run: Runner, recipe: string, factor: 1 | 2): Fact[] {
       predicted: 'a few ulps: within 3 roundings of the penalty term (the bound of claim l2.half-norm-squared-within-rounding)',
       agrees: within,
     },
-    {
-      measured: `largest parameter gap to SGD(weight_decay=${factor === 1 ? 'λ' : '2λ'}) over ${STEPS} steps`,
-      value: gap.largest,
-      detail: `${gap.differing} of ${gap.compared} values differ`,
-      predicted: `rounding only: ≤ ${roundingOnly}`,
-      agrees: gap.largest <= roundingOnly,
-    },
+    roundingOnly(
+      `largest one-step parameter gap to SGD(weight_decay=${factor === 1 ? 'λ' : '2λ'}) from the same parameters, at each of the ${STEPS} states of the run`,
+      oneStepGap(run, withPenalty(c, recipe), { kind: 'penalty', factor }, withDecay(c, decay), { kind: 'weightDecay' }),
+    ),
   ];
+}
+
+/** A gap that only rounding makes, against the bound derived for it in rounding.ts. */
+function roundingOnly(measured: string, gap: OneStepGap): Fact {
+  return {
+    measured,
+    value: gap.largest,
+    detail: `${gap.differing} of ${gap.compared} values differ`,
+    predicted: `rounding only: each value within the rounding bound of both steps, at most ${formatNumber(gap.bound)}`,
+    agrees: gap.within,
+  };
 }
 
 const snapshotSum = (a: Record<string, number[]>, b: Record<string, number[]>): Record<string, number[]> =>
@@ -169,6 +174,26 @@ const DEMOS: Record<string, Demo> = {
       different('largest parameter gap between λ·0.5·Σw² and the unregularized run (plain SGD): the penalty does act', runGap(run(withPenalty(threadCase(), 'half-pow-sum')), run(threadCase()))),
     ],
   }),
+
+  'fused-weight-decay': (run) => {
+    const fused = penaltyAgainstDecay(pytorchRunner, 'half-pow-sum', LAMBDA);
+    // One rounding of λ·w apart per step (≤ u·|λw|, |λw| < 1 here), carried by stable runs over
+    // STEPS steps: differences of the order of ulps, far below 1e-12 and the penalty's own effect.
+    const roundingOnly = 1e-12;
+    return {
+      setup: `${SETTINGS_SETUP}; in the plain and in the pytorch arithmetic`,
+      facts: [
+        identical('plain arithmetic: largest parameter gap between λ·0.5·Σw² and SGD(weight_decay=λ), every step of the 4 settings', penaltyAgainstDecay(run, 'half-pow-sum', LAMBDA)),
+        {
+          measured: 'pytorch arithmetic (weight_decay fused): the same gap',
+          value: fused.largest,
+          detail: `${fused.differing} of ${fused.compared} values differ`,
+          predicted: `> 0, rounding only: ≤ ${roundingOnly}`,
+          agrees: fused.largest > 0 && fused.largest <= roundingOnly,
+        },
+      ],
+    };
+  },
 
   'pow-sum': (run) => ({
     setup: SETTINGS_SETUP,
@@ -401,7 +426,7 @@ const DEMOS: Record<string, Demo> = {
 
   'thread-literal-pair': (run) => {
     const c = threadCase();
-    const literal = (zeroGrad: boolean) => runGap(run({ ...withPenalty(c, 'half-norm-squared'), zeroGrad }), run({ ...withDecay(c, LAMBDA), zeroGrad }));
+    const literal = runGap(run({ ...withPenalty(c, 'half-norm-squared'), zeroGrad: false }), run({ ...withDecay(c, LAMBDA), zeroGrad: false }));
     const first = (zeroGrad: boolean) => {
       const a = run({ ...withPenalty(c, 'half-pow-sum'), zeroGrad, steps: 2 });
       const b = run({ ...withDecay(c, LAMBDA), zeroGrad, steps: 2 });
@@ -413,8 +438,11 @@ const DEMOS: Record<string, Demo> = {
       facts: [
         identical('largest parameter gap at step 1, both runs without zeroGrad', withoutZeroGrad.step1),
         different('largest parameter gap at step 2, both runs without zeroGrad: the penalty gradient of step 1 is still in .grad', withoutZeroGrad.step2),
-        { ...different(`largest parameter gap over ${STEPS} steps without zeroGrad (the thread's 0.5·‖W‖² penalty)`, literal(false)), predicted: '> 0: the two runs the thread compares disagree' },
-        { ...identical(`largest parameter gap over ${STEPS} steps with zeroGrad (the same penalty)`, literal(true)), predicted: 'a few ulps at most: 0.5·‖W‖² is λ·w to rounding', agrees: literal(true).largest <= 1e-12 },
+        { ...different(`largest parameter gap over ${STEPS} steps without zeroGrad (the thread's 0.5·‖W‖² penalty)`, literal), predicted: '> 0: the two runs the thread compares disagree' },
+        roundingOnly(
+          `largest one-step parameter gap with zeroGrad (the same penalty) from the same parameters, at each of the ${STEPS} states of the run`,
+          oneStepGap(run, withPenalty(c, 'half-norm-squared'), { kind: 'penalty', factor: 1 }, withDecay(c, LAMBDA), { kind: 'weightDecay' }),
+        ),
       ],
     };
   },
@@ -438,11 +466,14 @@ const DEMOS: Record<string, Demo> = {
     const c = threadCase();
     const pair = (options: Partial<Omit<SGDSpec, 'kind'>>) =>
       runGap(run({ ...c, optimizer: { ...sgd(options), kind: 'sgdw', weightDecay: LAMBDA } }), run({ ...c, optimizer: sgd({ ...options, weightDecay: LAMBDA }) }));
-    const plain = pair({});
+
     return {
       setup: `${THREAD_CASE}, decoupled decay (w·(1 − lr·λ) before the step) against SGD(weight_decay=λ)`,
       facts: [
-        { ...identical('largest parameter gap with plain SGD', plain), predicted: 'rounding only (the same step computed in another order): ≤ 1e-12', agrees: plain.largest <= 1e-12 },
+        roundingOnly(
+          `largest one-step parameter gap with plain SGD (the same step computed in another order) from the same parameters, at each of the ${STEPS} states of the run`,
+          oneStepGap(run, { ...c, optimizer: { ...sgd(), kind: 'sgdw', weightDecay: LAMBDA } }, { kind: 'decoupled' }, withDecay(c, LAMBDA), { kind: 'weightDecay' }),
+        ),
         different('largest parameter gap with momentum 0.9', pair({ momentum: 0.9 })),
       ],
     };

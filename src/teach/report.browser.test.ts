@@ -39,6 +39,8 @@ interface DrawnPanel {
 interface DrawnFigure {
   width: number;
   height: number;
+  /** How much of the panels' row, from its left edge, the panels' rightmost edge reaches (1: all of it). */
+  filled: number;
   legend: string[];
   panels: Record<string, DrawnPanel>;
 }
@@ -162,7 +164,9 @@ async function inspect(browser: Browser, file: string, figures: readonly Figure[
           };
         }
         const legend = [...figure.querySelectorAll('.legend span')].map((s) => s.textContent ?? '');
-        out[id] = { width: box.width, height: box.height, legend, panels };
+        const row = figure.querySelector('.panels')!.getBoundingClientRect();
+        const right = Math.max(...[...figure.querySelectorAll('.panel svg')].map((svg) => svg.getBoundingClientRect().right));
+        out[id] = { width: box.width, height: box.height, filled: (right - row.left) / row.width, legend, panels };
       }
       return out;
     },
@@ -184,6 +188,8 @@ function pageProblems(figures: readonly Figure[], { errors, requests, url, drawn
       continue;
     }
     if (!(seen.width * seen.height > 0)) problems.push(`figure #${figure.id} is not visible`);
+    // The row is 1014 px wide at this viewport and the panels share 940 px of it (93%).
+    if (!(seen.filled >= 0.9)) problems.push(`figure #${figure.id}: its panels fill ${(100 * seen.filled).toFixed(0)}% of the width of its box`);
     const labels = [...new Map(figure.panels.flatMap((p) => p.series).map((s) => [s.key, s.label])).values()];
     if (JSON.stringify(seen.legend) !== JSON.stringify(labels)) problems.push(`figure #${figure.id}: legend ${JSON.stringify(seen.legend)}, expected ${JSON.stringify(labels)}`);
     const keys = figure.panels.map((p) => p.key);
@@ -234,6 +240,8 @@ describe.skipIf(!hasChromium)(`the HTML report in headless Chromium${hasChromium
       // The NaN marker and a dot are gone.
       `${panel('plot-gradient-at-zero', 'gradient-sqrt')}.querySelector('g.nan-sqrt').remove()`,
       `${panel('plot-gradient-at-zero', 'gradient-norm')}.querySelector('g.series-norm circle').remove()`,
+      // A panel drawn at half the width of its row.
+      `{ const svg = ${panel('plot-missing-zero-grad', 'dataLoss')}.closest('figure').querySelectorAll('svg'); svg.forEach((s) => s.setAttribute('width', 230)); }`,
     ].join(';\n');
     const problems = pageProblems(FIGURES, await inspect(browser, REPORT, FIGURES, { tamper }));
     const expected = [
@@ -242,6 +250,7 @@ describe.skipIf(!hasChromium)(`the HTML report in headless Chromium${hasChromium
       /plot-l2-without-half \/ dataLoss: data-points of 'decay-2' are not the computed points/,
       /plot-gradient-at-zero \/ gradient-sqrt: 'sqrt' has 1 NaN values but 0 NaN rules/,
       /plot-gradient-at-zero \/ gradient-norm: 'norm' shows 20 vertices or dots for 21 finite points/,
+      /figure #plot-missing-zero-grad: its panels fill \d+% of the width of its box/,
     ];
     for (const message of expected) expect(problems.some((p) => message.test(p)), `${message} among\n${problems.join('\n')}`).toBe(true);
     expect(problems).toHaveLength(expected.length);

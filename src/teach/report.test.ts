@@ -31,7 +31,9 @@ describe('the HTML report', () => {
       expect(section, entry.id).not.toBeNull();
       expect(section.textContent).toContain(entry.verdict);
       expect(section.querySelector('pre code')?.textContent).toBe(entry.pytorch);
-      for (const claim of entry.claims) expect(section.querySelector('.claims')?.textContent).toContain(claim);
+      const claims = section.querySelector('.claims')?.textContent ?? '';
+      for (const claim of entry.claims) expect(claims).toContain(claim);
+      expect(claims, entry.id).toMatch(entry.claims.length === 1 ? /^Proven by the claim \S+\.$/ : /^Proven by the claims \S+(, \S+)+\.$/);
       expect(section.querySelectorAll('li.fact.agrees')).toHaveLength(evidence[i].facts.length);
     });
   });

@@ -32,6 +32,17 @@ const escapeHtml = (s: string): string =>
 
 type Point = [number, number];
 
+/** The width the panels of a figure share in a row (main's 1080 px less its and the figure's padding). */
+const ROW_WIDTH = 940;
+/** The horizontal gap between panels, as .panels sets it in the CSS below. */
+const PANEL_GAP = 20;
+
+/** Up to three panels fill one row together; more wrap into rows of three. */
+function panelWidth(panelCount: number): number {
+  const perRow = Math.min(panelCount, 3);
+  return Math.floor((ROW_WIDTH - PANEL_GAP * (perRow - 1)) / perRow);
+}
+
 function renderPanel(Plot: PlotModule, document: Document, panel: Panel, panelCount: number): string {
   const x = (d: Point) => d[0];
   const y = (d: Point) => d[1];
@@ -56,7 +67,7 @@ function renderPanel(Plot: PlotModule, document: Document, panel: Panel, panelCo
   }
   const svg = Plot.plot({
     document,
-    width: panelCount > 2 ? 300 : 460,
+    width: panelWidth(panelCount),
     height: 260,
     marginLeft: 52,
     marginRight: 16,
@@ -144,7 +155,7 @@ function renderEntry(entry: CatalogueEntry, index: number, evidence: Evidence | 
     `<p class="computes"><span class="label">Computes</span> ${escapeHtml(entry.computes)}</p>` +
     renderEvidence(evidence) +
     figures.join('') +
-    `<p class="claims">Proven by the claims ${entry.claims.map((c) => `<code>${escapeHtml(c)}</code>`).join(', ')}.</p></section>`
+    `<p class="claims">Proven by the ${entry.claims.length === 1 ? 'claim' : 'claims'} ${entry.claims.map((c) => `<code>${escapeHtml(c)}</code>`).join(', ')}.</p></section>`
   );
 }
 
@@ -181,7 +192,7 @@ code { font-family: ui-monospace, "DejaVu Sans Mono", monospace; }
 .fact .detail, .fact .predicted { color: var(--muted); font-size: 13px; }
 figure.plot { margin: 14px 0 6px; padding: 12px; border: 1px solid var(--line); border-radius: 8px; background: #fcfdfe; }
 figcaption { margin-bottom: 6px; }
-.panels { display: flex; flex-wrap: wrap; gap: 8px 20px; }
+.panels { display: flex; flex-wrap: wrap; gap: 8px ${PANEL_GAP}px; }
 .panel h4 { margin: 6px 0 0; font-size: 13px; color: var(--muted); font-weight: 600; }
 .claims { color: var(--muted); font-size: 13px; margin-bottom: 0; }
 footer { color: var(--muted); font-size: 13px; margin-top: 24px; }

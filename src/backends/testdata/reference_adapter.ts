@@ -4,8 +4,7 @@
  * (NaN, ±Infinity, −0) included.
  */
 import { createInterface } from 'node:readline';
-import { decodeJson, encodeJson } from '../../cases/json.ts';
-import type { ExprCase, TrainCase } from '../../cases/types.ts';
+import { decodeJson, encodeJson, type ExprCase, type TrainCase } from '../../kit.ts';
 import { referenceBackend, runExpression, runTraining } from '../reference.ts';
 
 const reference = referenceBackend();

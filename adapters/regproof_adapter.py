@@ -1,0 +1,141 @@
+"""regproof's adapter kit for Python: the process protocol of docs/protocol.md, standard library only.
+
+An adapter written with it supplies who it is and two functions, one for expression cases and one
+for training cases; the kit does the rest:
+
+    from regproof_adapter import Declined, log, serve
+
+    def run_expr(case):    # the case as a dict, numbers as floats (NaN, ±inf and -0.0 included)
+        ...                # return {'value': {'shape': [...], 'data': [...]}, 'grads': {...}}
+
+    def run_train(case):
+        ...                # return {'losses': [...], 'grads': [...], 'params': [...]}
+
+    serve(name='mylib', version='1.0', dtype='float64',
+          capabilities=['op:add', ...], expr=run_expr, train=run_train)
+
+- The handshake: checks the protocol and case versions and answers with the name, version, dtype
+  and capabilities given to serve.
+- Ids: every reply echoes its request's id.
+- Numbers: NaN, Infinity, -Infinity and -0 arrive as floats and leave as the protocol's strings.
+- Errors: an exception in a case function becomes an `ok: false` reply with its type and message,
+  its traceback goes to stderr, and the adapter keeps running.
+- Declining: raise Declined('why') for a case the adapter cannot run although it declares every
+  capability the case uses (a shape it does not handle, say); regproof counts it as not applicable.
+- Logging: log(...) writes to stderr. From the call to serve on, print() and anything else written
+  to sys.stdout go to stderr too, so a stray print cannot break the conversation.
+
+Put this file next to your adapter (or on PYTHONPATH): `node_modules/regproof/adapters/` has it.
+"""
+import json
+import math
+import sys
+import traceback
+
+PROTOCOL = 1
+CASE_VERSION = 1
+
+_SPECIAL = {'NaN': math.nan, 'Infinity': math.inf, '-Infinity': -math.inf, '-0': -0.0}
+
+
+class Declined(Exception):
+    """Raised from a case function: the adapter declines this one case, with the reason."""
+
+
+def log(*args):
+    """print() to stderr, flushed: regproof quotes the last lines of stderr when a request fails."""
+    print(*args, file=sys.stderr, flush=True)
+
+
+def decode(value):
+    """A request as parsed JSON, with the strings that stand for NaN, ±Infinity and -0 made floats."""
+    if isinstance(value, str):
+        return _SPECIAL.get(value, value)
+    if isinstance(value, list):
+        return [decode(v) for v in value]
+    if isinstance(value, dict):
+        return {k: decode(v) for k, v in value.items()}
+    return value
+
+
+def encode(value):
+    """A reply made JSON-safe: NaN, ±Infinity and -0 become the protocol's strings."""
+    if isinstance(value, bool) or value is None or isinstance(value, (int, str)):
+        return value
+    if isinstance(value, float):
+        if math.isnan(value):
+            return 'NaN'
+        if math.isinf(value):
+            return 'Infinity' if value > 0 else '-Infinity'
+        if value == 0 and math.copysign(1.0, value) < 0:
+            return '-0'
+        return value
+    if isinstance(value, (list, tuple)):
+        return [encode(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): encode(v) for k, v in value.items()}
+    raise TypeError(f'cannot send a {type(value).__name__} in a reply: convert it to floats and lists first (tensors: .tolist())')
+
+
+def _handshake(request, identity):
+    if request.get('protocol') != PROTOCOL or request.get('caseVersion') != CASE_VERSION:
+        raise ValueError(f"this adapter speaks protocol {PROTOCOL} and reads case version {CASE_VERSION}, "
+                         f"the runner asked for protocol {request.get('protocol')!r}, case version {request.get('caseVersion')!r}")
+    return dict(identity, protocol=PROTOCOL)
+
+
+def _run_case(request, handlers):
+    kind = request.get('type')
+    if kind not in handlers:
+        raise ValueError(f'unknown request type {kind!r}')
+    if handlers[kind] is None:
+        raise Declined(f'this adapter runs no {kind} cases')
+    case = request['case']
+    if case.get('version') != CASE_VERSION:
+        raise ValueError(f"this adapter reads case version {CASE_VERSION}, got {case.get('version')!r}")
+    return handlers[kind](case)
+
+
+def _answer(line, identity, handlers):
+    request = {}
+    try:
+        request = decode(json.loads(line))
+        if not isinstance(request, dict):
+            raise ValueError(f'a request must be a JSON object, got {line.strip()[:80]!r}')
+        if request.get('type') == 'handshake':
+            result = _handshake(request, identity)
+        else:
+            result = _run_case(request, handlers)
+        return encode({'id': request.get('id'), 'ok': True, 'result': result})
+    except Declined as d:
+        return {'id': request.get('id'), 'declined': str(d) or 'declined'}
+    except Exception as e:
+        log(traceback.format_exc())
+        return {'id': request.get('id'), 'ok': False, 'error': f'{type(e).__name__}: {e}'}
+
+
+def serve(*, name, version, dtype, capabilities, expr=None, train=None, stdin=None, stdout=None):
+    """Answers regproof's requests, one JSON line each, until stdin closes.
+
+    expr and train take a case (a dict) and return its result; either may be None, and its cases are
+    then declined. capabilities lists what the adapter implements (docs/protocol.md, Capabilities).
+    """
+    if dtype not in ('float64', 'float32'):
+        raise ValueError(f"dtype must be 'float64' or 'float32', got {dtype!r}")
+    capabilities = list(capabilities)
+    if not all(isinstance(c, str) for c in capabilities):
+        raise TypeError(f'capabilities must be strings, got {capabilities!r}')
+    identity = {'name': str(name), 'version': str(version), 'dtype': dtype, 'capabilities': capabilities}
+    handlers = {'expr': expr, 'train': train}
+    stdin = sys.stdin if stdin is None else stdin
+    previous = sys.stdout
+    replies = previous if stdout is None else stdout
+    # Replies alone on stdout: whatever the adapter or its library prints goes to stderr.
+    sys.stdout = sys.stderr
+    try:
+        for line in stdin:
+            if line.strip():
+                replies.write(json.dumps(_answer(line, identity, handlers), allow_nan=False) + '\n')
+                replies.flush()
+    finally:
+        sys.stdout = previous

@@ -1,0 +1,317 @@
+/**
+ * gradcheck: the engine's analytical gradients against finite differences of the same function.
+ *
+ * Full mode checks every element of the Jacobian; fast mode checks vᵀJu along seeded random
+ * directions, at a cost in function evaluations that does not depend on the number of inputs.
+ * Each element gets its own tolerance from its own error estimate, stencils that straddle a kink
+ * are reported as not checkable, and NaN/Infinity on either side is reported by name.
+ */
+import type { Dtype } from '../../backends/backend.ts';
+import { Random, Tensor, fromData, isGradEnabled, formatShape, type Shape } from '../../engine/index.ts';
+import { scanGraph } from './kinks.ts';
+import { forwardSensitivity, roundingScale, stencilScale } from './noise.ts';
+import {
+  GradcheckError,
+  describeFailure,
+  label,
+  multiIndex,
+  type ElementCheck,
+  type GradcheckOptions,
+  type GradcheckReport,
+  type Method,
+  type ZeroGradientFinding,
+} from './report.ts';
+import { MAX_SHRINKS, SHRINK_FACTOR, STENCIL_MULTIPLES, differentiateLine, direction, exactDirection, moveAlong, powerOfTwoScale, round, type Sample } from './stencils.ts';
+import { DEFAULT_TOLERANCES, adjointUnderflow, baseStep, judge, noiseFloor, relativeError, unitRoundoff } from './tolerances.ts';
+
+// ---------------------------------------------------------------- evaluation
+
+type GradFn = (...inputs: Tensor[]) => Tensor;
+
+interface Setup {
+  fn: GradFn;
+  shapes: Shape[];
+  differentiable: boolean[];
+  names: string[];
+  dtype: Dtype;
+  outShape: Shape;
+}
+
+
+function callFn(setup: Setup, data: Float64Array[], what: string): Tensor {
+  const leaves = data.map((d, j) => fromData(d, setup.shapes[j], { requiresGrad: setup.differentiable[j] }));
+  const out = setup.fn(...leaves);
+  if (!(out instanceof Tensor)) throw new TypeError(`gradcheck: the function returned ${out === null ? 'null' : typeof out} at ${what}, expected a Tensor`);
+  return out;
+}
+
+function sample(setup: Setup, data: Float64Array[], offset: number, what: string): Sample {
+  const out = callFn(setup, data, what);
+  if (formatShape(out.shape) !== formatShape(setup.outShape)) {
+    throw new RangeError(`gradcheck: the output shape changed from ${formatShape(setup.outShape)} to ${formatShape(out.shape)} at ${what}`);
+  }
+  return { offset, values: out.data, sites: scanGraph(out).sites, out };
+}
+
+// ---------------------------------------------------------------- analytical side
+
+interface Backwards {
+  out: Tensor;
+  leaves: Tensor[];
+}
+
+/** The gradient of each differentiable leaf for upstream gradient `seed`, zeros where backward did not reach. */
+function gradientFor({ out, leaves }: Backwards, setup: Setup, seed: Float64Array): Float64Array[] {
+  leaves.forEach((leaf) => {
+    leaf.grad = null;
+  });
+  out.backward(fromData(seed.slice(), out.shape), { retainGraph: true });
+  return leaves.map((leaf, j) => (setup.differentiable[j] && leaf.grad !== null ? leaf.grad.data.slice() : new Float64Array(leaf.size)));
+}
+
+/** Two backward calls with the same seed must give the same bits. */
+function compareBackwards(first: Float64Array[], second: Float64Array[], setup: Setup, what: string, problems: string[]): void {
+  first.forEach((g, j) => {
+    for (let k = 0; k < g.length; k++) {
+      if (!Object.is(g[k], second[j][k])) {
+        problems.push(`${what}: the gradient of ${label(setup.names[j], setup.shapes[j], k)} is ${g[k]} after one backward and ${second[j][k]} after another`);
+        return;
+      }
+    }
+  });
+}
+
+function analyticalRows(b: Backwards | null, setup: Setup, seed: Float64Array, what: string, reentrancy: string[]): Float64Array[] {
+  if (b === null) return setup.shapes.map((s) => new Float64Array(s.reduce((a, d) => a * d, 1)));
+  const first = gradientFor(b, setup, seed);
+  compareBackwards(first, gradientFor(b, setup, seed), setup, what, reentrancy);
+  return first;
+}
+
+/**
+ * A zero upstream gradient must give zero gradients. NaN is allowed only at a singular point,
+ * since 0·∞ = NaN there, and the finding names it: an operand exactly at a singular op's pole,
+ * a value that is not finite, or an element whose own gradient is not finite (an adjoint that
+ * overflows in backward, as −a/b² does for a = −1.9, b = 1e-154).
+ */
+function checkZeroGradient(b: Backwards, setup: Setup, infiniteGradient: boolean[][]): ZeroGradientFinding[] {
+  const grads = gradientFor(b, setup, new Float64Array(b.out.size));
+  const scan = scanGraph(b.out);
+  const pole = scan.sites.find((s) => s.rule.singular && s.values.some((v) => v === 0));
+  const singular = pole !== undefined ? `${pole.rule.what} (op '${pole.op}' has an operand exactly at 0)` : scan.nonfiniteOp !== null ? `op '${scan.nonfiniteOp}' has a value that is not finite` : null;
+  const findings: ZeroGradientFinding[] = [];
+  grads.forEach((g, j) => {
+    for (let k = 0; k < g.length; k++) {
+      if (g[k] === 0) continue;
+      const input = label(setup.names[j], setup.shapes[j], k);
+      const point = singular ?? (infiniteGradient[j][k] ? 'the gradient of this element is not finite' : null);
+      if (Number.isNaN(g[k]) && point !== null) findings.push({ input, value: g[k], kind: 'singular', reason: `0·∞ at a singular point: ${point}` });
+      else findings.push({ input, value: g[k], kind: 'fail', reason: Number.isNaN(g[k]) ? 'NaN from a zero upstream gradient, and the graph has no singular point' : 'a zero upstream gradient gave a nonzero gradient' });
+    }
+  });
+  return findings;
+}
+
+// ---------------------------------------------------------------- gradcheck
+
+const KNOWN_OPTIONS = new Set(['mode', 'method', 'dtype', 'names', 'directions', 'seed', 'rtol', 'throwOnFailure']);
+
+function validate(fn: unknown, inputs: readonly Tensor[], options: GradcheckOptions): void {
+  if (typeof fn !== 'function') throw new TypeError('gradcheck: the first argument must be a function from tensors to a tensor');
+  if (!Array.isArray(inputs) || inputs.length === 0) throw new TypeError('gradcheck: inputs must be a non-empty array of tensors');
+  inputs.forEach((t, j) => {
+    if (!(t instanceof Tensor)) throw new TypeError(`gradcheck: input ${j} is not a Tensor`);
+  });
+  for (const key of Object.keys(options)) {
+    if (!KNOWN_OPTIONS.has(key)) throw new RangeError(`gradcheck: unknown option '${key}' (known: ${[...KNOWN_OPTIONS].join(', ')})`);
+  }
+  const { mode = 'full', method = 'richardson', dtype = 'float64', names, directions = 4, seed = 0, rtol } = options;
+  if (mode !== 'full' && mode !== 'fast') throw new RangeError(`gradcheck: mode must be 'full' or 'fast', got '${String(mode)}'`);
+  if (method !== 'central' && method !== 'richardson') throw new RangeError(`gradcheck: method must be 'central' or 'richardson', got '${String(method)}'`);
+  if (dtype !== 'float64' && dtype !== 'float32') throw new RangeError(`gradcheck: dtype must be 'float64' or 'float32', got '${String(dtype)}'`);
+  if (names !== undefined && (names.length !== inputs.length || new Set(names).size !== names.length)) {
+    throw new RangeError(`gradcheck: names must give ${inputs.length} distinct names, one per input, got [${names.join(', ')}]`);
+  }
+  if (!Number.isInteger(directions) || directions < 1) throw new RangeError(`gradcheck: directions must be a positive integer, got ${directions}`);
+  if (!Number.isSafeInteger(seed)) throw new RangeError(`gradcheck: seed must be a safe integer, got ${seed}`);
+  if (rtol !== undefined && !(rtol >= 0 && Number.isFinite(rtol))) throw new RangeError(`gradcheck: rtol must be a finite number ≥ 0, got ${rtol}`);
+  if (!inputs.some((t) => t.requiresGrad)) throw new RangeError('gradcheck: no input requires grad, so there is nothing to check (create the inputs with { requiresGrad: true })');
+  if (!isGradEnabled()) throw new Error('gradcheck: grad mode is off (called inside noGrad()), so no graph can be recorded');
+  inputs.forEach((t: Tensor, j: number) => {
+    for (let k = 0; k < t.size; k++) {
+      const x = t.data[k];
+      const where = `${names?.[j] ?? `x${j}`}${multiIndex(t.shape, k)}`;
+      if (!Number.isFinite(x)) throw new RangeError(`gradcheck: input ${where} is ${x}; differences need finite inputs`);
+      if (dtype === 'float32' && Math.fround(x) !== x) {
+        throw new RangeError(`gradcheck: input ${where} = ${x} is not a float32 value; round the inputs with Math.fround for dtype float32`);
+      }
+    }
+  });
+}
+
+/**
+ * Checks fn's analytical gradients at `inputs` (the inputs that require grad are checked, the
+ * others held constant). Returns a report; with throwOnFailure it throws a GradcheckError that
+ * names the output, the input, the element, both values and the relative error.
+ */
+export function gradcheck(fn: GradFn, inputs: readonly Tensor[], options: GradcheckOptions = {}): GradcheckReport {
+  validate(fn, inputs, options);
+  const mode = options.mode ?? 'full';
+  const method = options.method ?? 'richardson';
+  const dtype = options.dtype ?? 'float64';
+  const rtol = options.rtol ?? DEFAULT_TOLERANCES[dtype][method];
+  const names = options.names ? [...options.names] : inputs.map((_, j) => `x${j}`);
+  const data = inputs.map((t) => t.data.slice());
+  const differentiable = inputs.map((t) => t.requiresGrad);
+
+  const shapes = inputs.map((t) => t.shape);
+  const leaves = data.map((d, j) => fromData(d.slice(), shapes[j], { requiresGrad: differentiable[j] }));
+  const out = fn(...leaves);
+  if (!(out instanceof Tensor)) throw new TypeError(`gradcheck: the function returned ${out === null ? 'null' : typeof out}, expected a Tensor`);
+  const setup: Setup = { fn, shapes, differentiable, names, dtype, outShape: out.shape };
+  const base: Sample = { offset: 0, values: out.data, sites: scanGraph(out).sites, out };
+  const backwards: Backwards | null = out.requiresGrad ? { out, leaves } : null;
+
+  const reentrancy: string[] = [];
+  const count = { n: 0 };
+  const elements = mode === 'full' ? fullMode(setup, data, base, backwards, method, rtol, reentrancy, count) : fastMode(setup, data, base, backwards, method, rtol, options, reentrancy, count);
+  const infiniteGradient = data.map((d) => Array.from(d, () => false));
+  for (const e of elements) {
+    if (e.at !== undefined && !Number.isFinite(e.analytical)) infiniteGradient[e.at.input][e.at.element] = true;
+    e.direction?.w.forEach((w, j) => w.forEach((wk, k) => {
+      if (!Number.isFinite(wk)) infiniteGradient[j][k] = true;
+    }));
+  }
+  const zeroGradient = backwards === null ? [] : checkZeroGradient(backwards, setup, infiniteGradient);
+
+  const failures = elements.filter((e) => e.status === 'fail');
+  const notCheckable = elements.filter((e) => e.status === 'not-checkable');
+  const nonFinite = elements.filter((e) => e.status === 'nonfinite');
+  const failed = failures.length > 0 || reentrancy.length > 0 || zeroGradient.some((z) => z.kind === 'fail');
+  const report: GradcheckReport = {
+    verdict: failed ? 'fail' : notCheckable.length + nonFinite.length > 0 ? 'incomplete' : 'pass',
+    mode,
+    method,
+    dtype,
+    rtol,
+    evaluations: count.n,
+    detached: backwards === null,
+    elements,
+    failures,
+    notCheckable,
+    nonFinite,
+    reentrancy,
+    zeroGradient,
+  };
+  if (failed && options.throwOnFailure) throw new GradcheckError(describeFailure(report), report);
+  return report;
+}
+
+function fullMode(setup: Setup, data: Float64Array[], base: Sample, backwards: Backwards | null, method: Method, rtol: number, reentrancy: string[], count: { n: number }): ElementCheck[] {
+  const m = base.values.length;
+  const rows: Float64Array[][] = [];
+  for (let i = 0; i < m; i++) {
+    const seed = new Float64Array(m);
+    seed[i] = 1;
+    rows.push(analyticalRows(backwards, setup, seed, label('output', setup.outShape, i), reentrancy));
+  }
+  const seeds = rows.map((_, i) => {
+    const seed = new Float64Array(m);
+    seed[i] = 1;
+    return seed;
+  });
+  const scales = seeds.map((seed) => roundingScale(base.out, seed, setup.dtype));
+  const h1 = baseStep(method, setup.dtype);
+  const elements: ElementCheck[] = [];
+  setup.shapes.forEach((shape, j) => {
+    if (!setup.differentiable[j]) return;
+    for (let k = 0; k < data[j].length; k++) {
+      const x = data[j][k];
+      const what = label(setup.names[j], shape, k);
+      const probe = (t: number): Sample => {
+        const moved = data.map((d) => d);
+        const copy = data[j].slice();
+        copy[k] = round(setup.dtype, x + t);
+        moved[j] = copy;
+        return sample(setup, moved, copy[k] - x, `${what} ${t >= 0 ? '+' : '−'} ${Math.abs(t)}`);
+      };
+      const line = differentiateLine(method, h1 * powerOfTwoScale(x), base, m, probe, count);
+      const underflow = adjointUnderflow(setup.dtype, forwardSensitivity(base.out, line.inner, line.step));
+      for (let i = 0; i < m; i++) {
+        const analytical = rows[i][j][k];
+        const scale = stencilScale(scales[i], line.ends, seeds[i], setup.dtype);
+        const noise = noiseFloor(method, setup.dtype, scale, line.magnitude[i], line.step);
+        const verdict = judge(line.numerical[i], line.estimate[i], analytical, { noise, floor: rtol * Math.abs(analytical) + underflow }, line.kink ?? scale.singular, line.nonfinite[i]);
+        elements.push({
+          output: label('output', setup.outShape, i),
+          input: what,
+          analytical,
+          numerical: line.numerical[i],
+          errorEstimate: line.estimate[i],
+          relativeError: relativeError(analytical, line.numerical[i]),
+          step: line.step,
+          at: { output: i, input: j, element: k },
+          ...verdict,
+        });
+      }
+    }
+  });
+  return elements;
+}
+
+
+function fastMode(setup: Setup, data: Float64Array[], base: Sample, backwards: Backwards | null, method: Method, rtol: number, options: GradcheckOptions, reentrancy: string[], count: { n: number }): ElementCheck[] {
+  const directions = options.directions ?? 4;
+  const rng = new Random(options.seed ?? 0);
+  const u = unitRoundoff(setup.dtype);
+  const h = baseStep(method, setup.dtype);
+  const steps = STENCIL_MULTIPLES[method].flatMap((k) => Array.from({ length: MAX_SHRINKS + 1 }, (_, a) => (k * h) / SHRINK_FACTOR ** a));
+  const m = base.values.length;
+  const elements: ElementCheck[] = [];
+  const total = data.reduce((acc, d, j) => acc + (setup.differentiable[j] ? d.length : 0), 0);
+  for (let d = 1; d <= directions; d++) {
+    const tag = `direction ${d} of ${directions}`;
+    const v = direction(rng, m);
+    const dirs = data.map((x, j) => (setup.differentiable[j] ? exactDirection(rng, x, steps, setup.dtype) : new Float64Array(x.length)));
+    const w = analyticalRows(backwards, setup, v, `vᵀ·output (${tag})`, reentrancy);
+    let analytical = 0;
+    let dotScale = 0;
+    w.forEach((g, j) => {
+      for (let k = 0; k < g.length; k++) {
+        analytical += g[k] * dirs[j][k];
+        dotScale += Math.abs(g[k] * dirs[j][k]);
+      }
+    });
+    const scale = roundingScale(base.out, v, setup.dtype);
+    const project = (s: Sample): Sample => {
+      let phi = 0;
+      for (let i = 0; i < m; i++) phi += v[i] * s.values[i];
+      return { offset: s.offset, values: new Float64Array([phi]), sites: s.sites, out: s.out };
+    };
+    const probe = (t: number): Sample => {
+      const moved = data.map((x, j) => (setup.differentiable[j] ? moveAlong(x, t, dirs[j], setup.dtype) : x));
+      return project(sample(setup, moved, t, `x + ${t}·u (${tag})`));
+    };
+    const line = differentiateLine(method, h, project(base), 1, probe, count);
+    // vᵀf may cancel, so its noise scales with Σ|v·f| rather than |vᵀf|.
+    const spread = base.values.reduce((acc, f, i) => acc + Math.abs(v[i] * f), 0);
+    const overStencil = stencilScale(scale, line.ends, v, setup.dtype);
+    const noise = noiseFloor(method, setup.dtype, overStencil, Math.max(line.magnitude[0], spread), line.step);
+    // Relative to Σ|w·u| rather than |wᵀu|, which may cancel; the analytical dot product of
+    // `total` terms carries up to total·u·Σ|w·u| of its own rounding on top.
+    const floor = (rtol + total * u) * dotScale + adjointUnderflow(setup.dtype, forwardSensitivity(base.out, line.inner, line.step));
+    const verdict = judge(line.numerical[0], line.estimate[0], analytical, { noise, floor }, line.kink ?? overStencil.singular, line.nonfinite[0]);
+    elements.push({
+      output: `vᵀ·output (${tag})`,
+      input: `u (${tag}, ${total} elements)`,
+      analytical,
+      numerical: line.numerical[0],
+      errorEstimate: line.estimate[0],
+      relativeError: relativeError(analytical, line.numerical[0]),
+      step: line.step,
+      direction: { v, u: dirs, w },
+      ...verdict,
+    });
+  }
+  return elements;
+}

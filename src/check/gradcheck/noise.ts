@@ -1,0 +1,225 @@
+/**
+ * The rounding-noise model: how much rounding noise one evaluation of the function carries, so
+ * that the tolerance covers what the differences cannot resolve.
+ */
+import type { Dtype } from '../../backends/backend.ts';
+import { fromData, type Tensor } from '../../engine/index.ts';
+import { graphNodes, topologicalOrder } from './graph.ts';
+import { radiusRule } from './radii.ts';
+import type { Sample } from './stencils.ts';
+import { NOISE_ROUNDINGS, SUBNORMAL_SPACING, unitRoundoff } from './tolerances.ts';
+
+/** How much rounding noise one evaluation of an output carries. */
+export interface RoundingScale {
+  /** Σ over every tensor of the graph (leaves, intermediates, the output) of Σ|value|·|∂out/∂value|. */
+  relative: number;
+  /** Σ|∂out/∂value| over the same elements: what absolute (subnormal) roundings are multiplied by. */
+  absolute: number;
+  /** Σ|∂out/∂norm|·√k over norm(2) ops of k elements: what √(subnormal spacing) is multiplied by. */
+  underflow: number;
+  /** A computed value where the output's derivative is infinite, named, or null. */
+  singular: string | null;
+}
+
+/**
+ * The rounding error of the output for upstream gradient `seed`. To first order, an op whose
+ * result v_n is rounded by a relative δ_n (or by an absolute subnormal η_n) moves the output by
+ * (∂out/∂v_n)·(δ_n·v_n + η_n), so the evaluation is off by about u·Σ|v_n|·|∂out/∂v_n| plus the
+ * subnormal spacing times Σ|∂out/∂v_n|. The adjoints ∂out/∂v_n come from a reverse pass over the
+ * recorded graph with the ops' own backward rules (the graph is retained). A wrong rule would
+ * skew this noise scale by the same factor as the gradient it gets wrong, so it cannot hide its
+ * own error: the tolerance stays ~u/h of the (wrong) magnitude while the error is of its order.
+ * This scale sees cancellation inside the graph (log(1 + x²) at x = 1e-21 is computed as 0, with
+ * noise u·1 from the intermediate 1 + x², where u·(|f| + |x·f'|) would be ~1e-58).
+ * Two errors are not first order and are kept apart: norm(2) squares its k elements, and squares
+ * of elements below ~1e-154 underflow, so Σx² is off by up to k spacings and its square root by
+ * √(k·spacing) (‖[1e-300, 0]‖ is computed as 0); and a computed value where ∂out/∂v is infinite
+ * (a sqrt or a divisor at a computed 0, which may be an underflowed tiny value) makes the noise
+ * unbounded. A leaf is exact, so an infinite adjoint there (sqrt(w) at w = 0) adds nothing.
+ * Each adjoint is the largest of those at the computed values and at the two corners of their
+ * error ball (see errorRadii), since a rounding can zero an adjoint that the exact values keep.
+ */
+export function roundingScale(out: Tensor, seed: Float64Array, dtype: Dtype): RoundingScale {
+  const ball = errorBall(out, dtype);
+  const computed = adjointPass(ball, ball.computed, seed);
+  // The adjoints at the corners of the error ball, both ways: where they are not finite the ball
+  // merely reaches towards a pole; whether one is crossed is judged at the computed values.
+  const [plus, minus] = ball.corners.map((corner) => adjointPass(ball, corner, seed));
+  let relative = 0;
+  let absolute = 0;
+  let underflow = 0;
+  let singular: string | null = null;
+  ball.order.forEach((t, n) => {
+    const g = computed[n];
+    if (g === undefined) return;
+    const data = t.data;
+    for (let e = 0; e < g.length; e++) {
+      const v = Math.abs(data[e]);
+      if (!Number.isFinite(v)) continue;
+      if (!Number.isFinite(g[e])) {
+        if (t.node !== null && singular === null) {
+          singular = `the output's derivative with respect to a computed value of op '${t.node.op.name}' is not finite (a pole, or an overflow in backward), so its rounding noise has no bound`;
+        }
+        continue;
+      }
+      const a = Math.max(Math.abs(g[e]), finiteMagnitude(plus[n], e), finiteMagnitude(minus[n], e));
+      relative += v * a;
+      absolute += a;
+    }
+    if (t.node !== null && t.node.op.name === 'norm' && (t.node.attrs as { p: number }).p === 2 && Number.isFinite(g[0])) {
+      underflow += Math.abs(g[0]) * Math.sqrt(t.node.inputs[0].size);
+    }
+  });
+  return { relative, absolute, underflow, singular };
+}
+
+/** |g[e]| where it is finite, else 0 (also where the adjoint pass did not reach). */
+function finiteMagnitude(g: Float64Array | undefined, e: number): number {
+  if (g === undefined) return 0;
+  const a = Math.abs(g[e]);
+  return a === Infinity || Number.isNaN(a) ? 0 : a;
+}
+
+/**
+ * The adjoints ∂out/∂v for upstream gradient `seed`, by position in the ball's order, from a
+ * reverse pass with the ops' own backward rules, each rule handed the values at `point`.
+ */
+function adjointPass(ball: ErrorBall, point: GraphPoint, seed: Float64Array): (Float64Array | undefined)[] {
+  const { order, operands, needsGrad } = ball;
+  const adjoints = new Array<Float64Array | undefined>(order.length);
+  adjoints[order.length - 1] = seed;
+  for (let n = order.length - 1; n >= 0; n--) {
+    const g = adjoints[n];
+    const node = order[n].node;
+    if (g === undefined || node === null) continue;
+    const grads = node.op.backward(g, { inputs: point.inputs[n], output: point.outputs[n], attrs: node.attrs, needsGrad: needsGrad[n] });
+    operands[n].forEach((p, i) => {
+      const gi = grads[i];
+      if (!needsGrad[n][i] || gi === null) return;
+      const existing = adjoints[p];
+      if (existing === undefined) adjoints[p] = gi.slice();
+      else for (let k = 0; k < existing.length; k++) existing[k] += gi[k];
+    });
+  }
+  return adjoints;
+}
+
+/** The graph's values at one point: per position in the ball's order, the node's operands and its result. */
+interface GraphPoint {
+  inputs: Tensor[][];
+  outputs: Tensor[];
+}
+
+/**
+ * The graph below an output in topological order (the output last), each node's operands by
+ * position and whether they need a gradient, and its values at three points: as computed, and
+ * moved to either corner of their error ball.
+ */
+interface ErrorBall {
+  order: Tensor[];
+  operands: number[][];
+  needsGrad: boolean[][];
+  computed: GraphPoint;
+  corners: [GraphPoint, GraphPoint];
+}
+
+const ballCache = new WeakMap<Tensor, ErrorBall>();
+
+/** The error ball of the graph below `out`, built once per output and shared by every seed. */
+function errorBall(out: Tensor, dtype: Dtype): ErrorBall {
+  const cached = ballCache.get(out);
+  if (cached !== undefined) return cached;
+  const order = topologicalOrder(out);
+  const position = new Map(order.map((t, n) => [t, n]));
+  const operands = order.map((t) => (t.node === null ? [] : t.node.inputs.map((input) => position.get(input)!)));
+  const pointAt = (outputs: Tensor[]): GraphPoint => ({ inputs: operands.map((ps) => ps.map((p) => outputs[p])), outputs });
+  const radii = errorRadii(order, dtype);
+  const ball: ErrorBall = {
+    order,
+    operands,
+    needsGrad: order.map((t) => (t.node === null ? [] : t.node.inputs.map((input) => input.requiresGrad))),
+    computed: pointAt(order),
+    corners: [pointAt(order.map((t) => movedBy(t, radii.get(t), 1))), pointAt(order.map((t) => movedBy(t, radii.get(t), -1)))],
+  };
+  ballCache.set(out, ball);
+  return ball;
+}
+
+/**
+ * A running error analysis of the computed values: the radius of each, a bound (to first order)
+ * on its distance from the exact value, is what its operands' radii reach it by, Σ|∂v/∂w|·r_w
+ * by the op's rule in radii.ts, plus its own NOISE_ROUNDINGS roundings. Leaves are exact.
+ *
+ * Why it is needed: the first-order noise scale takes the adjoints at the computed values, but
+ * a rounding can wipe out a value that a derivative is proportional to, and then the adjoint
+ * vanishes at the computed point while it does not at the exact one. log(exp(a)) at a = 5e-50
+ * is computed as 0 (exp(a) rounds to 1), so pow(·, 2) passes back 2·0 = 0 and no rounding seems
+ * to reach the output, yet the output misses a² times whatever multiplies the square, and the
+ * differences see that as a flat function. The error in the output is Σ (∂out/∂v_n)(ξ)·δ_n with
+ * the adjoints at some point ξ between the computed and the exact values (the mean value
+ * theorem), so the adjoints are taken at the corners of that ball, every value moved by its
+ * radius one way and then the other, besides the computed point.
+ */
+function errorRadii(order: Tensor[], dtype: Dtype): Map<Tensor, Float64Array> {
+  const u = unitRoundoff(dtype);
+  const eta = SUBNORMAL_SPACING[dtype];
+  const roundings = NOISE_ROUNDINGS;
+  const radii = new Map<Tensor, Float64Array>();
+  for (const t of order) {
+    if (t.node === null) continue;
+    const r = new Float64Array(t.size);
+    for (let e = 0; e < r.length; e++) r[e] = roundings * (u * Math.abs(t.data[e]) + eta);
+    const inherited = t.node.inputs.map((input) => radii.get(input) ?? null);
+    if (inherited.some((ri) => ri !== null)) radiusRule(t.node.op.name)(t, inherited, r);
+    radii.set(t, r);
+  }
+  return radii;
+}
+
+/** A computed value moved by `sign` times its radius (where the radius is finite); a leaf (no radius) as it is. */
+function movedBy(t: Tensor, r: Float64Array | undefined, sign: 1 | -1): Tensor {
+  if (r === undefined) return t;
+  const data = new Float64Array(t.size);
+  for (let e = 0; e < data.length; e++) data[e] = Number.isFinite(r[e]) ? t.data[e] + sign * r[e] : t.data[e];
+  return fromData(data, t.shape);
+}
+
+/**
+ * The rounding scale over the stencil: at x and at both ends. Adjoints vary along the stencil
+ * and may vanish at x itself (log(exp(a))·a at a = 0 has zero adjoints there, yet every other
+ * stencil point carries noise u·|a| from the intermediate exp(a) ≈ 1).
+ */
+export function stencilScale(at: RoundingScale, ends: [Sample, Sample], seed: Float64Array, dtype: Dtype): RoundingScale {
+  const scales = [at, ...ends.map((s) => roundingScale(s.out, seed, dtype))];
+  return {
+    relative: Math.max(...scales.map((r) => r.relative)),
+    absolute: Math.max(...scales.map((r) => r.absolute)),
+    underflow: Math.max(...scales.map((r) => r.underflow)),
+    singular: scales.find((r) => r.singular !== null)?.singular ?? null,
+  };
+}
+
+/**
+ * Σ over every computed value v_n of |∂v_n/∂t| along the stencil's line, from the samples at ±h:
+ * what an absolute error in an adjoint is multiplied by on its way to the input's gradient.
+ * Backward can underflow where forward does not: an adjoint −(a/b)/b of 1.9e-323 keeps two
+ * significant bits, and times e^371 on the way down it makes a gradient 10% wrong, as in PyTorch.
+ * A graph that changes shape on the stencil is not checkable anyway; it counts 0 here.
+ */
+export function forwardSensitivity(base: Tensor, sides: Sample[], h: number): number {
+  const at = graphNodes(base);
+  const moved = sides.map((s) => graphNodes(s.out));
+  if (moved.some((m) => m.length !== at.length)) return 0;
+  let total = 0;
+  for (let n = 0; n < at.length; n++) {
+    const data = at[n].data;
+    const sideData = moved.map((m) => m[n].data);
+    for (let e = 0; e < data.length; e++) {
+      let largest = 0;
+      for (let s = 0; s < sideData.length; s++) largest = Math.max(largest, Math.abs(sideData[s][e] - data[e]));
+      const rate = largest / h;
+      if (Number.isFinite(rate)) total += rate;
+    }
+  }
+  return total;
+}

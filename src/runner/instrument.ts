@@ -1,0 +1,77 @@
+/**
+ * The backend as a claim's property sees it during a run: every request passes through here, so
+ * the runner knows which cases the backend declined, whether it failed (a backend error is never
+ * evidence about a claim), and, when asked, exactly which requests a case sent.
+ */
+import fc from 'fast-check';
+import { BackendError, type Backend } from '../backends/backend.ts';
+import type { ExprCase, TrainCase } from '../cases/types.ts';
+
+export type BackendRequest = { method: 'runExpr'; case: ExprCase } | { method: 'runTrain'; case: TrainCase };
+
+export interface Tap {
+  /** The backend to build the claim's property over. */
+  backend: Backend;
+  /** The first backend failure in this claim; later requests fail at once without being sent. */
+  tripped: { error: BackendError; request: BackendRequest | null } | null;
+  /** Set when the backend declined a request of the current case. */
+  declined: string | null;
+  /** Requests sent while recording (a copy of each, as sent). */
+  recording: BackendRequest[] | null;
+}
+
+// By name as well as by class: a module backend may bundle its own copy of regproof's classes.
+const isNamed = (e: unknown, name: string): e is Error => e instanceof Error && e.name === name;
+export const isBackendError = (e: unknown): e is BackendError => e instanceof BackendError || isNamed(e, 'BackendError');
+const declineReason = (e: unknown): string | null => (isNamed(e, 'CaseDeclined') ? String((e as Error & { reason?: unknown }).reason ?? e.message) : null);
+
+export function tapBackend(inner: Backend): Tap {
+  const tap: Tap = { backend: inner, tripped: null, declined: null, recording: null };
+  const wrap = <C, R>(method: BackendRequest['method'], run: (c: C) => Promise<R>) => async (c: C): Promise<R> => {
+    if (tap.tripped !== null) throw new BackendError(`not sent: the backend failed earlier in this claim (${tap.tripped.error.message.split('\n')[0]})`);
+    const request = { method, case: structuredClone(c) } as BackendRequest;
+    tap.recording?.push(request);
+    try {
+      return await run(c);
+    } catch (e) {
+      const reason = declineReason(e);
+      if (reason !== null) {
+        tap.declined ??= reason;
+        throw e;
+      }
+      // A throw or rejection is the backend failing, whatever it threw: never a verdict on the claim.
+      const error = isBackendError(e) ? e : new BackendError(`${inner.name}: ${method} threw ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+      tap.tripped ??= { error, request };
+      throw error;
+    }
+  };
+  tap.backend = {
+    name: inner.name,
+    version: inner.version,
+    dtype: inner.dtype,
+    capabilities: inner.capabilities,
+    runExpr: wrap('runExpr', (c: ExprCase) => inner.runExpr(c)),
+    runTrain: wrap('runTrain', (c: TrainCase) => inner.runTrain(c)),
+  };
+  return tap;
+}
+
+export type Evaluation = { status: 'pass' } | { status: 'skipped' } | { status: 'declined'; reason: string } | { status: 'error' } | { status: 'fail'; error: unknown };
+
+/** Runs one case of a property (with its hooks) and says what came of it. */
+export async function evaluate(property: fc.IAsyncProperty<unknown[]>, tap: Tap, args: unknown[], hooks = true): Promise<Evaluation> {
+  tap.declined = null;
+  if (hooks) await property.runBeforeEach();
+  const outcome = await property.run(args);
+  if (hooks) await property.runAfterEach();
+  if (tap.tripped !== null) return { status: 'error' };
+  // Declining wins over whatever the claim made of the exception it caused.
+  if (tap.declined !== null) return { status: 'declined', reason: tap.declined };
+  if (outcome === null) return { status: 'pass' };
+  if (fc.PreconditionFailure.isFailure(outcome)) return { status: 'skipped' };
+  if (isBackendError(outcome.error)) {
+    tap.tripped = { error: outcome.error, request: null };
+    return { status: 'error' };
+  }
+  return { status: 'fail', error: outcome.error };
+}
