@@ -82,17 +82,22 @@ function engineOps(): void {
 
 // ---------------------------------------------------------------- cost against n
 
-/** The mean time of body over at least `minimumMs` (one run at the least), after one warm-up run. */
-function timed<T>(body: () => T, minimumMs = 200): { result: T; ms: number } {
-  body();
+/**
+ * The time of one run of body: the fastest of three batches, each of as many runs as fill about
+ * `batchMs` (one run at the least), after a warm-up run that also sizes the batches. On a shared
+ * machine the fastest batch is the one least disturbed by other work.
+ */
+function timed<T>(body: () => T, batchMs = 50): { result: T; ms: number } {
   const started = performance.now();
-  let result: T;
-  let runs = 0;
-  do {
-    result = body();
-    runs++;
-  } while (performance.now() - started < minimumMs);
-  return { result, ms: (performance.now() - started) / runs };
+  let result = body();
+  const runs = Math.max(1, Math.ceil(batchMs / Math.max(performance.now() - started, 1e-3)));
+  let fastest = Infinity;
+  for (let batch = 0; batch < 3; batch++) {
+    const t0 = performance.now();
+    for (let r = 0; r < runs; r++) result = body();
+    fastest = Math.min(fastest, (performance.now() - t0) / runs);
+  }
+  return { result, ms: fastest };
 }
 
 /** The least-squares slope of log y against log x: y ∝ x^slope. */
@@ -111,8 +116,9 @@ function fittedExponent(xs: number[], ys: number[]): number {
 }
 
 /**
- * gradcheck against n: wall time, and cost in multiples of one forward+backward of f, both timed
- * and counted (the elements the ops produce, see src/check/gradcheck/op-work.ts). Fast mode also
+ * gradcheck against n: wall time (see timed), and cost in multiples of one
+ * forward+backward of f, both timed and counted (the elements the ops produce, see
+ * src/check/gradcheck/op-work.ts). Fast mode also
  * shows its diluted sensitivity: the median over elements k of the smallest relative error in
  * element k that some direction flags, 2·tolerance/|w_k·u_k|.
  */
@@ -130,7 +136,7 @@ function scaling(mode: Mode, sizes: number[]): void {
       w.grad = null;
       out.backward();
     });
-    const run = timed(() => gradcheck(f, [w], { mode }), 0);
+    const run = timed(() => gradcheck(f, [w], { mode }));
     const onePass = countOpWork(() => f(w).backward()).work;
     const work = countOpWork(() => gradcheck(f, [w], { mode })).work;
     times.push(run.ms);
@@ -154,7 +160,8 @@ function scaling(mode: Mode, sizes: number[]): void {
         `${pad((run.ms / pass.ms).toFixed(1), 13)}${pad(counted[counted.length - 1].toFixed(1), 15)}${seen}`,
     );
   }
-  console.log(`  fitted exponent, gradcheck ms ∝ n^k: k = ${fittedExponent(sizes, times).toFixed(2)}; counted passes ∝ n^k: k = ${fittedExponent(sizes, counted).toFixed(2)}`);
+  const exponents = `gradcheck ms ∝ n^k: k = ${fittedExponent(sizes, times).toFixed(2)}; counted passes ∝ n^k: k = ${fittedExponent(sizes, counted).toFixed(2)}`;
+  console.log(`  fitted exponent, ${exponents}`);
 }
 
 const largest = Number(process.env.GRADCHECK_BENCH_MAX_N ?? 1e6);

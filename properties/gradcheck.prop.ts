@@ -56,7 +56,11 @@ const BROKEN: { claim: Claim; bug: string; op?: [OpName, (o: OpDef<any>) => OpDe
   { claim: fastAgreesWithFull(), bug: "tanh's backward is not linear in the upstream gradient", op: ['tanh', tanhNonlinearInG] },
   { claim: detectsRelative1e8({ rtol: PYTORCH_RTOL }), bug: "the checker uses PyTorch's rtol 1e-3" },
   { claim: fastSensitivity({ rtol: PYTORCH_RTOL }), bug: "the checker uses PyTorch's rtol 1e-3" },
-  ...CONFIGURATIONS.map((c) => ({ claim: noFalseAlarms(c), bug: "div's backward flips the divisor's gradient", op: ['div', divisorSignFlipped] as [OpName, (o: OpDef<any>) => OpDef<any>] })),
+  ...CONFIGURATIONS.map((c) => ({
+    claim: noFalseAlarms(c),
+    bug: "div's backward flips the divisor's gradient",
+    op: ['div', divisorSignFlipped] as [OpName, (o: OpDef<any>) => OpDef<any>],
+  })),
   { claim: seesItemAccumulator(inGraph), bug: 'the penalty stays in the graph (nothing is missing)' },
 ];
 

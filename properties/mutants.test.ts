@@ -280,3 +280,22 @@ describe('another valid subgradient is a policy difference, not a failure', () =
     expect(invalid.verdict).toBe('fail');
   });
 });
+
+describe('a gross bug shrinks to a counterexample that looks gross', () => {
+  it('weight decay dropped: readable λ, lr and values, and a gap stated against the decay it should have had', async () => {
+    const dropped: ReferenceOverrides = {
+      name: 'weight decay dropped',
+      makeOptimizer: (groups, spec) => makeOptimizer(groups.map((g) => ({ ...g, weightDecay: 0 })), { ...spec, weightDecay: 0 }),
+    };
+    const claim = ALL_CLAIMS.find((c) => c.id === 'l2.half-square-is-weight-decay')!;
+    const result = await runClaim(claim, referenceBackend(dropped), { ...configFromEnv(), runs: 100 }, { failuresDir: null });
+    expect(result.verdict).toBe('fail');
+    const [{ case: c, lambda }] = result.failure!.counterexample as [{ case: { optimizer: { lr: number }; init: Record<string, number[]> }; lambda: number }];
+    const readable = (x: number) => Number.isInteger(x * 8);
+    expect(readable(lambda) && lambda > 0, `λ = ${lambda}`).toBe(true);
+    expect(readable(c.optimizer.lr), `lr = ${c.optimizer.lr}`).toBe(true);
+    const values = Object.values(c.init).flat();
+    expect(values.every((v) => v === 0 || Math.abs(v) >= 2 ** -1022), 'no subnormal values').toBe(true);
+    expect(result.failure!.message).toMatch(/which differ by \S+ where weight decay λ = \S+ should move it by lr·λ·w = \S+ on this step/);
+  });
+});

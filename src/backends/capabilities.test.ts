@@ -1,6 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CASE_VERSION, type ExprCase, type TrainCase } from '../cases/types.ts';
-import { caseCapabilities, everyCapability, missingCapabilities, OPTIMIZER_OPTIONS } from './capabilities.ts';
+import { ARITH_PYTORCH, ARITH_REFERENCE, caseCapabilities, everyCapability, missingCapabilities, OPTIMIZER_OPTIONS } from './capabilities.ts';
 import { referenceBackend } from './reference.ts';
 
 const train: TrainCase = {
@@ -51,5 +52,15 @@ describe('requirements', () => {
   it('an alternative is met by any one of its names; a plain name only by itself', () => {
     const caps = new Set(['op:mul', 'layer:linear']);
     expect(missingCapabilities(caps, ['op:square|op:pow|op:mul', 'layer:linear', 'op:sum', 'loss:mse:mean|loss:mse:sum'])).toEqual(['op:sum', 'loss:mse:mean|loss:mse:sum']);
+  });
+});
+
+describe('docs/protocol.md', () => {
+  it('names every capability other than the per-op and per-recipe ones, which it gives as patterns', () => {
+    const doc = readFileSync(new URL('../../docs/protocol.md', import.meta.url), 'utf8');
+    const named = [...everyCapability(), ARITH_REFERENCE, ARITH_PYTORCH].filter((c) => !c.startsWith('op:') && !c.startsWith('recipe:'));
+    expect(named.filter((c) => !doc.includes(`\`${c}\``))).toEqual([]);
+    expect(doc).toContain('`op:<name>`');
+    expect(doc).toContain('`recipe:<id>`');
   });
 });

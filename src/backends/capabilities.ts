@@ -48,27 +48,6 @@ export const GRAPH_RELEASES_SAVED = 'graph:releasesSaved';
 export const ARITH_REFERENCE = 'arith:reference';
 export const ARITH_PYTORCH = 'arith:pytorch';
 
-/** Every capability name and what it means: the table docs/protocol.md prints. */
-export const CAPABILITY_MEANINGS: Readonly<Record<string, string>> = {
-  'op:<name>': 'the op in expression cases, with the attributes and gradient docs/ops.md gives it',
-  'optimizer:<kind>': 'training cases with that optimizer: sgd, sgdw, adam, adamw, rmsprop, adagrad',
-  '<kind>:<option>': "that optimizer's option set to other than its off value (0 or false), e.g. sgd:momentum, adam:amsgrad",
-  [LAYER_LINEAR]: 'training cases (every model is a stack of Linear layers)',
-  [ACT_RELU]: 'a ReLU after a layer',
-  [ACT_TANH]: 'a Tanh after a layer',
-  [LOSS_MSE_MEAN]: "MSE averaged over every element (PyTorch's reduction='mean')",
-  [LOSS_MSE_SUM]: "MSE summed over every element (reduction='sum')",
-  'recipe:<id>': 'the penalty recipe of that id added to (or subtracted from) the loss',
-  [TRAIN_GROUPS]: 'parameter groups with their own weightDecay',
-  [TRAIN_NO_ZERO_GRAD]: 'zeroGrad: false, so gradients accumulate across steps',
-  [GRAPH_ACCUMULATES]: 'a second backward adds to the gradients of the first',
-  [GRAPH_RETAIN]: 'backward.retainGraph: true keeps the graph for a second backward',
-  [GRAPH_RELEASES_SAVED]: 'a second backward through an op that saved tensors reports graph-released',
-  [ARITH_REFERENCE]: "the reference engine's float64 arithmetic, operation by operation: claims may demand bit-identity",
-  [ARITH_PYTORCH]: "PyTorch 1.13's CPU update arithmetic (fused multiply-adds, correctly rounded powers): claims may demand bit-identity with PyTorch's recordings",
-  'convention:<flag>': 'a documented, deliberate difference in rounding or state (declared, never required)',
-};
-
 /** Every name a case can use, for a backend that implements everything (the reference). */
 export function everyCapability(): Capability[] {
   return [

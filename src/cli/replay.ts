@@ -62,7 +62,7 @@ async function send(backend: Backend, r: BackendRequest): Promise<{ result: unkn
 }
 
 export async function runReplay(argv: string[]): Promise<number> {
-  const positional = argv.length > 0 && !argv[0].startsWith('--');
+  const positional = argv.length > 0 && !argv[0].startsWith('-');
   const file = positional ? argv[0] : undefined;
   const rest = positional ? argv.slice(1) : argv;
   const args = parseArgs(rest, { values: ['backend', 'cmd'], switches: ['help'] }, 'replay');

@@ -9,7 +9,8 @@ import { describeFsError, writeFileAtomic } from '../runner/files.ts';
 import { formatDeclined, formatFailure, formatPolicy, shellQuote, type RerunContext } from '../runner/format.ts';
 import { buildReport, toJson, toJUnit, type Outcome, type ReportEntry } from '../runner/report.ts';
 import { prepareOutput } from '../runner/outputs.ts';
-import { DEFAULT_FAILURES_DIR, runClaim } from '../runner/run.ts';
+import { defaultThreads, parseThreads, runClaims, type BackendSource } from '../runner/parallel.ts';
+import { DEFAULT_FAILURES_DIR } from '../runner/run.ts';
 import { strayFailureFiles } from '../runner/saved.ts';
 import { parseArgs, UsageError } from './args.ts';
 
@@ -42,6 +43,8 @@ options:
                           requests of each failing case kept for 'regproof replay'
                           (default ${DEFAULT_FAILURES_DIR})
   --no-save               neither replay nor save failures (the report still has every case)
+  --threads N             threads running claims side by side (default: one per core; a process
+                          backend runs in one); the report is the same for every N
 
 a backend that picks another valid subgradient at a kink (sign(0) = −1, say) is reported as a
 policy difference with its consequence, apart from failures. A case the backend declines
@@ -111,7 +114,7 @@ async function closeBackend(backend: Backend, ms = CLOSE_TIMEOUT_MS): Promise<st
 const CLOSE_TIMEOUT_MS = 10_000;
 
 export async function runVerify(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { values: ['backend', 'cmd', 'runs', 'seed', 'only', 'shard', 'expect', 'json', 'junit', 'failures-dir'], switches: ['help', 'no-save'] }, 'verify');
+  const args = parseArgs(argv, { values: ['backend', 'cmd', 'runs', 'seed', 'only', 'shard', 'expect', 'json', 'junit', 'failures-dir', 'threads'], switches: ['help', 'no-save'] }, 'verify');
   if (args.switches.has('help')) {
     process.stdout.write(HELP + '\n');
     return 0;
@@ -137,17 +140,19 @@ export async function runVerify(argv: string[]): Promise<number> {
   for (const o of outputs) parse(() => prepareOutput(`--${o.flag}`, o.path));
   const rerun: RerunContext = { runSeed: config.seed, runs: config.runs, backendArgs: backendArgs(args.values.get('backend'), args.values.get('cmd')) };
 
+  const source: BackendSource = { backend: args.values.get('backend'), cmd: args.values.get('cmd') };
+  const threads = args.values.has('threads') ? parse(() => parseThreads(args.values.get('threads')!)) : defaultThreads(source, claims.length);
   const runErrors: string[] = [];
   const warnings: string[] = [];
   const results: ReportEntry[] = [];
   let backend: Backend | null = null;
   try {
     try {
-      backend = await loadBackend({ backend: args.values.get('backend'), cmd: args.values.get('cmd'), handleSignals: true });
+      backend = await loadBackend({ ...source, handleSignals: true });
     } catch (e) {
       runErrors.push(`the backend could not be loaded: ${e instanceof Error ? e.message : String(e)}`);
     }
-    if (backend !== null) await verifyClaims(backend, claims, config, { failuresDir, expectations, shard: args.values.get('shard') }, results, warnings);
+    if (backend !== null) await verifyClaims(backend, claims, config, { failuresDir, expectations, shard: args.values.get('shard'), source, threads }, results, warnings);
   } catch (e) {
     runErrors.push(`the run stopped: ${e instanceof Error ? e.message : String(e)}`);
   } finally {
@@ -159,25 +164,23 @@ export async function runVerify(argv: string[]): Promise<number> {
   return finish(backend, config, rerun, results, warnings, runErrors, outputs, args.values.get('shard'));
 }
 
-async function verifyClaims(backend: Backend, claims: readonly Claim[], config: RunConfig, how: { failuresDir: string | null; expectations: readonly Expectation[]; shard?: string }, results: ReportEntry[], warnings: string[]) {
+async function verifyClaims(backend: Backend, claims: readonly Claim[], config: RunConfig, how: { failuresDir: string | null; expectations: readonly Expectation[]; shard?: string; source: BackendSource; threads: number }, results: ReportEntry[], warnings: string[]) {
   const out = process.stdout;
   const progress = out.isTTY === true;
   out.write(`regproof verify: backend ${backend.name} ${backend.version} (${backend.dtype}), ${claims.length} claims, ${config.runs} runs each, run seed ${config.seed}${how.shard ? `, shard ${how.shard}` : ''}\n`);
   if (how.failuresDir !== null) warnings.push(...strayFailureFiles(how.failuresDir, backend.name, ALL_CLAIMS.map((c) => c.id)));
   const idWidth = Math.max(5, ...claims.map((c) => c.id.length));
   out.write(`\n${pad('claim', idWidth)}  ${pad('verdict', 7)}  ${padLeft('runs', 6)}  ${padLeft('seed', 11)}  ${padLeft('time', 10)}\n`);
-  for (const [i, claim] of claims.entries()) {
-    if (progress) out.write(`[${i + 1}/${claims.length}] ${claim.id} ...\r`);
-    const result = await runClaim(claim, backend, config, { failuresDir: how.failuresDir, distinctFailures: true }).catch((e: unknown) => ({
-      id: claim.id, statement: claim.statement, backend: backend.name, verdict: 'error' as const, runs: config.runs, seed: 0, ms: 0,
-      failure: { seed: 0, path: '', counterexample: null, message: `the runner failed: ${e instanceof Error ? e.message : String(e)}`, replayed: false },
-    }));
-    const expectation = how.expectations.find((e) => e.claim === claim.id);
+  if (progress && claims.length > 0) out.write(`[1/${claims.length}] ${claims[0].id} ...\r`);
+  const plan = { claims, backend, source: how.source, config, threads: how.threads, options: { failuresDir: how.failuresDir, distinctFailures: true } };
+  await runClaims(plan, (result, i) => {
+    const expectation = how.expectations.find((e) => e.claim === result.id);
     const entry: ReportEntry = { ...result, outcome: outcomeOf(result.verdict, expectation), ...(expectation ? { expectation } : {}) };
     results.push(entry);
     if (progress) out.write('\x1b[2K');
     out.write(formatRow(entry, idWidth) + '\n');
-  }
+    if (progress && i + 1 < claims.length) out.write(`[${i + 2}/${claims.length}] ${claims[i + 1].id} ...\r`);
+  });
 }
 
 /** Prints the details, writes the reports and the summary line, and decides the exit code: this always runs. */

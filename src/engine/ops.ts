@@ -6,7 +6,9 @@
  * array that something else still owns.
  */
 import { fma } from '../arith/fma.ts';
-import { broadcastIndex, broadcastShapes, formatShape, reduceToShape, sameShape, sizeOf, type Shape } from './shape.ts';
+import { broadcastRead, broadcastShapes, formatShape, sameShape, sizeOf, type Shape } from './shape.ts';
+import { allocate, copyOf } from './alloc.ts';
+import { matmulInto, matmulTransposedLeftInto, matmulTransposedRightInto, transposeInto } from './kernels.ts';
 import { apply, Tensor, type OpDef } from './tensor.ts';
 
 export type TensorLike = Tensor | number;
@@ -30,12 +32,17 @@ function sgn(x: number): number {
 
 // ---------------------------------------------------------------- elementwise unary
 
+/**
+ * An elementwise op as two loops: forward fills `out` from the input `xs`; backward fills `out` with
+ * d(output)/d(input) times the upstream gradient g, from the input xs and the output ys. Each op
+ * spells its own loops so that V8 compiles each with its own arithmetic inlined: one loop shared
+ * through a per-element callback would make every element an indirect call.
+ */
 interface UnaryRule<A> {
   name: string;
   savesTensors: boolean;
-  f(x: number, attrs: A): number;
-  /** d(output)/d(input) times the upstream gradient g, given input x and output y. */
-  d(g: number, x: number, y: number, attrs: A): number;
+  forward(xs: Float64Array, out: Float64Array, attrs: A): void;
+  backward(g: Float64Array, xs: Float64Array, ys: Float64Array, out: Float64Array, attrs: A): void;
 }
 
 function unaryOp<A>(rule: UnaryRule<A>): OpDef<A> {
@@ -43,34 +50,76 @@ function unaryOp<A>(rule: UnaryRule<A>): OpDef<A> {
     name: rule.name,
     savesTensors: rule.savesTensors,
     forward([x], attrs) {
-      const out = new Float64Array(x.size);
-      const xs = x.data;
-      for (let i = 0; i < out.length; i++) out[i] = rule.f(xs[i], attrs);
+      const out = allocate(x.size);
+      rule.forward(x.data, out, attrs);
       return { data: out, shape: x.shape };
     },
     backward(g, { inputs: [x], output, attrs }) {
-      const out = new Float64Array(g.length);
-      const xs = x.data;
-      const ys = output.data;
-      for (let i = 0; i < out.length; i++) out[i] = rule.d(g[i], xs[i], ys[i], attrs);
+      const out = allocate(g.length);
+      rule.backward(g, x.data, output.data, out, attrs);
       return [out];
     },
   };
 }
 
 const unaryRules = {
-  neg: { name: 'neg', savesTensors: false, f: (x: number) => -x, d: (g: number) => -g },
-  exp: { name: 'exp', savesTensors: true, f: Math.exp, d: (g: number, _x: number, y: number) => g * y },
-  log: { name: 'log', savesTensors: true, f: Math.log, d: (g: number, x: number) => g / x },
-  // At 0 this is g/0: ±Infinity, or NaN when g = 0, as in PyTorch.
-  sqrt: { name: 'sqrt', savesTensors: true, f: Math.sqrt, d: (g: number, _x: number, y: number) => g / (2 * y) },
-  abs: { name: 'abs', savesTensors: true, f: Math.abs, d: (g: number, x: number) => g * sgn(x) },
-  sign: { name: 'sign', savesTensors: false, f: sgn, d: () => 0 },
+  neg: {
+    name: 'neg',
+    savesTensors: false,
+    forward: (xs, out) => { for (let i = 0; i < out.length; i++) out[i] = -xs[i]; },
+    backward: (g, _xs, _ys, out) => { for (let i = 0; i < out.length; i++) out[i] = -g[i]; },
+  },
+  exp: {
+    name: 'exp',
+    savesTensors: true,
+    forward: (xs, out) => { for (let i = 0; i < out.length; i++) out[i] = Math.exp(xs[i]); },
+    backward: (g, _xs, ys, out) => { for (let i = 0; i < out.length; i++) out[i] = g[i] * ys[i]; },
+  },
+  log: {
+    name: 'log',
+    savesTensors: true,
+    forward: (xs, out) => { for (let i = 0; i < out.length; i++) out[i] = Math.log(xs[i]); },
+    backward: (g, xs, _ys, out) => { for (let i = 0; i < out.length; i++) out[i] = g[i] / xs[i]; },
+  },
+  // At 0 the derivative is g/0: ±Infinity, or NaN when g = 0, as in PyTorch.
+  sqrt: {
+    name: 'sqrt',
+    savesTensors: true,
+    forward: (xs, out) => { for (let i = 0; i < out.length; i++) out[i] = Math.sqrt(xs[i]); },
+    backward: (g, _xs, ys, out) => { for (let i = 0; i < out.length; i++) out[i] = g[i] / (2 * ys[i]); },
+  },
+  abs: {
+    name: 'abs',
+    savesTensors: true,
+    forward: (xs, out) => { for (let i = 0; i < out.length; i++) out[i] = Math.abs(xs[i]); },
+    backward: (g, xs, _ys, out) => { for (let i = 0; i < out.length; i++) out[i] = g[i] * sgn(xs[i]); },
+  },
+  sign: {
+    name: 'sign',
+    savesTensors: false,
+    forward: (xs, out) => { for (let i = 0; i < out.length; i++) out[i] = sgn(xs[i]); },
+    backward: () => {},
+  },
   // relu keeps −0 and NaN as PyTorch does; relu'(0) = 0: the gradient passes only where the output is positive.
-  relu: { name: 'relu', savesTensors: true, f: (x: number) => (x < 0 ? 0 : x), d: (g: number, _x: number, y: number) => (y <= 0 ? 0 : g) },
+  relu: {
+    name: 'relu',
+    savesTensors: true,
+    forward: (xs, out) => { for (let i = 0; i < out.length; i++) out[i] = xs[i] < 0 ? 0 : xs[i]; },
+    backward: (g, _xs, ys, out) => { for (let i = 0; i < out.length; i++) out[i] = ys[i] <= 0 ? 0 : g[i]; },
+  },
   // PyTorch's tanh_backward computes 1 − y² with one fused multiply-add.
-  tanh: { name: 'tanh', savesTensors: true, f: Math.tanh, d: (g: number, _x: number, y: number) => g * fma(-y, y, 1) },
-  square: { name: 'square', savesTensors: true, f: (x: number) => x * x, d: (g: number, x: number) => g * (2 * x) },
+  tanh: {
+    name: 'tanh',
+    savesTensors: true,
+    forward: (xs, out) => { for (let i = 0; i < out.length; i++) out[i] = Math.tanh(xs[i]); },
+    backward: (g, _xs, ys, out) => { for (let i = 0; i < out.length; i++) out[i] = g[i] * fma(-ys[i], ys[i], 1); },
+  },
+  square: {
+    name: 'square',
+    savesTensors: true,
+    forward: (xs, out) => { for (let i = 0; i < out.length; i++) out[i] = xs[i] * xs[i]; },
+    backward: (g, xs, _ys, out) => { for (let i = 0; i < out.length; i++) out[i] = g[i] * (2 * xs[i]); },
+  },
 } satisfies Record<string, UnaryRule<undefined>>;
 
 type UnaryName = keyof typeof unaryRules;
@@ -87,8 +136,10 @@ interface PowAttrs {
 const powOp = unaryOp<PowAttrs>({
   name: 'pow',
   savesTensors: true,
-  f: (x, { exponent }) => Math.pow(x, exponent),
-  d: (g, x, _y, { exponent }) => (exponent === 0 ? 0 : g * (exponent * Math.pow(x, exponent - 1))),
+  forward: (xs, out, { exponent }) => { for (let i = 0; i < out.length; i++) out[i] = Math.pow(xs[i], exponent); },
+  backward: (g, xs, _ys, out, { exponent }) => {
+    if (exponent !== 0) for (let i = 0; i < out.length; i++) out[i] = g[i] * (exponent * Math.pow(xs[i], exponent - 1));
+  },
 });
 
 // ---------------------------------------------------------------- elementwise binary, broadcasting
@@ -108,38 +159,43 @@ function binaryOp(rule: BinaryRule): OpDef<undefined> {
     forward([a, b]) {
       const shape = sameShape(a.shape, b.shape) ? a.shape : broadcastShapes(a.shape, b.shape, rule.name);
       const n = sizeOf(shape);
-      const out = new Float64Array(n);
+      const out = allocate(n);
       const as = a.data;
       const bs = b.data;
-      if (as.length === n && bs.length === n) {
-        for (let i = 0; i < n; i++) out[i] = rule.f(as[i], bs[i]);
-      } else if (bs.length === 1 && as.length === n) {
-        const bv = bs[0];
-        for (let i = 0; i < n; i++) out[i] = rule.f(as[i], bv);
-      } else if (as.length === 1 && bs.length === n) {
-        const av = as[0];
-        for (let i = 0; i < n; i++) out[i] = rule.f(av, bs[i]);
-      } else {
-        const ia = broadcastIndex(a.shape, shape);
-        const ib = broadcastIndex(b.shape, shape);
-        for (let i = 0; i < n; i++) out[i] = rule.f(as[ia[i]], bs[ib[i]]);
+      const ra = broadcastRead(a.shape, shape);
+      const rb = broadcastRead(b.shape, shape);
+      const ia = ra.index;
+      const ib = rb.index;
+      for (let i = 0, ka = 0, kb = 0; i < n; i++) {
+        out[i] = rule.f(as[ia === null ? ka : ia[i]], bs[ib === null ? kb : ib[i]]);
+        if (++ka === ra.period) ka = 0;
+        if (++kb === rb.period) kb = 0;
       }
       return { data: out, shape };
     },
+    // Each input's gradient sums the rate over the output elements that read it, in output order.
     backward(g, { inputs: [a, b], output, needsGrad }) {
-      const shape = output.shape;
       const n = g.length;
-      const ia = a.size === n ? null : broadcastIndex(a.shape, shape);
-      const ib = b.size === n ? null : broadcastIndex(b.shape, shape);
-      const grad = (which: 'a' | 'b', input: Tensor): Float64Array => {
-        const rate = which === 'a' ? rule.da : rule.db;
-        const full = new Float64Array(n);
-        const as = a.data;
-        const bs = b.data;
-        for (let i = 0; i < n; i++) full[i] = rate(g[i], as[ia ? ia[i] : i], bs[ib ? ib[i] : i]);
-        return reduceToShape(full, shape, input.shape);
-      };
-      return [needsGrad[0] ? grad('a', a) : null, needsGrad[1] ? grad('b', b) : null];
+      const as = a.data;
+      const bs = b.data;
+      const ra = broadcastRead(a.shape, output.shape);
+      const rb = broadcastRead(b.shape, output.shape);
+      const ia = ra.index;
+      const ib = rb.index;
+      const ga = needsGrad[0] ? allocate(a.size) : null;
+      const gb = needsGrad[1] ? allocate(b.size) : null;
+      // An input of the output's shape takes the rate itself: 0 + (−0) would turn a −0 into +0.
+      const sumA = !sameShape(a.shape, output.shape);
+      const sumB = !sameShape(b.shape, output.shape);
+      for (let i = 0, ka = 0, kb = 0; i < n; i++) {
+        const ea = ia === null ? ka : ia[i];
+        const eb = ib === null ? kb : ib[i];
+        if (ga !== null) ga[ea] = sumA ? ga[ea] + rule.da(g[i], as[ea], bs[eb]) : rule.da(g[i], as[ea], bs[eb]);
+        if (gb !== null) gb[eb] = sumB ? gb[eb] + rule.db(g[i], as[ea], bs[eb]) : rule.db(g[i], as[ea], bs[eb]);
+        if (++ka === ra.period) ka = 0;
+        if (++kb === rb.period) kb = 0;
+      }
+      return [ga, gb];
     },
   };
 }
@@ -154,109 +210,7 @@ const binaryOps = {
 
 // ---------------------------------------------------------------- matmul
 
-// The kernels below work on four output rows at a time so that each loaded value is used four
-// times (about 3× faster than one row in V8). Every output element is still summed in the plain
-// sequential order over the inner dimension, so results do not depend on the blocking.
-
-/** out[m×n] += a[m×k] · b[k×n], row-major. */
-function gemm(a: Float64Array, b: Float64Array, out: Float64Array, m: number, k: number, n: number): void {
-  let i = 0;
-  for (; i + 3 < m; i += 4) {
-    const o0 = i * n;
-    const o1 = o0 + n;
-    const o2 = o1 + n;
-    const o3 = o2 + n;
-    for (let p = 0; p < k; p++) {
-      const a0 = a[i * k + p];
-      const a1 = a[(i + 1) * k + p];
-      const a2 = a[(i + 2) * k + p];
-      const a3 = a[(i + 3) * k + p];
-      const rb = p * n;
-      for (let j = 0; j < n; j++) {
-        const bv = b[rb + j];
-        out[o0 + j] += a0 * bv;
-        out[o1 + j] += a1 * bv;
-        out[o2 + j] += a2 * bv;
-        out[o3 + j] += a3 * bv;
-      }
-    }
-  }
-  for (; i < m; i++) {
-    const o = i * n;
-    for (let p = 0; p < k; p++) {
-      const av = a[i * k + p];
-      const rb = p * n;
-      for (let j = 0; j < n; j++) out[o + j] += av * b[rb + j];
-    }
-  }
-}
-
-/** out[m×k] = g[m×n] · bᵀ where b is [k×n]: dot products of contiguous rows. */
-function gemmTransposedRight(g: Float64Array, b: Float64Array, out: Float64Array, m: number, n: number, k: number): void {
-  let i = 0;
-  for (; i + 3 < m; i += 4) {
-    const g0 = i * n;
-    const g1 = g0 + n;
-    const g2 = g1 + n;
-    const g3 = g2 + n;
-    for (let p = 0; p < k; p++) {
-      const rb = p * n;
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      for (let j = 0; j < n; j++) {
-        const bv = b[rb + j];
-        s0 += g[g0 + j] * bv;
-        s1 += g[g1 + j] * bv;
-        s2 += g[g2 + j] * bv;
-        s3 += g[g3 + j] * bv;
-      }
-      out[i * k + p] = s0;
-      out[(i + 1) * k + p] = s1;
-      out[(i + 2) * k + p] = s2;
-      out[(i + 3) * k + p] = s3;
-    }
-  }
-  for (; i < m; i++) {
-    for (let p = 0; p < k; p++) {
-      let s = 0;
-      for (let j = 0; j < n; j++) s += g[i * n + j] * b[p * n + j];
-      out[i * k + p] = s;
-    }
-  }
-}
-
-/** out[k×n] += aᵀ · g where a is [m×k] and g is [m×n]. */
-function gemmTransposedLeft(a: Float64Array, g: Float64Array, out: Float64Array, m: number, k: number, n: number): void {
-  for (let i = 0; i < m; i++) {
-    const rg = i * n;
-    let p = 0;
-    for (; p + 3 < k; p += 4) {
-      const a0 = a[i * k + p];
-      const a1 = a[i * k + p + 1];
-      const a2 = a[i * k + p + 2];
-      const a3 = a[i * k + p + 3];
-      const o0 = p * n;
-      const o1 = o0 + n;
-      const o2 = o1 + n;
-      const o3 = o2 + n;
-      for (let j = 0; j < n; j++) {
-        const gv = g[rg + j];
-        out[o0 + j] += a0 * gv;
-        out[o1 + j] += a1 * gv;
-        out[o2 + j] += a2 * gv;
-        out[o3 + j] += a3 * gv;
-      }
-    }
-    for (; p < k; p++) {
-      const av = a[i * k + p];
-      const o = p * n;
-      for (let j = 0; j < n; j++) out[o + j] += av * g[rg + j];
-    }
-  }
-}
-
+// The products themselves are in kernels.ts.
 const matmulOp: OpDef<undefined> = {
   name: 'matmul',
   savesTensors: true,
@@ -267,8 +221,8 @@ const matmulOp: OpDef<undefined> = {
     const [m, k] = a.shape;
     const [k2, n] = b.shape;
     if (k !== k2) throw new RangeError(`matmul: inner dimensions differ: ${formatShape(a.shape)} @ ${formatShape(b.shape)}`);
-    const out = new Float64Array(m * n);
-    gemm(a.data, b.data, out, m, k, n);
+    const out = allocate(m * n);
+    matmulInto(a.data, b.data, out, m, k, n);
     return { data: out, shape: [m, n] };
   },
   backward(g, { inputs: [a, b], needsGrad }) {
@@ -277,12 +231,12 @@ const matmulOp: OpDef<undefined> = {
     let ga: Float64Array | null = null;
     let gb: Float64Array | null = null;
     if (needsGrad[0]) {
-      ga = new Float64Array(m * k);
-      gemmTransposedRight(g, b.data, ga, m, n, k);
+      ga = allocate(m * k);
+      matmulTransposedRightInto(g, b.data, ga, m, n, k);
     }
     if (needsGrad[1]) {
-      gb = new Float64Array(k * n);
-      gemmTransposedLeft(a.data, g, gb, m, k, n);
+      gb = allocate(k * n);
+      matmulTransposedLeftInto(a.data, g, gb, m, k, n);
     }
     return [ga, gb];
   },
@@ -321,7 +275,7 @@ function sumForward(x: Tensor, attrs: ReduceAttrs): Float64Array {
     return new Float64Array([s]);
   }
   const [outer, len, inner] = blocks(x.shape, attrs.axis);
-  const out = new Float64Array(outer * inner);
+  const out = allocate(outer * inner);
   for (let o = 0; o < outer; o++) {
     for (let l = 0; l < len; l++) {
       const base = (o * len + l) * inner;
@@ -333,7 +287,7 @@ function sumForward(x: Tensor, attrs: ReduceAttrs): Float64Array {
 
 /** Spreads a reduced gradient back over the reduced axis, times `scale`. */
 function sumBackward(g: Float64Array, x: Tensor, attrs: ReduceAttrs, scale: number): Float64Array {
-  const out = new Float64Array(x.size);
+  const out = allocate(x.size);
   if (attrs.axis === null) {
     out.fill(g[0] * scale);
     return out;
@@ -399,7 +353,7 @@ const normOp: OpDef<NormAttrs> = {
   // masked_fill where the norm is 0): the minimum-norm subgradient.
   backward(g, { inputs: [x], output, attrs: { p } }) {
     const xs = x.data;
-    const out = new Float64Array(xs.length);
+    const out = allocate(xs.length);
     if (p === 1) {
       for (let i = 0; i < xs.length; i++) out[i] = g[0] * sgn(xs[i]);
       return [out];
@@ -419,7 +373,7 @@ interface ReshapeAttrs {
 const reshapeOp: OpDef<ReshapeAttrs> = {
   name: 'reshape',
   savesTensors: false,
-  forward: ([x], { shape }) => ({ data: x.data.slice(), shape }),
+  forward: ([x], { shape }) => ({ data: copyOf(x.data), shape }),
   backward: (g) => [g],
 };
 
@@ -435,8 +389,8 @@ const transposeOp: OpDef<undefined> = {
 };
 
 function transpose2d(src: Float64Array, rows: number, cols: number): Float64Array {
-  const out = new Float64Array(src.length);
-  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = src[i * cols + j];
+  const out = allocate(src.length);
+  transposeInto(src, out, rows, cols);
   return out;
 }
 

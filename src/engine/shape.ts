@@ -2,7 +2,7 @@ export type Shape = readonly number[];
 
 export function sizeOf(shape: Shape): number {
   let n = 1;
-  for (const d of shape) n *= d;
+  for (let i = 0; i < shape.length; i++) n *= shape[i];
   return n;
 }
 
@@ -94,11 +94,17 @@ function isTrailingBlock(inShape: Shape, outShape: Shape): boolean {
   return true;
 }
 
-/** Sums a gradient of the broadcast shape back onto the input's shape. */
-export function reduceToShape(grad: Float64Array, outShape: Shape, inShape: Shape): Float64Array {
-  if (sameShape(outShape, inShape)) return grad;
-  const result = new Float64Array(sizeOf(inShape));
-  const index = broadcastIndex(inShape, outShape);
-  for (let k = 0; k < grad.length; k++) result[index[k]] += grad[k];
-  return result;
+/**
+ * How an operand broadcast to outShape is read. When it is a trailing block of outShape (the whole
+ * shape, a bias row, a scalar), output element k reads element k mod `period` and no index is built;
+ * otherwise `index` maps every output element to the element it reads.
+ */
+export interface BroadcastRead {
+  period: number;
+  index: Int32Array | null;
+}
+
+export function broadcastRead(inShape: Shape, outShape: Shape): BroadcastRead {
+  if (isTrailingBlock(inShape, outShape)) return { period: sizeOf(inShape), index: null };
+  return { period: 0, index: broadcastIndex(inShape, outShape) };
 }

@@ -1,3 +1,4 @@
+import { copyOf } from './alloc.ts';
 import * as ops from './ops.ts';
 import { checkShape, formatShape, sameShape, sizeOf, type Shape } from './shape.ts';
 
@@ -63,6 +64,9 @@ export interface BackwardOptions {
   retainGraph?: boolean;
 }
 
+/** Passed by the engine's own ops, whose shapes are fresh arrays they computed and never touch again. */
+const OWNED: unique symbol = Symbol('owned');
+
 export class Tensor {
   readonly data: Float64Array;
   readonly shape: Shape;
@@ -71,14 +75,17 @@ export class Tensor {
   /** The op that produced this tensor, or null for a leaf. */
   readonly node: Node | null;
   private _requiresGrad: boolean;
+  /** Scratch for backward's graph walk: the walk that last saw this tensor, and its place in that walk. */
+  visit = 0;
+  slot = -1;
 
-  constructor(data: Float64Array, shape: Shape, options: { requiresGrad?: boolean; node?: Node | null } = {}) {
-    checkShape(shape, 'Tensor');
+  constructor(data: Float64Array, shape: Shape, options: { requiresGrad?: boolean; node?: Node | null } = {}, owned?: typeof OWNED) {
+    if (owned !== OWNED) checkShape(shape, 'Tensor');
     if (data.length !== sizeOf(shape)) {
       throw new RangeError(`Tensor: ${data.length} values do not fill shape ${formatShape(shape)} (${sizeOf(shape)} needed)`);
     }
     this.data = data;
-    this.shape = Object.freeze([...shape]);
+    this.shape = Object.freeze(owned === OWNED ? shape : [...shape]);
     this.node = options.node ?? null;
     this._requiresGrad = this.node !== null || (options.requiresGrad ?? false);
   }
@@ -175,37 +182,49 @@ export class Tensor {
   }
 }
 
+const NO_GRAPH = { node: null };
+
 /** Runs an op, recording the graph when grad mode is on and some input requires grad. */
 export function apply<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tensor {
   const { data, shape } = op.forward(inputs, attrs);
-  const record = gradEnabled && inputs.some((t) => t.requiresGrad);
-  return new Tensor(data, shape, { node: record ? new Node(op, inputs, attrs) : null });
+  let record = false;
+  if (gradEnabled) for (let i = 0; i < inputs.length && !record; i++) record = inputs[i].requiresGrad;
+  return new Tensor(data, shape, record ? { node: new Node(op, inputs, attrs) } : NO_GRAPH, OWNED);
 }
 
-/** Reverse topological order of the graph below root: every tensor comes before its inputs. */
+let walks = 0;
+
+/**
+ * Reverse topological order of the graph below root: every tensor comes before its inputs. Each
+ * tensor's place in the order is left in its `slot`, so backward keeps gradients in an array.
+ * A tensor is stamped 2w when the walk w opens it and 2w + 1 when it is done: no sets to allocate.
+ */
 function reverseTopologicalOrder(root: Tensor): Tensor[] {
+  const walk = ++walks;
+  const opened = 2 * walk;
+  const done = opened + 1;
   const postorder: Tensor[] = [];
-  const done = new Set<Tensor>();
-  const opened = new Set<Tensor>();
   const stack: Tensor[] = [root];
   while (stack.length > 0) {
     const t = stack[stack.length - 1];
-    if (done.has(t)) {
+    if (t.visit === done) {
       stack.pop();
       continue;
     }
-    if (!opened.has(t)) {
-      opened.add(t);
+    if (t.visit !== opened) {
+      t.visit = opened;
       if (t.node !== null) {
-        for (const input of t.node.inputs) if (input.requiresGrad && !done.has(input)) stack.push(input);
+        for (const input of t.node.inputs) if (input.requiresGrad && input.visit !== done) stack.push(input);
       }
       continue;
     }
     stack.pop();
-    done.add(t);
+    t.visit = done;
     postorder.push(t);
   }
-  return postorder.reverse();
+  postorder.reverse();
+  for (let i = 0; i < postorder.length; i++) postorder[i].slot = i;
+  return postorder;
 }
 
 function runBackward(root: Tensor, seed: Tensor | undefined, retainGraph: boolean): void {
@@ -222,36 +241,51 @@ function runBackward(root: Tensor, seed: Tensor | undefined, retainGraph: boolea
     if (!sameShape(seed.shape, root.shape)) {
       throw new RangeError(`backward(): gradient shape ${formatShape(seed.shape)} does not match output shape ${formatShape(root.shape)}`);
     }
-    seedData = seed.data.slice();
+    seedData = copyOf(seed.data);
   }
 
   const order = reverseTopologicalOrder(root);
   for (const t of order) {
     if (t.node !== null && t.node.released && t.node.op.savesTensors) throw new GraphReleasedError(t.node.op.name);
   }
-  const pending = new Map<Tensor, Float64Array>([[root, seedData]]);
-  for (const t of order) {
-    const g = pending.get(t);
+  // pending[i]: the gradient gathered so far for order[i]; `owned` says whether backward may add into it.
+  const pending: (Float64Array | undefined)[] = new Array(order.length);
+  const owned: boolean[] = new Array(order.length).fill(false);
+  pending[0] = seedData;
+  owned[0] = true;
+  for (let i = 0; i < order.length; i++) {
+    const g = pending[i];
     if (g === undefined) continue;
-    pending.delete(t);
+    const t = order[i];
     const node = t.node;
     if (node === null) {
-      if (t.grad === null) t.grad = new Tensor(g === seedData ? g : g.slice(), t.shape);
+      if (t.grad === null) t.grad = new Tensor(owned[i] ? g : copyOf(g), t.shape, NO_GRAPH, OWNED);
       else {
         const acc = t.grad.data;
-        for (let i = 0; i < acc.length; i++) acc[i] += g[i];
+        for (let k = 0; k < acc.length; k++) acc[k] += g[k];
       }
       continue;
     }
-    const needsGrad = node.inputs.map((input) => input.requiresGrad);
-    const inputGrads = node.op.backward(g, { inputs: node.inputs, output: t, attrs: node.attrs, needsGrad });
+    const inputs = node.inputs;
+    const needsGrad = inputs.map((input) => input.requiresGrad);
+    const inputGrads = node.op.backward(g, { inputs, output: t, attrs: node.attrs, needsGrad });
     if (!retainGraph) node.released = true;
-    node.inputs.forEach((input, i) => {
-      const gi = inputGrads[i];
-      if (!needsGrad[i] || gi === null) return;
-      const existing = pending.get(input);
-      if (existing === undefined) pending.set(input, gi === g ? gi.slice() : gi);
-      else for (let k = 0; k < existing.length; k++) existing[k] += gi[k];
-    });
+    for (let j = 0; j < inputs.length; j++) {
+      const gi = inputGrads[j];
+      if (!needsGrad[j] || gi === null) continue;
+      const slot = inputs[j].slot;
+      const existing = pending[slot];
+      if (existing === undefined) {
+        // A rule may hand back its incoming gradient itself, and one input may appear twice (x·x):
+        // an array reached twice is copied before anything adds into it.
+        pending[slot] = gi;
+        owned[slot] = (gi !== g || owned[i]) && !inputGrads.includes(gi, j + 1);
+      } else {
+        const sum = owned[slot] ? existing : copyOf(existing);
+        for (let k = 0; k < sum.length; k++) sum[k] += gi[k];
+        pending[slot] = sum;
+        owned[slot] = true;
+      }
+    }
   }
 }

@@ -4,7 +4,7 @@
  * evidence about a claim), and, when asked, exactly which requests a case sent.
  */
 import fc from 'fast-check';
-import { BackendError, type Backend } from '../backends/backend.ts';
+import { BackendError, isBackendError, isCaseDeclined, type Backend } from '../backends/backend.ts';
 import type { ExprCase, TrainCase } from '../cases/types.ts';
 
 export type BackendRequest = { method: 'runExpr'; case: ExprCase } | { method: 'runTrain'; case: TrainCase };
@@ -20,10 +20,7 @@ export interface Tap {
   recording: BackendRequest[] | null;
 }
 
-// By name as well as by class: a module backend may bundle its own copy of regproof's classes.
-const isNamed = (e: unknown, name: string): e is Error => e instanceof Error && e.name === name;
-export const isBackendError = (e: unknown): e is BackendError => e instanceof BackendError || isNamed(e, 'BackendError');
-const declineReason = (e: unknown): string | null => (isNamed(e, 'CaseDeclined') ? String((e as Error & { reason?: unknown }).reason ?? e.message) : null);
+const declineReason = (e: unknown): string | null => (isCaseDeclined(e) ? String((e as { reason?: unknown }).reason ?? (e as Error).message) : null);
 
 export function tapBackend(inner: Backend): Tap {
   const tap: Tap = { backend: inner, tripped: null, declined: null, recording: null };

@@ -49,10 +49,13 @@ export function roundingScale(out: Tensor, seed: Float64Array, dtype: Dtype): Ro
   let absolute = 0;
   let underflow = 0;
   let singular: string | null = null;
-  ball.order.forEach((t, n) => {
+  for (let n = 0; n < ball.order.length; n++) {
     const g = computed[n];
-    if (g === undefined) return;
+    if (g === undefined) continue;
+    const t = ball.order[n];
     const data = t.data;
+    const atPlus = plus[n];
+    const atMinus = minus[n];
     for (let e = 0; e < g.length; e++) {
       const v = Math.abs(data[e]);
       if (!Number.isFinite(v)) continue;
@@ -62,22 +65,20 @@ export function roundingScale(out: Tensor, seed: Float64Array, dtype: Dtype): Ro
         }
         continue;
       }
-      const a = Math.max(Math.abs(g[e]), finiteMagnitude(plus[n], e), finiteMagnitude(minus[n], e));
+      // The largest finite magnitude of the three adjoints (a corner's may be NaN or infinite).
+      let a = Math.abs(g[e]);
+      const p = atPlus === undefined ? 0 : Math.abs(atPlus[e]);
+      if (p > a && p < Infinity) a = p;
+      const q = atMinus === undefined ? 0 : Math.abs(atMinus[e]);
+      if (q > a && q < Infinity) a = q;
       relative += v * a;
       absolute += a;
     }
     if (t.node !== null && t.node.op.name === 'norm' && (t.node.attrs as { p: number }).p === 2 && Number.isFinite(g[0])) {
       underflow += Math.abs(g[0]) * Math.sqrt(t.node.inputs[0].size);
     }
-  });
+  }
   return { relative, absolute, underflow, singular };
-}
-
-/** |g[e]| where it is finite, else 0 (also where the adjoint pass did not reach). */
-function finiteMagnitude(g: Float64Array | undefined, e: number): number {
-  if (g === undefined) return 0;
-  const a = Math.abs(g[e]);
-  return a === Infinity || Number.isNaN(a) ? 0 : a;
 }
 
 /**

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { allocate, copyOf } from './alloc.ts';
+import { fromData, tensor } from './index.ts';
+import * as ops from './ops.ts';
+
+describe('allocate', () => {
+  it('hands out zeroed arrays that never overlap, across slab boundaries and sizes', () => {
+    const arrays = Array.from({ length: 400 }, (_, i) => allocate(1 + ((i * 37) % 300)));
+    expect(arrays.every((a) => a.every((v) => v === 0))).toBe(true);
+    arrays.forEach((a, i) => a.fill(i + 1));
+    arrays.forEach((a, i) => expect(a.every((v) => v === i + 1)).toBe(true));
+    const source = Float64Array.from({ length: 50 }, (_, i) => i - 0.5);
+    const copy = copyOf(source);
+    source[0] = 99;
+    expect(copy[0]).toBe(-0.5);
+  });
+});
+
+describe('backward hands each gradient array to one owner', () => {
+  it('x + x, and a pass-through rule reached twice, give 2·g without aliasing the seed', () => {
+    const x = fromData(Float64Array.from({ length: 12 }, (_, i) => i), [12], { requiresGrad: true });
+    const seed = fromData(Float64Array.from({ length: 12 }, (_, i) => i + 1), [12]);
+    ops.add(x, x).backward(seed);
+    expect(Array.from(x.grad!.data)).toEqual(Array.from(seed.data, (v) => 2 * v));
+    const y = fromData(new Float64Array(12), [3, 4], { requiresGrad: true });
+    ops.add(ops.reshape(y, [12]), ops.reshape(y, [12])).backward(seed);
+    expect(Array.from(y.grad!.data)).toEqual(Array.from(seed.data, (v) => 2 * v));
+    expect(Array.from(seed.data)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+  });
+
+  it('a leaf gradient accumulates across backward calls without touching other leaves', () => {
+    const a = tensor([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], { requiresGrad: true });
+    const b = tensor([1, 1, 1, 1, 1, 1, 1, 1, 1, 1], { requiresGrad: true });
+    const out = ops.sum(ops.add(ops.reshape(a, [10]), b));
+    out.backward(undefined, { retainGraph: true });
+    out.backward();
+    expect(Array.from(a.grad!.data)).toEqual(new Array(10).fill(2));
+    expect(Array.from(b.grad!.data)).toEqual(new Array(10).fill(2));
+  });
+});

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { ALL_CLAIMS } from '../../properties/index.ts';
+import { loadBackend } from '../backends/load.ts';
+import type { Claim, ClaimResult } from './claim.ts';
+import { defaultThreads, parseThreads, runClaims, type BackendSource } from './parallel.ts';
+
+// The reference engine with the L2 penalty's 0.5 dropped: some of these claims fail on it with a
+// shrunk counterexample, others pass, so the comparison covers both.
+const source: BackendSource = { backend: 'src/cli/testdata/half-dropped-backend.ts' };
+const claims = ALL_CLAIMS.filter((c) => c.id.startsWith('l2.') || c.id.startsWith('zero.') || c.id.startsWith('graph.'));
+const config = { runs: 10, seed: 7 };
+
+async function run(threads: number, mainThreadRuns: boolean, only: readonly Claim[] = claims): Promise<{ results: ClaimResult[]; indices: number[] }> {
+  const backend = await loadBackend(source);
+  const results: ClaimResult[] = [];
+  const indices: number[] = [];
+  await runClaims({ claims: only, backend, source, config, threads, mainThreadRuns, options: { failuresDir: null } }, (r, i) => {
+    results.push(r);
+    indices.push(i);
+  });
+  return { results, indices };
+}
+
+const withoutTimes = (results: ClaimResult[]) => results.map(({ ms: _ms, ...rest }) => rest);
+
+describe('claims across worker threads', () => {
+  it('report what a serial run reports, in the same order: verdicts, seeds, counterexamples', async () => {
+    const serial = await run(1, true);
+    const verdicts = new Set(serial.results.map((r) => r.verdict));
+    expect(verdicts).toContain('fail');
+    expect(verdicts).toContain('pass');
+    expect(serial.results.find((r) => r.verdict === 'fail')!.failure!.counterexample).toBeDefined();
+
+    // Two workers and an idle main thread: every claim is run by a worker.
+    const parallel = await run(2, false);
+    expect(parallel.indices).toEqual(claims.map((_, i) => i));
+    expect(withoutTimes(parallel.results)).toEqual(withoutTimes(serial.results));
+  });
+
+  it('refuse a claim that a worker could not load by id', async () => {
+    const stranger: Claim = { ...claims[0], id: 'test.unregistered' };
+    await expect(run(2, false, [stranger])).rejects.toThrow(/'test\.unregistered' is not in properties\/index\.ts/);
+  });
+
+  it('run process backends in one thread, and take at most one thread per claim', () => {
+    expect(defaultThreads({ cmd: 'python3 adapter.py' }, 40)).toBe(1);
+    expect(defaultThreads({ backend: 'torch' }, 40)).toBe(1);
+    expect(defaultThreads({ backend: 'reference' }, 1)).toBe(1);
+    expect(parseThreads('3')).toBe(3);
+    expect(() => parseThreads('0')).toThrow(/--threads must be an integer from 1 to 256, got '0'/);
+    expect(() => parseThreads('two')).toThrow(/--threads must be an integer/);
+  });
+});

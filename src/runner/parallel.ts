@@ -1,0 +1,217 @@
+/**
+ * Claims across worker threads. Each worker imports the claims (properties/index.ts) and builds
+ * its own backend from the source the command line named; the main thread deals the claims out one
+ * at a time and hands the results back in the claims' order, so a parallel run reports exactly
+ * what a serial run does: same verdicts, seeds and counterexamples, in the same order. Only the
+ * times differ. A claim's cases depend on its seed alone, never on what ran before it in the
+ * same thread, which is what makes the deal order free.
+ *
+ * Process backends (--cmd, and torch, which is a Python process) run in the main thread, one claim
+ * after another: their cost is the adapter's, and how many adapter processes run at once belongs
+ * to the process backend itself (pipelined requests, --jobs), not to the number of threads that
+ * happen to drive it. A module backend is imported once per worker, so each worker has its own.
+ */
+import { availableParallelism } from 'node:os';
+import { setImmediate } from 'node:timers';
+import { parentPort, Worker, workerData } from 'node:worker_threads';
+import type { Backend } from '../backends/backend.ts';
+import { decodeJson, encodeJson } from '../cases/json.ts';
+import type { Claim, ClaimResult } from './claim.ts';
+import type { RunConfig } from './config.ts';
+import { runClaim, type RunOptions } from './run.ts';
+
+/** Where a backend comes from, as the command line names it: enough to build it again in a worker. */
+export interface BackendSource {
+  backend?: string;
+  cmd?: string;
+}
+
+export interface ClaimRunPlan {
+  claims: readonly Claim[];
+  /** The main thread's instance: it runs the claims itself when the run is serial. */
+  backend: Backend;
+  source: BackendSource;
+  config: RunConfig;
+  /** Threads running claims, the main thread included; 1 runs every claim in the main thread. */
+  threads: number;
+  /**
+   * False leaves every claim to `threads` worker threads, for a caller whose main thread must stay
+   * free (and for the test that compares the workers' results with a serial run's).
+   */
+  mainThreadRuns?: boolean;
+  options?: RunOptions;
+}
+
+interface WorkerSetup {
+  source: BackendSource;
+  config: RunConfig;
+  options: RunOptions;
+  /** The claims' ids in deal order, with their indices in the plan. */
+  ids: string[];
+  order: number[];
+  /** Shared by every thread: [0] how many claims have been taken; [1 + w] worker w's progress. */
+  shared: SharedArrayBuffer;
+  slot: number;
+}
+
+const LOADING = 0;
+const LOADED = 1;
+
+type FromWorker = { index: number; result: ClaimResult };
+
+export const isProcessBackend = (source: BackendSource): boolean => source.cmd !== undefined || source.backend === 'torch';
+
+/** One thread per core, never more than there are claims, and a single thread for a process backend. */
+export function defaultThreads(source: BackendSource, claimCount: number): number {
+  return isProcessBackend(source) ? 1 : Math.max(1, Math.min(availableParallelism(), claimCount));
+}
+
+/**
+ * A claim whose run throws (a bug in the runner or the claim, not a verdict) is reported as an
+ * error row and the run goes on, the same in every thread.
+ */
+export async function runClaimSafely(claim: Claim, backend: Backend, config: RunConfig, options: RunOptions = {}): Promise<ClaimResult> {
+  return runClaim(claim, backend, config, options).catch((e: unknown) => ({
+    id: claim.id, statement: claim.statement, backend: backend.name, verdict: 'error' as const, runs: config.runs, seed: 0, ms: 0,
+    failure: { seed: 0, path: '', counterexample: null, message: `the runner failed: ${e instanceof Error ? e.message : String(e)}`, replayed: false },
+  }));
+}
+
+export function parseThreads(raw: string): number {
+  const value = Number(raw.trim());
+  if (!/^\d+$/.test(raw.trim()) || value < 1 || value > 256) throw new RangeError(`--threads must be an integer from 1 to 256, got '${raw}'`);
+  return value;
+}
+
+/** Whether the claims can be rebuilt by id in a worker: only the registered ones can. */
+async function registered(claims: readonly Claim[]): Promise<void> {
+  const { ALL_CLAIMS } = await import('../../properties/index.ts');
+  const stranger = claims.find((c) => !ALL_CLAIMS.includes(c));
+  if (stranger !== undefined) {
+    throw new Error(`parallel claims: '${stranger.id}' is not in properties/index.ts, so a worker thread cannot load it (run it with one thread)`);
+  }
+}
+
+/**
+ * Runs the plan's claims and calls onResult once per claim, in the claims' order, as soon as it
+ * and every claim before it have finished.
+ */
+export async function runClaims(plan: ClaimRunPlan, onResult: (result: ClaimResult, index: number) => void): Promise<void> {
+  const { claims, threads } = plan;
+  if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be a positive integer, got ${threads}`);
+  if ((threads === 1 && plan.mainThreadRuns !== false) || isProcessBackend(plan.source)) {
+    for (const [i, claim] of claims.entries()) onResult(await runClaimSafely(claim, plan.backend, plan.config, plan.options), i);
+    return;
+  }
+  await registered(claims);
+  await runInWorkers(plan, onResult);
+}
+
+// Dearest first: a claim's cost grows with its run count, and a long claim dealt last would run
+// alone while the other threads sit idle. The sort is stable, so equal claims keep their order.
+const dealOrder = (claims: readonly Claim[]): number[] =>
+  claims.map((_, i) => i).sort((a, b) => (claims[b].runsScale ?? 1) - (claims[a].runsScale ?? 1));
+
+/**
+ * The main thread runs claims too (it has loaded them already, and a worker takes a second or
+ * more to start), beside the workers. Every thread takes the next claim from one shared counter,
+ * so none waits for the main thread to hand it work while that thread is busy. A worker still
+ * loading when the last claim has been taken is stopped: a short run pays little for its start.
+ */
+async function runInWorkers(plan: ClaimRunPlan, onResult: (result: ClaimResult, index: number) => void): Promise<void> {
+  const { claims } = plan;
+  const mainThreadRuns = plan.mainThreadRuns ?? true;
+  const workerCount = Math.min(plan.threads, claims.length) - (mainThreadRuns ? 1 : 0);
+  const order = dealOrder(claims);
+  const shared = new Int32Array(new SharedArrayBuffer(4 * (1 + workerCount)));
+  const take = (): number | undefined => {
+    const k = Atomics.add(shared, 0, 1);
+    return k < order.length ? order[k] : undefined;
+  };
+  const done: (ClaimResult | undefined)[] = new Array(claims.length);
+  let reported = 0;
+  let failure: Error | null = null;
+  const record = (index: number, result: ClaimResult) => {
+    done[index] = result;
+    for (; reported < claims.length && done[reported] !== undefined; reported++) onResult(done[reported]!, reported);
+  };
+  const fail = (error: Error) => {
+    failure ??= error;
+    Atomics.store(shared, 0, order.length);
+  };
+
+  const ids = order.map((i) => claims[i].id);
+  const workers = Array.from({ length: workerCount }, (_, w) => {
+    const worker = startWorker({ source: plan.source, config: plan.config, options: plan.options ?? {}, ids, order, shared: shared.buffer as SharedArrayBuffer, slot: 1 + w });
+    const finished = new Promise<void>((resolve) => {
+      worker.on('message', (message: FromWorker) => {
+        if (failure !== null) return;
+        try {
+          record(message.index, message.result);
+        } catch (e) {
+          fail(e as Error);
+        }
+      });
+      worker.on('error', (e) => fail(new Error(`a claim worker thread crashed: ${e.message}`)));
+      worker.on('exit', () => resolve());
+    });
+    return { worker, finished, slot: 1 + w };
+  });
+
+  if (mainThreadRuns) {
+    for (let index = take(); index !== undefined && failure === null; index = take()) {
+      const result = await runClaimSafely(claims[index], plan.backend, plan.config, plan.options);
+      if (failure === null) record(index, result);
+      // A macrotask turn, so the workers' results are printed while this thread keeps working.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+  for (const { worker, slot } of workers) {
+    if (failure !== null || (mainThreadRuns && Atomics.load(shared, slot) === LOADING)) void worker.terminate();
+  }
+  await Promise.all(workers.map((w) => w.finished));
+  if (failure !== null) throw failure;
+  if (reported < claims.length) throw new Error(`the claim threads stopped after ${reported} of ${claims.length} claims`);
+}
+
+/**
+ * Run from its TypeScript source, this file cannot be loaded by a fresh worker thread: the
+ * worker's entry then registers tsx first (as bin/regproof.mjs does in the main thread).
+ */
+function startWorker(setup: WorkerSetup): Worker {
+  const fromSource = import.meta.url.endsWith('.ts');
+  const entry = [
+    ...(fromSource ? [`import { register } from ${JSON.stringify(import.meta.resolve('tsx/esm/api'))};`, 'register();'] : []),
+    `const { serveClaims } = await import(${JSON.stringify(import.meta.url)});`,
+    'await serveClaims();',
+  ].join('\n');
+  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(entry)}`), { workerData: setup });
+}
+
+/**
+ * A structured clone keeps every value a counterexample may hold (−0, NaN, typed arrays); one
+ * it cannot copy (a function inside a generated value) travels as the JSON the reports print.
+ */
+function postResult(index: number, result: ClaimResult): void {
+  try {
+    parentPort!.postMessage({ index, result } satisfies FromWorker);
+  } catch {
+    parentPort!.postMessage({ index, result: decodeJson(encodeJson(result)) as ClaimResult } satisfies FromWorker);
+  }
+}
+
+/** The worker's side: build the backend once, then take claims from the shared counter until none is left. */
+export async function serveClaims(): Promise<void> {
+  const { source, config, options, ids, order, shared, slot } = workerData as WorkerSetup;
+  const state = new Int32Array(shared);
+  const [{ ALL_CLAIMS }, { loadBackend }] = await Promise.all([import('../../properties/index.ts'), import('../backends/load.ts')]);
+  Atomics.store(state, slot, LOADED);
+  const backend = await loadBackend(source);
+  try {
+    for (let k = Atomics.add(state, 0, 1); k < ids.length; k = Atomics.add(state, 0, 1)) {
+      postResult(order[k], await runClaimSafely(ALL_CLAIMS.find((c) => c.id === ids[k])!, backend, config, options));
+    }
+  } finally {
+    await backend.close?.();
+  }
+}
