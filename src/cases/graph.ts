@@ -161,13 +161,17 @@ function readAttrs(op: OpName, signature: OpSignature, raw: unknown, fail: (mess
   }
   const attrs: Record<string, AttrValue> = {};
   const known = Object.keys(signature.attrs);
+  const unreadable = new Set<string>();
   for (const [key, v] of Object.entries(raw ?? {})) {
     const value = readAttr(v);
     if (!Object.hasOwn(signature.attrs, key)) fail(`op '${op}' has no attribute '${key}' (${known.length === 0 ? 'it takes none' : `known: ${known.join(', ')}`})`, 'attrs', key);
-    else if (value === undefined) fail(`expected a number, true, false, an array of numbers or null, got ${show(v)}`, 'attrs', key);
-    else attrs[key] = value;
+    else if (value === undefined) {
+      unreadable.add(key);
+      fail(`expected a number, true, false, an array of numbers or null, got ${show(v)}`, 'attrs', key);
+    } else attrs[key] = value;
   }
   for (const [key, rule] of Object.entries(signature.attrs)) {
+    if (unreadable.has(key)) continue;
     const v = Object.hasOwn(attrs, key) ? attrs[key] : undefined;
     if (v === undefined ? rule.required : !rule.ok(v)) fail(`op '${op}' needs ${key} to be ${rule.expected}, got ${show(v)}`, 'attrs', key);
   }

@@ -23,4 +23,13 @@ describe('JSON with every float64', () => {
     // Underflow is ordinary rounding (to a subnormal or a signed zero), as for any decimal literal.
     expect(Object.is(decodeJson('-1e-400'), -0)).toBe(true);
   });
+
+  it('encodes typed arrays element by element, and keeps null and nested objects', () => {
+    const text = encodeJson({ t: new Float64Array([1, -0, NaN, -Infinity]), n: null, o: { a: [null] } });
+    expect(text).toBe('{"t":[1,"-0","NaN","-Infinity"],"n":null,"o":{"a":[null]}}');
+  });
+
+  it('names its error', () => {
+    expect(() => decodeJson('[1e999]')).toThrow(expect.objectContaining({ name: 'JsonEncodingError' }));
+  });
 });

@@ -37,7 +37,8 @@ export function selectParams(named: Iterable<[string, Tensor]>, select: ParamSel
     weights: (name) => name === 'weight' || name.endsWith('.weight'),
     biases: (name) => name === 'bias' || name.endsWith('.bias'),
   };
-  const test = keep[select];
+  // An own-property lookup: 'constructor' or 'toString' must not find Object's members.
+  const test = Object.hasOwn(keep, select) ? keep[select] : undefined;
   if (test === undefined) throw new RangeError(`selectParams: select must be 'all', 'weights' or 'biases', got '${String(select)}'`);
   return [...named].filter(([name]) => test(name)).map(([, p]) => p);
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run mutation [-- FOLDER ...]`: Stryker 9.6 with its vitest runner, from this folder's own
 // install (TypeScript 5 for Stryker; the project itself uses TypeScript 7, which has no compiler
-// API). Folders default to the five of issue 10; e.g. `npm run mutation -- src/regularize`.
+// API). Folders (or files) default to the five of issue 10; e.g. `npm run mutation -- src/regularize`.
+// MUTATION_TESTS narrows the tests it runs (tools/mutation/vitest.config.ts).
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -15,7 +16,11 @@ if (!existsSync(stryker)) {
   if (install.status !== 0) process.exit(install.status ?? 1);
 }
 const folders = process.argv.slice(2);
-const mutate = folders.length === 0 ? [] : ['--mutate', folders.map((f) => `${relative(root, join(root, f)).replace(/\/$/, '')}/**/*.ts,!**/*.test.ts`).join(',')];
+const glob = (f) => {
+  const path = relative(root, join(root, f)).replace(/\/$/, '');
+  return path.endsWith('.ts') ? path : `${path}/**/*.ts`;
+};
+const mutate = folders.length === 0 ? [] : ['--mutate', [...folders.map(glob), '!**/*.test.ts'].join(',')];
 // Few runs per claim: a mutant is killed by the first failing case, and the claims run per mutant.
 const env = { ...process.env, REGPROOF_RUNS: process.env.REGPROOF_RUNS ?? '10' };
 const run = spawnSync(stryker, ['run', join(here, 'stryker.config.mjs'), ...mutate], { cwd: root, stdio: 'inherit', env });
