@@ -35,9 +35,14 @@ export interface SearchOutcome {
 
 const describe = (error: unknown) => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
 
-/** What makes two failures the same kind: the message with every number masked, so a kind does not split by value. */
+/**
+ * What makes two failures the same kind: the message with every number masked and every list of
+ * numbers folded to one mark, so a kind splits neither by value nor by shape ([3, 1] and [3]).
+ */
 export function failureKind(error: unknown): string {
-  return describe(error).replace(/[-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?|NaN|-?Infinity/gi, '#');
+  return describe(error)
+    .replace(/[-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?|NaN|-?Infinity/gi, '#')
+    .replace(/#(?:, #)+/g, '#');
 }
 
 /** With `distinct` off, the search stops at the first kind, shrunk and uncounted: fast-check's own cost, for callers that need only the verdict. */
