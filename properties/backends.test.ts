@@ -32,5 +32,7 @@ else {
 
 const expectedFile = new URL('../expectations/tfjs.json', import.meta.url);
 const expected = parseExpectations(readFileSync(expectedFile, 'utf8'), 'expectations/tfjs.json', ALL_CLAIMS.map((c) => c.id));
-// The seed is pinned: whether 25 cases include an all-zero tensor depends on the cases drawn.
-registerConformance(open(() => tfjsBackend()), { runs: 25, seed: DEFAULT_SEED, expected, label: 'tfjs', failuresDir: null });
+// The seed is pinned: whether the cases include an all-zero tensor, or pow(x, 0) at x = 0, depends
+// on the cases drawn. At this seed the last expected failure to appear, ops.pow.gradients, shows at
+// case 28, so 30 cases meet every entry of expectations/tfjs.json (fewer would report it stale).
+registerConformance(open(() => tfjsBackend()), { runs: 30, seed: DEFAULT_SEED, expected, label: 'tfjs', failuresDir: null });
