@@ -53,24 +53,30 @@ function penaltyKinks(c: TrainCase, state: Record<string, number[]>): Kinks {
   };
 }
 
+/** One choice at a kink: its kind (what a policy note counts) and where this case met it. */
+interface KinkChoice {
+  kind: string;
+  where: string;
+}
+
 /**
  * Whether the backend's gradients are the reference's (or the relu'(0) = 1 variant's) up to the
  * bound plus another valid subgradient at the penalty's kinks. Returns the choice made, or null.
  */
-function kinkChoice(theirs: Record<string, number[]>, base: Record<string, number[]>, bound: Record<string, number[]>, kinks: Kinks): string[] | null {
-  const choices: string[] = [];
+function kinkChoice(theirs: Record<string, number[]>, base: Record<string, number[]>, bound: Record<string, number[]>, kinks: Kinks): KinkChoice[] | null {
+  const choices: KinkChoice[] = [];
   for (const [name, grads] of Object.entries(base)) {
     if (kinks.zeroNormTensors.has(name)) {
       const moved = grads.map((g, i) => Math.max(0, Math.abs(theirs[name][i] - g) - bound[name][i]));
       // hypot is within an ulp of the length; the rounding of each element is already in `bound`.
       if (!(Math.hypot(...moved) <= kinks.lambda * (1 + 2 * Number.EPSILON))) return null;
-      if (moved.some((d) => d > 0)) choices.push(`the unsquared norm's gradient at the zero tensor ${name}`);
+      if (moved.some((d) => d > 0)) choices.push({ kind: "the unsquared norm's gradient at a zero tensor", where: name });
       continue;
     }
     for (let i = 0; i < grads.length; i++) {
       const excess = Math.abs(theirs[name][i] - grads[i]) - bound[name][i];
       if (!(excess <= kinks.slack(name, i))) return null;
-      if (excess > 0) choices.push(`L1's gradient at the exact zero ${name}[${i}]`);
+      if (excess > 0) choices.push({ kind: "L1's gradient at an exact zero weight", where: `${name}[${i}]` });
     }
   }
   return choices;
@@ -116,7 +122,8 @@ export const stepsMatchReference: Claim = {
           if (kinkChoice(theirs.grads[0], mine.grads[0], bound.grads, NO_KINKS) === null) {
             const choice = await policyChoice(one, state, theirs.grads[0], mine.grads[0], bound.grads);
             if (choice !== null) {
-              observe?.policy({ ...choice, example: { step: step + 1, case: one } });
+              const { where: at, ...note } = choice;
+              observe?.policy({ ...note, example: { step: step + 1, at, case: one } });
               return;
             }
           }
@@ -151,20 +158,23 @@ async function policyChoice(one: TrainCase, state: Record<string, number[]>, the
   const kinks = penaltyKinks(one, state);
   const penaltyOnly = kinkChoice(theirs, mine, bound, kinks);
   const consequences: string[] = [];
-  let what: string[] | null = penaltyOnly;
-  if (what === null && one.model.layers.some((l) => l.activation === 'relu')) {
+  let found: KinkChoice[] | null = penaltyOnly;
+  if (found === null && one.model.layers.some((l) => l.activation === 'relu')) {
     const variant = (await reluOneAtZero.runTrain(one)).grads[0];
     const differs = Object.entries(variant).some(([name, g]) => g.some((v, i) => !Object.is(v, mine[name][i])));
     const withRelu = differs ? kinkChoice(theirs, variant, bound, kinks) : null;
     if (withRelu !== null) {
-      what = ["relu'(0) = 1 at a ReLU input that is exactly 0", ...withRelu];
+      found = [{ kind: "relu'(0) = 1 at a ReLU input that is exactly 0", where: 'a ReLU input' }, ...withRelu];
       consequences.push('a unit whose input is exactly 0 (zero weights and bias, say) passes gradient back and trains, where PyTorch keeps it still');
     }
   }
-  if (what === null || what.length === 0) return null;
-  if (what.some((w) => w.startsWith('L1'))) consequences.push('under L1 a weight that sits exactly at 0 is moved off it by lr·λ every step (no sparsity)');
-  if (what.some((w) => w.startsWith('the unsquared'))) consequences.push('a weight tensor that is exactly zero is pushed off zero by the norm penalty instead of staying there');
-  return { what: `another valid subgradient than PyTorch's: ${what.join('; ')}`, consequence: consequences.join('; ') };
+  if (found === null || found.length === 0) return null;
+  // The note names the kinds of choice only: where a case meets them goes into its example, so
+  // one choice is one policy difference however many weights a case puts at the kink.
+  const kinds = [...new Set(found.map((c) => c.kind))];
+  if (kinds.some((k) => k.startsWith('L1'))) consequences.push('under L1 a weight that sits exactly at 0 is moved off it by lr·λ every step (no sparsity)');
+  if (kinds.some((k) => k.startsWith('the unsquared'))) consequences.push('a weight tensor that is exactly zero is pushed off zero by the norm penalty instead of staying there');
+  return { what: `another valid subgradient than PyTorch's: ${kinds.join('; ')}`, consequence: consequences.join('; '), where: found.map((c) => c.where) };
 }
 
 export const claims: Claim[] = [stepsMatchReference];

@@ -171,11 +171,12 @@ export const unsquaredNormIsNotWeightDecay: Claim = {
 };
 
 /** The policy note for a norm penalty whose gradient at a zero tensor is another valid subgradient than 0. */
-export function normAtZeroPolicy(name: string, choice: number[], lambda: number, example: unknown): PolicyNote {
+export function normAtZeroPolicy(name: string, choice: number[], lambda: number, example: object): PolicyNote {
   return {
-    what: `the gradient of λ·‖W‖ at the zero tensor ${name} is [${choice.map(fmt).join(', ')}] (length ≤ λ = ${fmt(lambda)}), a valid subgradient other than PyTorch's 0`,
+    // The chosen vector goes into the example: one note for the choice, whatever the tensor and λ.
+    what: "the gradient of λ·‖W‖ at a zero tensor is a vector of length ≤ λ, a valid subgradient other than PyTorch's 0",
     consequence: 'a weight tensor that is exactly zero is pushed off zero by the penalty instead of staying there',
-    example,
+    example: { ...example, tensor: name, gradient: choice, lambda },
   };
 }
 

@@ -107,7 +107,8 @@ export const subgradientIsZeroAtZero: Claim = {
         if (!validChoice(kink, grad, data) || observe === undefined) {
           throw new Error(`${label}: gradient at w[${i}] = ${fmt(data[i])} is ${fmt(grad[i])}, expected 0${kink.kind === 'none' ? ' (no kink here: the function is differentiable at 0)' : ' or another valid subgradient'}`);
         }
-        observe.policy({ what: `${label} has gradient ${fmt(grad[i])} at an exact zero, a valid subgradient other than PyTorch's 0`, consequence, example: { shape, data, lambda } });
+        // The value chosen goes into the example, not the note: one choice per graph, whatever λ.
+        observe.policy({ what: `${label} has another valid subgradient than PyTorch's 0 at an exact zero`, consequence, example: { shape, data, lambda, gradient: grad[i] } });
       }
     });
   },
@@ -178,9 +179,9 @@ export const composedSqrtIsNanAtZero: Claim = {
           if (i < 0) return;
           if (!(Math.hypot(...gb) <= 1 + 4 * P.u) || observe === undefined) throw new Error(`norm at the zero tensor: gradient[${i}] is ${fmt(gb[i])}, expected 0 (or another vector of length ≤ 1)`);
           observe.policy({
-            what: `norm(w, 2) has gradient [${gb.map(fmt).join(', ')}] at the zero tensor, a valid subgradient other than PyTorch's 0`,
+            what: "norm(w, 2) has a gradient of length ≤ 1 at the zero tensor, a valid subgradient other than PyTorch's 0",
             consequence: 'a weight tensor that is exactly zero is pushed off zero by a norm penalty instead of staying there',
-            example: { n, data },
+            example: { n, data, gradient: gb },
           });
           return;
         }
