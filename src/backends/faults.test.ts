@@ -237,9 +237,13 @@ interface Run {
   junit: string;
 }
 
+/** How long regproof may take to exit once it has printed its summary line. */
+const EXIT_AFTER_SUMMARY_MS = 5_000;
+
 /**
  * Runs `regproof verify --only CLAIM --runs 2` with reports into a fresh folder; `during` is
- * called with the child once it has started.
+ * called with the child once it has started. A child still running 5 s after its summary line is
+ * SIGKILLed, so a run that never exits shows as signal SIGKILL rather than a hung test.
  */
 function verify(args: string[], env: Record<string, string>, during?: (child: ReturnType<typeof spawn>) => void): Promise<Run> {
   const out = mkdtempSync(join(dir, 'run-'));
@@ -251,13 +255,18 @@ function verify(args: string[], env: Record<string, string>, during?: (child: Re
   });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
+  let killer: NodeJS.Timeout | undefined;
+  child.stdout.on('data', (d) => {
+    stdout += d;
+    if (killer === undefined && SUMMARY.test(stdout)) killer = setTimeout(() => child.kill('SIGKILL'), EXIT_AFTER_SUMMARY_MS);
+  });
   child.stderr.on('data', (d) => (stderr += d));
   during?.(child);
   return new Promise((resolve) =>
-    child.on('close', (code, signal) =>
-      resolve({ code, signal, out: stdout, err: stderr, json: existsSync(json) ? readFileSync(json, 'utf8') : '', junit: existsSync(junit) ? readFileSync(junit, 'utf8') : '' }),
-    ),
+    child.on('close', (code, signal) => {
+      clearTimeout(killer);
+      resolve({ code, signal, out: stdout, err: stderr, json: existsSync(json) ? readFileSync(json, 'utf8') : '', junit: existsSync(junit) ? readFileSync(junit, 'utf8') : '' });
+    }),
   );
 }
 
@@ -288,6 +297,15 @@ describe.concurrent('the CLI always finishes its report, and leaves no process b
     expect(r.out).toMatch(SUMMARY);
     expect(r.json).toMatch(/"error"/);
     expect(r.junit).toMatch(/<error /);
+  });
+
+  it("a module that leaves a ref'd interval and a listening server: regproof exits 0 after its summary and reports", async () => {
+    const r = await verify(['--backend', testdata('hostile_module.ts')], { REGPROOF_HOSTILE_MODULE: 'keeps-node-alive' });
+    expect([r.code, r.signal]).toEqual([0, null]);
+    expect(r.err).toBe('');
+    expect(r.out).toMatch(/1 passed, 0 failed, .* 0 backend errors .*; reports: .*report\.json, .*report\.xml\n$/);
+    expect(r.json).toMatch(/"outcome":\s*"pass"/);
+    expect(r.junit).toMatch(/^<\?xml/);
   });
 
   it('SIGTERM while an adapter hangs: the adapter group is killed, and the run ends with exit 2 and both reports', async () => {
