@@ -72,17 +72,29 @@ export function missingCapabilities(capabilities: ReadonlySet<Capability>, requi
   return requires.filter((r) => !satisfies(capabilities, r));
 }
 
-function graphCapabilities(node: ExprNode, into: Set<Capability>): void {
-  if (node.op === 'input' || node.op === 'const') return;
-  into.add(opCapability(node.op));
-  for (const arg of node.args) graphCapabilities(arg, into);
+/** An expression node that applies an op (neither an input nor a constant). */
+export type OpNode = Exclude<ExprNode, { op: 'input' } | { op: 'const' }>;
+
+/** The graph's op nodes, walked with an explicit stack: a case's graph may be 100,000 ops deep. */
+function* opNodes(graph: ExprNode): Generator<OpNode> {
+  const pending = [graph];
+  while (pending.length > 0) {
+    const node = pending.pop()!;
+    if (node.op === 'input' || node.op === 'const') continue;
+    yield node;
+    pending.push(...node.args);
+  }
+}
+
+function graphCapabilities(graph: ExprNode, into: Set<Capability>): void {
+  for (const node of opNodes(graph)) into.add(opCapability(node.op));
 }
 
 /** Whether the graph holds an op that saves tensors for backward (so a second backward meets a released graph). */
-function savesTensors(node: ExprNode): boolean {
-  if (node.op === 'input' || node.op === 'const') return false;
+function savesTensors(graph: ExprNode): boolean {
   // An op outside the table is assumed to save tensors: the safe side for a graph-lifetime requirement.
-  return (OPS[node.op as OpName] as { savesTensors?: boolean } | undefined)?.savesTensors !== false || node.args.some(savesTensors);
+  for (const node of opNodes(graph)) if ((OPS[node.op as OpName] as { savesTensors?: boolean } | undefined)?.savesTensors !== false) return true;
+  return false;
 }
 
 function trainCapabilities(c: TrainCase, into: Set<Capability>): void {

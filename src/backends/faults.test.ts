@@ -18,7 +18,8 @@ import { DEFAULT_LIMITS } from './lifecycle.ts';
 import { guardModuleBackend } from './module.ts';
 import { referenceBackend } from './reference.ts';
 import { startProcessBackend } from './process.ts';
-import { DYADIC_CASE } from './testdata/cases.ts';
+import { DYADIC_CASE, negationChain } from './testdata/cases.ts';
+import { caseCapabilities } from './capabilities.ts';
 import { echo, failureOf, faulty, FAULTY, leftovers, marker, processesWith, testdata } from './testdata/support.ts';
 import { CLI_FROM_SOURCE } from '../cli/testdata/spawn-cli.ts';
 
@@ -176,6 +177,12 @@ describe('module backends: held to the rules of process adapters', () => {
     const error = await (overrides.runTrain !== undefined ? backend.runTrain(train) : backend.runExpr(c)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BackendError);
     expect((error as Error).message).toMatch(message);
+  });
+
+  it('a case 100,001 ops deep runs, and its result is validated, without overflowing the stack', async () => {
+    const deep = negationChain(100_001);
+    expect(caseCapabilities(deep)).toEqual(new Set(['op:neg', 'op:sum']));
+    expect(await guarded({}).runExpr(deep)).toEqual({ value: { shape: [], data: [-3] }, grads: { x: [-1, -1] } });
   });
 
   it('a promise that never settles is a timeout', async () => {

@@ -7,6 +7,7 @@ import { PENALTIES } from '../regularize/recipes.ts';
 import { BackendError, type Backend } from './backend.ts';
 import { startProcessBackend, type ProcessBackend } from './process.ts';
 import { referenceBackend } from './reference.ts';
+import { negationChain } from './testdata/cases.ts';
 import { echo, failureOf, faulty, leftovers, marker, processesWith, testdata } from './testdata/support.ts';
 
 /** How many requests the adapter process now running has served (the fault adapter's 'count' input). */
@@ -164,6 +165,10 @@ describe('process backend: the reference engine behind the protocol', () => {
     const broken = referenceBackend({ penalties: { ...PENALTIES, 'half-pow-sum': PENALTIES['pow-sum'] } });
     const withHalfPowSum = trainArb.map((c): TrainCase => ({ ...c, penalty: { recipe: 'half-pow-sum', lambda: 0.5, select: 'all', sign: 'add' } }));
     await expect(fc.assert(fc.asyncProperty(withHalfPowSum, (c) => agree(remote, broken, c)), { numRuns: 40 })).rejects.toThrow(/Property failed/);
+  });
+
+  it('runs a case 100,001 ops deep: encoded, decoded, validated and evaluated without recursion', async () => {
+    expect(await remote.runExpr(negationChain(100_001))).toEqual({ value: { shape: [], data: [-3] }, grads: { x: [-1, -1] } });
   });
 
   it('carries NaN, ±Infinity and −0 both ways', async () => {

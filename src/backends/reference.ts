@@ -7,7 +7,7 @@ import { PENALTIES, type PenaltyFn } from '../regularize/recipes.ts';
 import { selectParams } from '../regularize/penalties.ts';
 import type { ExprCase, ExprNode, ExprResult, ModelSpec, OptimizerSpec, TrainCase, TrainResult } from '../cases/types.ts';
 import type { Backend, Capability } from './backend.ts';
-import { ARITH_PYTORCH, ARITH_REFERENCE, everyCapability } from './capabilities.ts';
+import { ARITH_PYTORCH, ARITH_REFERENCE, everyCapability, type OpNode } from './capabilities.ts';
 
 type NamedParams = [string, Tensor][];
 
@@ -148,13 +148,11 @@ export function runTraining(c: TrainCase, overrides: ReferenceOverrides = {}): T
 const unary = { neg: ops.neg, exp: ops.exp, log: ops.log, sqrt: ops.sqrt, abs: ops.abs, sign: ops.sign, relu: ops.relu, tanh: ops.tanh, square: ops.square, transpose: ops.transpose } as const;
 const binary = { add: ops.add, sub: ops.sub, mul: ops.mul, div: ops.div, matmul: ops.matmul } as const;
 
-type OpNode = Exclude<ExprNode, { op: 'input' } | { op: 'const' }>;
-
 /** Applies one op node of an expression case to its evaluated arguments, through the engine's API. */
-export function applyExprOp(node: OpNode, args: Tensor[], path: string): Tensor {
+export function applyExprOp(node: OpNode, args: Tensor[], path: () => string): Tensor {
   const attrs = node.attrs ?? {};
   const arity = (n: number) => {
-    if (args.length !== n) throw new RangeError(`${path}: op '${node.op}' takes ${n} argument(s), got ${args.length}`);
+    if (args.length !== n) throw new RangeError(`${path()}: op '${node.op}' takes ${n} argument(s), got ${args.length}`);
   };
   const op = node.op as OpName;
   if (op in unary) {
@@ -178,23 +176,56 @@ export function applyExprOp(node: OpNode, args: Tensor[], path: string): Tensor 
     case 'reshape':
       return ops.reshape(args[0], attrs.shape as number[]);
     default:
-      throw new RangeError(`${path}: unknown op '${String(node.op)}'`);
+      throw new RangeError(`${path()}: unknown op '${String(node.op)}'`);
   }
 }
 
-function evaluate(node: ExprNode, inputs: Map<string, Tensor>, path: string): Tensor {
-  if (node.op === 'input') {
-    const t = inputs.get(node.name);
-    if (t === undefined) throw new RangeError(`${path}: unknown input '${node.name}'`);
-    return t;
+/** A node being evaluated: its place in the graph and its arguments' values so far. */
+interface Evaluating {
+  node: ExprNode;
+  parent: Evaluating | null;
+  index: number;
+  args: Tensor[];
+}
+
+/** `graph.args[0].args[1]`: a node's path, built only for an error message. */
+function pathOf(at: Evaluating): string {
+  const indices: number[] = [];
+  for (let e: Evaluating | null = at; e.parent !== null; e = e.parent) indices.push(e.index);
+  return `graph${indices.reverse().map((i) => `.args[${i}]`).join('')}`;
+}
+
+/**
+ * The graph's value, arguments left to right before their op, with an explicit stack rather than
+ * recursion, so a chain of any depth (100,000 ops) is evaluated.
+ */
+function evaluate(graph: ExprNode, inputs: Map<string, Tensor>): Tensor {
+  const stack: Evaluating[] = [{ node: graph, parent: null, index: 0, args: [] }];
+  for (;;) {
+    const at = stack[stack.length - 1];
+    const node = at.node;
+    let value: Tensor;
+    if (node.op === 'input') {
+      const t = inputs.get(node.name);
+      if (t === undefined) throw new RangeError(`${pathOf(at)}: unknown input '${node.name}'`);
+      value = t;
+    } else if (node.op === 'const') {
+      value = ops.tensor(node.value);
+    } else if (at.args.length < node.args.length) {
+      stack.push({ node: node.args[at.args.length], parent: at, index: at.args.length, args: [] });
+      continue;
+    } else {
+      value = applyExprOp(node, at.args, () => pathOf(at));
+    }
+    stack.pop();
+    if (at.parent === null) return value;
+    at.parent.args.push(value);
   }
-  if (node.op === 'const') return ops.tensor(node.value);
-  return applyExprOp(node, node.args.map((a, i) => evaluate(a, inputs, `${path}.args[${i}]`)), path);
 }
 
 export function runExpression(c: ExprCase): ExprResult {
   const inputs = new Map(Object.entries(c.inputs).map(([name, v]) => [name, fromData(v.data, v.shape, { requiresGrad: v.requiresGrad })]));
-  const out = evaluate(c.graph, inputs, 'graph');
+  const out = evaluate(c.graph, inputs);
   const value = { shape: [...out.shape], data: toNumbers(out.data, out.size) };
   const grads = (): Record<string, number[] | null> =>
     Object.fromEntries([...inputs].filter(([, t]) => t.requiresGrad).map(([name, t]) => [name, t.grad === null ? null : toNumbers(t.grad.data, t.grad.size)]));

@@ -526,7 +526,7 @@ export function engineFunction(graph: ExprNode, names: readonly string[], dtype:
       return xs[j];
     }
     if (node.op === 'const') return tensor(node.value);
-    return applyExprOp(node, node.args.map((a) => build(a, xs)), 'graph');
+    return applyExprOp(node, node.args.map((a) => build(a, xs)), () => 'graph');
   };
   return (...xs) => build(graph, xs);
 }

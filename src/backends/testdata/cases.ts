@@ -118,3 +118,13 @@ export const penalty = (recipe: string, extra: Partial<PenaltySpec> = {}): Penal
 
 /** Recipes whose gradients stay dyadic, so that their cases can run the second step exactly. */
 export const EXACT_RECIPES = new Set(['half-pow-sum', 'pow-sum', 'l1']);
+
+/**
+ * sum(neg(neg(…neg(x)))) with `depth` negations, x = [1, 2]: its value is 3 and each gradient 1,
+ * times −1 when depth is odd. Deep enough (100,000) to overflow any recursive walk.
+ */
+export function negationChain(depth: number): ExprCase {
+  let graph: ExprNode = { op: 'input', name: 'x' };
+  for (let i = 0; i < depth; i++) graph = { op: 'neg', args: [graph] };
+  return { kind: 'expr', version: 1, inputs: { x: { shape: [2], data: [1, 2], requiresGrad: true } }, graph: { op: 'sum', args: [graph] } };
+}
