@@ -297,7 +297,7 @@ describe.concurrent('the CLI always finishes its report, and leaves no process b
   });
 
   it('a module whose promises and close() never settle: a backend error per claim and a warning, exit 2 with both reports', async () => {
-    const r = await verify(['--backend', testdata('hostile_module.ts')], { REGPROOF_HOSTILE_MODULE: 'never-settles,close-never-settles', REGPROOF_CASE_TIMEOUT: '0.5' });
+    const r = await verify(['--backend', testdata('hostile_module.ts'), '--case-timeout', '0.5'], { REGPROOF_HOSTILE_MODULE: 'never-settles,close-never-settles' });
     expect([r.code, r.signal]).toEqual([2, null]);
     expect(r.out).toMatch(/failed: no result within the per-case timeout of 500 ms/);
     expect(r.err).toMatch(/regproof: warning: module backend 'hostile' .*close\(\) did not settle within 300 ms; abandoned/);

@@ -28,15 +28,28 @@ export const LIMIT_VARIABLES = {
   closeTimeoutMs: 'REGPROOF_CLOSE_TIMEOUT',
 } as const satisfies Record<keyof Limits, string>;
 
-/** Limits from REGPROOF_CASE_TIMEOUT, REGPROOF_BUDGET, REGPROOF_START_TIMEOUT and REGPROOF_CLOSE_TIMEOUT (seconds); bad values throw. */
-export function limitsFromEnv(env: NodeJS.ProcessEnv = process.env): Limits {
+/** The `regproof verify` options that set Limits, in seconds; they win over the environment. */
+export const LIMIT_OPTIONS = {
+  caseTimeoutMs: 'case-timeout',
+  budgetMs: 'budget',
+  startTimeoutMs: 'start-timeout',
+  closeTimeoutMs: 'close-timeout',
+} as const satisfies Record<keyof Limits, string>;
+
+/**
+ * Limits from the options given (`--case-timeout` and the others of LIMIT_OPTIONS, by name without
+ * the dashes), else from REGPROOF_CASE_TIMEOUT and the others of LIMIT_VARIABLES, else the
+ * defaults; all in seconds. A value that is not a positive number throws, naming its source.
+ */
+export function limitsFrom(options: ReadonlyMap<string, string> = new Map(), env: NodeJS.ProcessEnv = process.env): Limits {
   const limits = { ...DEFAULT_LIMITS };
-  for (const [key, variable] of Object.entries(LIMIT_VARIABLES) as [keyof Limits, string][]) {
-    const text = env[variable];
-    if (text === undefined || text === '') continue;
+  for (const key of Object.keys(DEFAULT_LIMITS) as (keyof Limits)[]) {
+    const option = options.get(LIMIT_OPTIONS[key]);
+    const [source, text] = option !== undefined ? [`--${LIMIT_OPTIONS[key]}`, option] : [LIMIT_VARIABLES[key], env[LIMIT_VARIABLES[key]]];
+    if (text === undefined || (option === undefined && text === '')) continue;
     const seconds = Number(text);
     if (!/^\s*[0-9.eE+]+\s*$/.test(text) || !(seconds > 0) || !Number.isFinite(seconds)) {
-      throw new RangeError(`${variable} must be a positive number of seconds, got ${JSON.stringify(text)}`);
+      throw new RangeError(`${source} must be a positive number of seconds, got ${JSON.stringify(text)}`);
     }
     limits[key] = seconds * 1000;
   }

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { isBackendError, type Backend } from './backend.ts';
-import { installSignalHandlers, LimitReached, limitsFromEnv, seconds, within, type Limits } from './lifecycle.ts';
+import { installSignalHandlers, LimitReached, limitsFrom, seconds, within, type Limits } from './lifecycle.ts';
 import { describeThrown, guardModuleBackend } from './module.ts';
 import { referenceBackend } from './reference.ts';
 import { importUserModule } from './user-module.ts';
@@ -93,7 +93,7 @@ async function loadModule(path: string, limits: Limits): Promise<Backend> {
 export interface LoadOptions {
   backend?: string;
   cmd?: string;
-  /** Timeouts and the overall budget; from REGPROOF_CASE_TIMEOUT and friends by default (lifecycle.ts). */
+  /** Timeouts and the overall budget; from REGPROOF_CASE_TIMEOUT and friends by default (lifecycle.ts limitsFrom). */
   limits?: Limits;
   /**
    * Let SIGINT and SIGTERM stop the backend (its whole process group) and let the run finish its
@@ -115,7 +115,7 @@ export async function loadBackend(options: LoadOptions): Promise<Backend> {
   if (options.backend !== undefined && options.cmd !== undefined) throw new BackendLoadError('give either --backend or --cmd, not both');
   let limits: Limits;
   try {
-    limits = options.limits ?? limitsFromEnv();
+    limits = options.limits ?? limitsFrom();
   } catch (e) {
     throw new BackendLoadError((e as Error).message);
   }

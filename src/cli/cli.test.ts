@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ALL_CLAIMS } from '../../properties/index.ts';
+import { DEFAULT_LIMITS, LIMIT_OPTIONS, LIMIT_VARIABLES, limitsFrom } from '../backends/lifecycle.ts';
 import { parseArgs, UsageError } from './args.ts';
 import { main } from './main.ts';
 
@@ -48,6 +49,10 @@ describe('regproof verify', () => {
     [['verify', '--runs', 'many'], /--runs must be an integer/],
     [['verify', '--only', 'no.such.claim'], /no claim matches 'no.such.claim'/],
     [['frobnicate'], /unknown command 'frobnicate'/],
+    [['verify', '--case-timeout', 'soon'], /verify: --case-timeout must be a positive number of seconds, got "soon"/],
+    [['verify', '--budget=0'], /verify: --budget must be a positive number of seconds, got "0"/],
+    [['verify', '--start-timeout='], /verify: --start-timeout must be a positive number of seconds, got ""/],
+    [['verify', '--close-timeout', 'Infinity'], /verify: --close-timeout must be a positive number of seconds, got "Infinity"/],
   ])('exits 2 with a clear message for %j', async (argv, message) => {
     const io = capture();
     expect(await main(argv)).toBe(2);
@@ -78,6 +83,24 @@ describe('regproof usage, version and help', () => {
       expect(io.out()).toMatch(new RegExp(`^usage: regproof ${command}`, 'i'));
       vi.restoreAllMocks();
     }
+  });
+});
+
+describe('verify limits', () => {
+  it('lists every limit option in verify --help, with the variable it falls back to', async () => {
+    const io = capture();
+    expect(await main(['verify', '--help'])).toBe(0);
+    for (const key of Object.keys(LIMIT_OPTIONS) as (keyof typeof LIMIT_OPTIONS)[]) {
+      // The option's row, continuation lines included, up to the next option.
+      expect(io.out()).toMatch(new RegExp(`\\n  --${LIMIT_OPTIONS[key]} S (?:(?!\\n  --)[\\s\\S])*\\(${LIMIT_VARIABLES[key]}, `));
+    }
+  });
+
+  it('takes each limit from its option, else its variable, else the default, in seconds', () => {
+    const env = { REGPROOF_CASE_TIMEOUT: 'junk', REGPROOF_BUDGET: '30', REGPROOF_START_TIMEOUT: '' };
+    expect(limitsFrom(new Map([['case-timeout', '1.5']]), env)).toEqual({ caseTimeoutMs: 1500, budgetMs: 30_000, startTimeoutMs: 120_000, closeTimeoutMs: 2000 });
+    expect(() => limitsFrom(new Map(), env)).toThrow(/^REGPROOF_CASE_TIMEOUT must be a positive number of seconds, got "junk"$/);
+    expect(limitsFrom(new Map(), {})).toEqual(DEFAULT_LIMITS);
   });
 });
 

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { ALL_CLAIMS } from '../../properties/index.ts';
 import { isBackendError, type Backend } from '../backends/backend.ts';
+import { LIMIT_OPTIONS, limitsFrom } from '../backends/lifecycle.ts';
 import { loadBackend } from '../backends/load.ts';
 import type { Claim } from '../runner/claim.ts';
 import { configFromEnv, parseRuns, parseSeed, type RunConfig } from '../runner/config.ts';
@@ -45,6 +46,15 @@ options:
   --no-save               neither replay nor save failures (the report still has every case)
   --threads N             threads running claims side by side (default: one per core; a process
                           backend runs in one); the report is the same for every N
+
+limits, in seconds (each defaults to its environment variable, then to the value shown):
+  --case-timeout S        longest wait for one case's result (REGPROOF_CASE_TIMEOUT, 60)
+  --budget S              longest time all cases of the run may take together; then every
+                          further case fails at once (REGPROOF_BUDGET, none)
+  --start-timeout S       longest wait for a backend to start: an adapter's handshake, a
+                          module's import (REGPROOF_START_TIMEOUT, 120)
+  --close-timeout S       longest wait for a backend to stop once the run ends; then it is killed
+                          or abandoned (REGPROOF_CLOSE_TIMEOUT, 2)
 
 a backend that picks another valid subgradient at a kink (sign(0) = −1, say) is reported as a
 policy difference with its consequence, apart from failures. A case the backend declines
@@ -114,7 +124,7 @@ async function closeBackend(backend: Backend, ms = CLOSE_TIMEOUT_MS): Promise<st
 const CLOSE_TIMEOUT_MS = 10_000;
 
 export async function runVerify(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { values: ['backend', 'cmd', 'runs', 'seed', 'only', 'shard', 'expect', 'json', 'junit', 'failures-dir', 'threads'], switches: ['help', 'no-save'] }, 'verify');
+  const args = parseArgs(argv, { values: ['backend', 'cmd', 'runs', 'seed', 'only', 'shard', 'expect', 'json', 'junit', 'failures-dir', 'threads', ...Object.values(LIMIT_OPTIONS)], switches: ['help', 'no-save'] }, 'verify');
   if (args.switches.has('help')) {
     process.stdout.write(HELP + '\n');
     return 0;
@@ -140,7 +150,8 @@ export async function runVerify(argv: string[]): Promise<number> {
   for (const o of outputs) parse(() => prepareOutput(`--${o.flag}`, o.path));
   const rerun: RerunContext = { runSeed: config.seed, runs: config.runs, backendArgs: backendArgs(args.values.get('backend'), args.values.get('cmd')) };
 
-  const source: BackendSource = { backend: args.values.get('backend'), cmd: args.values.get('cmd') };
+  const limits = parse(() => limitsFrom(args.values));
+  const source: BackendSource = { backend: args.values.get('backend'), cmd: args.values.get('cmd'), limits };
   const threads = args.values.has('threads') ? parse(() => parseThreads(args.values.get('threads')!)) : defaultThreads(source, claims.length);
   const runErrors: string[] = [];
   const warnings: string[] = [];

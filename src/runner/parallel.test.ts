@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ALL_CLAIMS } from '../../properties/index.ts';
+import { DEFAULT_LIMITS } from '../backends/lifecycle.ts';
 import { loadBackend } from '../backends/load.ts';
+import { referenceBackend } from '../backends/reference.ts';
 import type { Claim, ClaimResult } from './claim.ts';
 import { defaultThreads, parseThreads, runClaims, type BackendSource } from './parallel.ts';
 
@@ -41,6 +43,19 @@ describe('claims across worker threads', () => {
     const stranger: Claim = { ...claims[0], id: 'test.unregistered' };
     await expect(run(2, false, [stranger])).rejects.toThrow(/'test\.unregistered' is not in properties\/index\.ts/);
   });
+
+  it("give workers the run's limits, and stop a worker whose module backend leaves a timer and a server behind", async () => {
+    process.env.REGPROOF_HOSTILE_MODULE = 'never-settles,keeps-node-alive';
+    try {
+      const hostile: BackendSource = { backend: 'src/backends/testdata/hostile_module.ts', limits: { ...DEFAULT_LIMITS, caseTimeoutMs: 200 } };
+      const results: ClaimResult[] = [];
+      const only = ALL_CLAIMS.filter((c) => c.id === 'mse.mean-divides-by-every-element');
+      await runClaims({ claims: only, backend: referenceBackend(), source: hostile, config, threads: 1, mainThreadRuns: false }, (r) => results.push(r));
+      expect(results.map((r) => [r.verdict, r.failure?.message])).toEqual([['error', expect.stringMatching(/failed: no result within the per-case timeout of 200 ms/)]]);
+    } finally {
+      delete process.env.REGPROOF_HOSTILE_MODULE;
+    }
+  }, 60_000);
 
   it('run process backends in one thread, and take at most one thread per claim', () => {
     expect(defaultThreads({ cmd: 'python3 adapter.py' }, 40)).toBe(1);

@@ -15,6 +15,7 @@ import { availableParallelism } from 'node:os';
 import { setImmediate } from 'node:timers';
 import { parentPort, Worker, workerData } from 'node:worker_threads';
 import type { Backend } from '../backends/backend.ts';
+import type { Limits } from '../backends/lifecycle.ts';
 import { decodeJson, encodeJson } from '../cases/json.ts';
 import type { Claim, ClaimResult } from './claim.ts';
 import type { RunConfig } from './config.ts';
@@ -24,6 +25,8 @@ import { runClaim, type RunOptions } from './run.ts';
 export interface BackendSource {
   backend?: string;
   cmd?: string;
+  /** Timeouts and the budget (--case-timeout, ...); from the environment when absent. */
+  limits?: Limits;
 }
 
 export interface ClaimRunPlan {
@@ -57,7 +60,8 @@ interface WorkerSetup {
 const LOADING = 0;
 const LOADED = 1;
 
-type FromWorker = { index: number; result: ClaimResult };
+/** A claim's result, or the last message: the worker is done (its backend closed), and may be stopped. */
+type FromWorker = { index: number; result: ClaimResult } | { done: true };
 
 export const isProcessBackend = (source: BackendSource): boolean => source.cmd !== undefined || source.backend === 'torch';
 
@@ -145,6 +149,8 @@ async function runInWorkers(plan: ClaimRunPlan, onResult: (result: ClaimResult, 
     const worker = startWorker({ source: plan.source, config: plan.config, options: plan.options ?? {}, ids, order, shared: shared.buffer as SharedArrayBuffer, slot: 1 + w });
     const finished = new Promise<void>((resolve) => {
       worker.on('message', (message: FromWorker) => {
+        // A module backend may leave a timer or a server behind, which would keep the worker alive for ever.
+        if ('done' in message) return void worker.terminate();
         if (failure !== null) return;
         try {
           record(message.index, message.result);
@@ -213,5 +219,6 @@ export async function serveClaims(): Promise<void> {
     }
   } finally {
     await backend.close?.();
+    parentPort!.postMessage({ done: true } satisfies FromWorker);
   }
 }
