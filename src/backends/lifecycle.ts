@@ -20,32 +20,28 @@ export interface Limits {
 
 export const DEFAULT_LIMITS: Limits = { caseTimeoutMs: 60_000, budgetMs: Infinity, startTimeoutMs: 120_000, closeTimeoutMs: 2_000 };
 
-/** The environment variables that set Limits, in seconds. */
-export const LIMIT_VARIABLES = {
-  caseTimeoutMs: 'REGPROOF_CASE_TIMEOUT',
-  budgetMs: 'REGPROOF_BUDGET',
-  startTimeoutMs: 'REGPROOF_START_TIMEOUT',
-  closeTimeoutMs: 'REGPROOF_CLOSE_TIMEOUT',
-} as const satisfies Record<keyof Limits, string>;
-
-/** The `regproof verify` options that set Limits, in seconds; they win over the environment. */
-export const LIMIT_OPTIONS = {
-  caseTimeoutMs: 'case-timeout',
-  budgetMs: 'budget',
-  startTimeoutMs: 'start-timeout',
-  closeTimeoutMs: 'close-timeout',
-} as const satisfies Record<keyof Limits, string>;
+/**
+ * How each of Limits is set, in seconds: by a `regproof verify` option (named here without its
+ * dashes), else by an environment variable.
+ */
+export const LIMIT_SOURCES = {
+  caseTimeoutMs: { option: 'case-timeout', variable: 'REGPROOF_CASE_TIMEOUT' },
+  budgetMs: { option: 'budget', variable: 'REGPROOF_BUDGET' },
+  startTimeoutMs: { option: 'start-timeout', variable: 'REGPROOF_START_TIMEOUT' },
+  closeTimeoutMs: { option: 'close-timeout', variable: 'REGPROOF_CLOSE_TIMEOUT' },
+} as const satisfies Record<keyof Limits, { option: string; variable: string }>;
 
 /**
- * Limits from the options given (`--case-timeout` and the others of LIMIT_OPTIONS, by name without
- * the dashes), else from REGPROOF_CASE_TIMEOUT and the others of LIMIT_VARIABLES, else the
- * defaults; all in seconds. A value that is not a positive number throws, naming its source.
+ * Limits from the options given (`--case-timeout` and the others of LIMIT_SOURCES, by name without
+ * the dashes), else from the environment (REGPROOF_CASE_TIMEOUT, ...), else the defaults; all in
+ * seconds. A value that is not a positive number throws, naming the option or variable.
  */
 export function limitsFrom(options: ReadonlyMap<string, string> = new Map(), env: NodeJS.ProcessEnv = process.env): Limits {
   const limits = { ...DEFAULT_LIMITS };
   for (const key of Object.keys(DEFAULT_LIMITS) as (keyof Limits)[]) {
-    const option = options.get(LIMIT_OPTIONS[key]);
-    const [source, text] = option !== undefined ? [`--${LIMIT_OPTIONS[key]}`, option] : [LIMIT_VARIABLES[key], env[LIMIT_VARIABLES[key]]];
+    const { option: name, variable } = LIMIT_SOURCES[key];
+    const option = options.get(name);
+    const [source, text] = option !== undefined ? [`--${name}`, option] : [variable, env[variable]];
     if (text === undefined || (option === undefined && text === '')) continue;
     const seconds = Number(text);
     if (!/^\s*[0-9.eE+]+\s*$/.test(text) || !(seconds > 0) || !Number.isFinite(seconds)) {

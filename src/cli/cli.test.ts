@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ALL_CLAIMS } from '../../properties/index.ts';
-import { DEFAULT_LIMITS, LIMIT_OPTIONS, LIMIT_VARIABLES, limitsFrom } from '../backends/lifecycle.ts';
+import { DEFAULT_LIMITS, LIMIT_SOURCES, limitsFrom } from '../backends/lifecycle.ts';
 import { parseArgs, UsageError } from './args.ts';
 import { main } from './main.ts';
 
@@ -90,9 +90,9 @@ describe('verify limits', () => {
   it('lists every limit option in verify --help, with the variable it falls back to', async () => {
     const io = capture();
     expect(await main(['verify', '--help'])).toBe(0);
-    for (const key of Object.keys(LIMIT_OPTIONS) as (keyof typeof LIMIT_OPTIONS)[]) {
+    for (const { option, variable } of Object.values(LIMIT_SOURCES)) {
       // The option's row, continuation lines included, up to the next option.
-      expect(io.out()).toMatch(new RegExp(`\\n  --${LIMIT_OPTIONS[key]} S (?:(?!\\n  --)[\\s\\S])*\\(${LIMIT_VARIABLES[key]}, `));
+      expect(io.out()).toMatch(new RegExp(`\\n  --${option} S (?:(?!\\n  --)[\\s\\S])*\\(${variable}, `));
     }
   });
 

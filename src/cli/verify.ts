@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { ALL_CLAIMS } from '../../properties/index.ts';
 import { isBackendError, type Backend } from '../backends/backend.ts';
-import { LIMIT_OPTIONS, limitsFrom } from '../backends/lifecycle.ts';
+import { LIMIT_SOURCES, limitsFrom } from '../backends/lifecycle.ts';
 import { loadBackend } from '../backends/load.ts';
 import type { Claim } from '../runner/claim.ts';
 import { configFromEnv, parseRuns, parseSeed, type RunConfig } from '../runner/config.ts';
@@ -124,7 +124,7 @@ async function closeBackend(backend: Backend, ms = CLOSE_TIMEOUT_MS): Promise<st
 const CLOSE_TIMEOUT_MS = 10_000;
 
 export async function runVerify(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { values: ['backend', 'cmd', 'runs', 'seed', 'only', 'shard', 'expect', 'json', 'junit', 'failures-dir', 'threads', ...Object.values(LIMIT_OPTIONS)], switches: ['help', 'no-save'] }, 'verify');
+  const args = parseArgs(argv, { values: ['backend', 'cmd', 'runs', 'seed', 'only', 'shard', 'expect', 'json', 'junit', 'failures-dir', 'threads', ...Object.values(LIMIT_SOURCES).map((l) => l.option)], switches: ['help', 'no-save'] }, 'verify');
   if (args.switches.has('help')) {
     process.stdout.write(HELP + '\n');
     return 0;
