@@ -14,6 +14,8 @@ export default defineConfig({
     // against 95 s with a fresh module graph per file (mathjs, jsdom and tfjs load once per worker).
     // Tests that patch a global (an OPS entry, Tensor.prototype.backward, a spy) restore it in finally.
     pool: 'threads',
+    // Fails the run if a test wrote into the working tree.
+    globalSetup: ['scripts/clean-tree.ts'],
     isolate: false,
     // A hang guard only: claims scale with REGPROOF_RUNS, and speed is measured in bench/, not here.
     testTimeout: 600_000,

@@ -2,9 +2,13 @@
  * The HTML report in a real headless Chromium (Debian's /usr/bin/chromium): it loads without
  * console errors or network requests, and every plot is drawn with its data: the SVG's vertices
  * and dots are checked against the computed points through the plot's own scales, not by pixels.
- * A screenshot is saved to .regproof/artifacts/report.png for people to look at.
+ * A screenshot is saved to report.png in a temporary folder (named in the test's title) for people
+ * to look at; nothing is written into the working tree.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -22,7 +26,9 @@ if (!hasChromium) {
   console.warn(`SKIPPING the browser test of the HTML report: ${CHROMIUM} is missing (install Debian's chromium: apt-get install -y chromium).`);
 }
 
-const ARTIFACTS = fileURLToPath(new URL('../../.regproof/artifacts/', import.meta.url));
+// One folder per checkout, so runs in two checkouts never share files.
+const checkout = createHash('sha256').update(fileURLToPath(new URL('../..', import.meta.url))).digest('hex').slice(0, 12);
+const ARTIFACTS = join(tmpdir(), `regproof-artifacts-${checkout}`, '/');
 const REPORT = `${ARTIFACTS}report.html`;
 const SCREENSHOT = `${ARTIFACTS}report.png`;
 
@@ -223,7 +229,7 @@ describe.skipIf(!hasChromium)(`the HTML report in headless Chromium${hasChromium
     await browser?.close();
   });
 
-  it('loads without errors or requests, and draws every plot with its data (screenshot: .regproof/artifacts/report.png)', async () => {
+  it(`loads without errors or requests, and draws every plot with its data (screenshot: ${SCREENSHOT})`, async () => {
     expect(pageProblems(FIGURES, await inspect(browser, REPORT, FIGURES, { screenshot: SCREENSHOT }))).toEqual([]);
     expect(existsSync(SCREENSHOT)).toBe(true);
   });

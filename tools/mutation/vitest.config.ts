@@ -13,5 +13,7 @@ export default defineConfig({
     ...base.test,
     ...(process.env.MUTATION_TESTS ? { include: process.env.MUTATION_TESTS.split(',') } : {}),
     exclude: ['**/node_modules/**', 'src/teach/**', 'src/cli/**', 'src/backends/{faults,process,torch,tfjs}.test.ts', 'tools/**'],
+    // Stryker runs the tests in a sandbox inside the checkout: the clean-tree check does not apply.
+    globalSetup: [],
   },
 });
