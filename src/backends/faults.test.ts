@@ -315,6 +315,16 @@ describe.concurrent('the CLI always finishes its report, and leaves no process b
     expect(r.junit).toMatch(/^<\?xml/);
   });
 
+  it('a module whose timer throws and whose promise rejects, outside any request: run errors, exit 2 with the summary and both reports', async () => {
+    const r = await verify(['--backend', testdata('hostile_module.ts')], { REGPROOF_HOSTILE_MODULE: 'throws-outside' });
+    expect([r.code, r.signal]).toEqual([2, null]);
+    expect(r.err).toMatch(/regproof: an error was thrown outside any request \(by the backend's code, say\): Error: a timer of the backend failed/);
+    expect(r.err).toMatch(/regproof: an error was thrown outside any request \(by the backend's code, say\): Error: a promise of the backend failed/);
+    expect(r.out).toMatch(/1 passed, 0 failed, .* 2 backend errors/);
+    expect(r.json).toMatch(/a timer of the backend failed/);
+    expect(r.junit).toMatch(/<error message="an error was thrown outside any request/);
+  });
+
   it('SIGTERM while an adapter hangs: the adapter group is killed, and the run ends with exit 2 and both reports', async () => {
     const mark = marker();
     const busy = join(dir, `${mark}.busy`);

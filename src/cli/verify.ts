@@ -3,6 +3,7 @@ import { ALL_CLAIMS } from '../../properties/index.ts';
 import { isBackendError, type Backend } from '../backends/backend.ts';
 import { LIMIT_SOURCES, limitsFrom } from '../backends/lifecycle.ts';
 import { loadBackend } from '../backends/load.ts';
+import { describeThrown } from '../backends/module.ts';
 import type { Claim } from '../runner/claim.ts';
 import { configFromEnv, parseRuns, parseSeed, type RunConfig } from '../runner/config.ts';
 import { loadExpectations, type Expectation } from '../runner/expect.ts';
@@ -123,6 +124,21 @@ async function closeBackend(backend: Backend, ms = CLOSE_TIMEOUT_MS): Promise<st
 
 const CLOSE_TIMEOUT_MS = 10_000;
 
+/**
+ * While the run lasts, an error thrown outside any request (by a module backend's timer, or a
+ * promise it never awaits) is a run error, where Node would end the process with exit code 1
+ * and no report. Returns the function that stops catching them.
+ */
+function catchStrayErrors(runErrors: string[]): () => void {
+  const record = (e: unknown) => void runErrors.push(`an error was thrown outside any request (by the backend's code, say): ${describeThrown(e)}`);
+  process.on('uncaughtException', record);
+  process.on('unhandledRejection', record);
+  return () => {
+    process.off('uncaughtException', record);
+    process.off('unhandledRejection', record);
+  };
+}
+
 export async function runVerify(argv: string[]): Promise<number> {
   const args = parseArgs(argv, { values: ['backend', 'cmd', 'runs', 'seed', 'only', 'shard', 'expect', 'json', 'junit', 'failures-dir', 'threads', ...Object.values(LIMIT_SOURCES).map((l) => l.option)], switches: ['help', 'no-save'] }, 'verify');
   if (args.switches.has('help')) {
@@ -157,6 +173,7 @@ export async function runVerify(argv: string[]): Promise<number> {
   const warnings: string[] = [];
   const results: ReportEntry[] = [];
   let backend: Backend | null = null;
+  const stopCatching = catchStrayErrors(runErrors);
   try {
     try {
       backend = await loadBackend({ ...source, handleSignals: true });
@@ -172,6 +189,7 @@ export async function runVerify(argv: string[]): Promise<number> {
       if (closeError !== null) runErrors.push(closeError);
     }
   }
+  stopCatching();
   return finish(backend, config, rerun, results, warnings, runErrors, outputs, args.values.get('shard'));
 }
 
