@@ -325,6 +325,15 @@ describe.concurrent('the CLI always finishes its report, and leaves no process b
     expect(r.junit).toMatch(/<error message="an error was thrown outside any request/);
   });
 
+  it('a module that calls process.exit(0) in a request: exit 2, with the summary and both reports of the run so far', async () => {
+    const r = await verify(['--backend', testdata('hostile_module.ts')], { REGPROOF_HOSTILE_MODULE: 'exits' });
+    expect([r.code, r.signal]).toEqual([2, null]);
+    expect(r.err).toMatch(/regproof: the process was ended \(exit code 0\) before the run finished/);
+    expect(r.out).toMatch(/0 passed, 0 failed, .* 1 backend errors/);
+    expect(r.json).toMatch(/"errors": \[\s*"the process was ended/);
+    expect(r.junit).toMatch(/<error message="the process was ended/);
+  });
+
   it('SIGTERM while an adapter hangs: the adapter group is killed, and the run ends with exit 2 and both reports', async () => {
     const mark = marker();
     const busy = join(dir, `${mark}.busy`);

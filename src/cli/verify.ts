@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { ALL_CLAIMS } from '../../properties/index.ts';
 import { isBackendError, type Backend } from '../backends/backend.ts';
-import { LIMIT_SOURCES, limitsFrom } from '../backends/lifecycle.ts';
+import { interrupted, LIMIT_SOURCES, limitsFrom } from '../backends/lifecycle.ts';
 import { loadBackend } from '../backends/load.ts';
 import { describeThrown } from '../backends/module.ts';
 import type { Claim } from '../runner/claim.ts';
@@ -125,17 +125,27 @@ async function closeBackend(backend: Backend, ms = CLOSE_TIMEOUT_MS): Promise<st
 const CLOSE_TIMEOUT_MS = 10_000;
 
 /**
- * While the run lasts, an error thrown outside any request (by a module backend's timer, or a
- * promise it never awaits) is a run error, where Node would end the process with exit code 1
- * and no report. Returns the function that stops catching them.
+ * While the run lasts, what a backend's code does to the process cannot lose the report. An error
+ * thrown outside any request (a module's timer, a promise it never awaits), where Node would exit
+ * with code 1 and nothing written, is a run error. A process.exit() before the end still prints
+ * the summary and writes the reports of what ran, with exit code 2. Returns the function that
+ * ends the guard.
  */
-function catchStrayErrors(runErrors: string[]): () => void {
+function guardProcess(runErrors: string[], finishNow: () => number): () => void {
   const record = (e: unknown) => void runErrors.push(`an error was thrown outside any request (by the backend's code, say): ${describeThrown(e)}`);
+  const exiting = (code: number) => {
+    // A second SIGINT or SIGTERM exits at once, as documented.
+    if (interrupted() !== null) return;
+    runErrors.push(`the process was ended (exit code ${code}) before the run finished (by the backend's code, say)`);
+    process.exitCode = finishNow();
+  };
   process.on('uncaughtException', record);
   process.on('unhandledRejection', record);
+  process.on('exit', exiting);
   return () => {
     process.off('uncaughtException', record);
     process.off('unhandledRejection', record);
+    process.off('exit', exiting);
   };
 }
 
@@ -173,14 +183,15 @@ export async function runVerify(argv: string[]): Promise<number> {
   const warnings: string[] = [];
   const results: ReportEntry[] = [];
   let backend: Backend | null = null;
-  const stopCatching = catchStrayErrors(runErrors);
+  const shard = args.values.get('shard');
+  const endGuard = guardProcess(runErrors, () => finish(backend, config, rerun, results, warnings, runErrors, outputs, shard));
   try {
     try {
       backend = await loadBackend({ ...source, handleSignals: true });
     } catch (e) {
       runErrors.push(`the backend could not be loaded: ${e instanceof Error ? e.message : String(e)}`);
     }
-    if (backend !== null) await verifyClaims(backend, claims, config, { failuresDir, expectations, shard: args.values.get('shard'), source, threads }, results, warnings);
+    if (backend !== null) await verifyClaims(backend, claims, config, { failuresDir, expectations, shard, source, threads }, results, warnings);
   } catch (e) {
     runErrors.push(`the run stopped: ${e instanceof Error ? e.message : String(e)}`);
   } finally {
@@ -189,8 +200,8 @@ export async function runVerify(argv: string[]): Promise<number> {
       if (closeError !== null) runErrors.push(closeError);
     }
   }
-  stopCatching();
-  return finish(backend, config, rerun, results, warnings, runErrors, outputs, args.values.get('shard'));
+  endGuard();
+  return finish(backend, config, rerun, results, warnings, runErrors, outputs, shard);
 }
 
 async function verifyClaims(backend: Backend, claims: readonly Claim[], config: RunConfig, how: { failuresDir: string | null; expectations: readonly Expectation[]; shard?: string; source: BackendSource; threads: number }, results: ReportEntry[], warnings: string[]) {

@@ -5,6 +5,7 @@
  *   close-never-settles  behaves, but close() never settles
  *   boom-at-create       createBackend() throws
  *   keeps-node-alive     behaves, but leaves a ref'd interval and a listening server behind
+ *   exits                its first request calls process.exit(0)
  *   throws-outside       behaves, but its first request starts a timer that throws and a promise
  *                        that rejects with nobody awaiting either; each request waits 5 ms (as
  *                        one doing I/O would), so the run gives them their turn
@@ -27,6 +28,7 @@ export function createBackend() {
   const throwsOutside = modes.includes('throws-outside');
   let thrown = false;
   const answer = async <C, R>(run: (c: C) => Promise<R>, c: C): Promise<R> => {
+    if (modes.includes('exits')) process.exit(0);
     if (throwsOutside) {
       if (!thrown) {
         setTimeout(() => {
