@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { ALL_CLAIMS } from '../../properties/index.ts';
 import { isBackendError, type Backend } from '../backends/backend.ts';
-import { loadBackend } from '../backends/load.ts';
+import { jobsFromEnv, loadBackend, parseJobs } from '../backends/load.ts';
 import type { Claim } from '../runner/claim.ts';
 import { configFromEnv, parseRuns, parseSeed, type RunConfig } from '../runner/config.ts';
 import { loadExpectations, type Expectation } from '../runner/expect.ts';
@@ -9,7 +9,7 @@ import { describeFsError, writeFileAtomic } from '../runner/files.ts';
 import { formatDeclined, formatFailure, formatPolicy, shellQuote, type RerunContext } from '../runner/format.ts';
 import { buildReport, toJson, toJUnit, type Outcome, type ReportEntry } from '../runner/report.ts';
 import { prepareOutput } from '../runner/outputs.ts';
-import { defaultThreads, parseThreads, runClaims, type BackendSource } from '../runner/parallel.ts';
+import { defaultThreads, isProcessBackend, parseThreads, runClaims, type BackendSource } from '../runner/parallel.ts';
 import { DEFAULT_FAILURES_DIR } from '../runner/run.ts';
 import { strayFailureFiles } from '../runner/saved.ts';
 import { parseArgs, UsageError } from './args.ts';
@@ -43,8 +43,11 @@ options:
                           requests of each failing case kept for 'regproof replay'
                           (default ${DEFAULT_FAILURES_DIR})
   --no-save               neither replay nor save failures (the report still has every case)
-  --threads N             threads running claims side by side (default: one per core; a process
-                          backend runs in one); the report is the same for every N
+  --jobs N                adapter processes serving a process backend (--cmd, --backend torch)
+                          side by side (default: REGPROOF_JOBS or 1); claims then run on N threads
+                          unless --threads says otherwise; the report is the same for every N
+  --threads N             threads running claims side by side (default: one per core; for a
+                          process backend, one per adapter); the report is the same for every N
 
 a backend that picks another valid subgradient at a kink (sign(0) = −1, say) is reported as a
 policy difference with its consequence, apart from failures. A case the backend declines
@@ -114,7 +117,7 @@ async function closeBackend(backend: Backend, ms = CLOSE_TIMEOUT_MS): Promise<st
 const CLOSE_TIMEOUT_MS = 10_000;
 
 export async function runVerify(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { values: ['backend', 'cmd', 'runs', 'seed', 'only', 'shard', 'expect', 'json', 'junit', 'failures-dir', 'threads'], switches: ['help', 'no-save'] }, 'verify');
+  const args = parseArgs(argv, { values: ['backend', 'cmd', 'runs', 'seed', 'only', 'shard', 'expect', 'json', 'junit', 'failures-dir', 'threads', 'jobs'], switches: ['help', 'no-save'] }, 'verify');
   if (args.switches.has('help')) {
     process.stdout.write(HELP + '\n');
     return 0;
@@ -141,14 +144,16 @@ export async function runVerify(argv: string[]): Promise<number> {
   const rerun: RerunContext = { runSeed: config.seed, runs: config.runs, backendArgs: backendArgs(args.values.get('backend'), args.values.get('cmd')) };
 
   const source: BackendSource = { backend: args.values.get('backend'), cmd: args.values.get('cmd') };
-  const threads = args.values.has('threads') ? parse(() => parseThreads(args.values.get('threads')!)) : defaultThreads(source, claims.length);
+  if (args.values.has('jobs') && !isProcessBackend(source)) throw new UsageError(`verify: --jobs sets how many adapter processes serve a process backend (--cmd, --backend torch); ${backendArgs(source.backend, source.cmd)} runs in-process`);
+  const jobs = isProcessBackend(source) ? parse(() => (args.values.has('jobs') ? parseJobs(args.values.get('jobs')!, '--jobs') : jobsFromEnv())) : 1;
+  const threads = args.values.has('threads') ? parse(() => parseThreads(args.values.get('threads')!)) : defaultThreads(source, claims.length, jobs);
   const runErrors: string[] = [];
   const warnings: string[] = [];
   const results: ReportEntry[] = [];
   let backend: Backend | null = null;
   try {
     try {
-      backend = await loadBackend({ ...source, handleSignals: true });
+      backend = await loadBackend({ ...source, handleSignals: true, jobs });
     } catch (e) {
       runErrors.push(`the backend could not be loaded: ${e instanceof Error ? e.message : String(e)}`);
     }

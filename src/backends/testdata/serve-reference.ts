@@ -4,10 +4,11 @@
  */
 import { createInterface } from 'node:readline';
 import { decodeJson, encodeJson, type ExprCase, type TrainCase } from '../../kit.ts';
-import { referenceBackend, runExpression, runTraining } from '../reference.ts';
+import { referenceBackend, runExpression, runTraining, type ReferenceOverrides } from '../reference.ts';
 
-export function serveReference(name: string): void {
-  const reference = referenceBackend();
+/** `overrides` builds a deliberately broken variant, as for referenceBackend. */
+export function serveReference(name: string, overrides: ReferenceOverrides = {}): void {
+  const reference = referenceBackend(overrides);
   const identity = { protocol: 1, name, version: reference.version, dtype: reference.dtype, capabilities: [...reference.capabilities] };
   const answer = (request: { type: string; case?: unknown }): unknown => {
     switch (request.type) {
@@ -16,7 +17,7 @@ export function serveReference(name: string): void {
       case 'expr':
         return runExpression(request.case as ExprCase);
       case 'train':
-        return runTraining(request.case as TrainCase);
+        return runTraining(request.case as TrainCase, overrides);
       default:
         throw new Error(`unknown request type '${request.type}'`);
     }
