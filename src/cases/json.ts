@@ -40,12 +40,23 @@ export class JsonEncodingError extends SyntaxError {
 }
 
 export function decodeJson(text: string): unknown {
-  return JSON.parse(text, (key, v) => {
-    if (typeof v === 'string') return SPECIAL.has(v) ? SPECIAL.get(v) : v;
-    // JSON.parse yields ±Infinity only for a literal too large for a float64.
-    if (typeof v === 'number' && !Number.isFinite(v)) {
-      throw new JsonEncodingError(`the number at key ${JSON.stringify(key)} is beyond float64's range (±1.8e308); write an infinity as the string "Infinity" or "-Infinity"`);
+  const root = { value: JSON.parse(text) as unknown };
+  // A walk with a stack of its own, not JSON.parse's reviver: that calls back for every value,
+  // which costs several times the parse, and a deep op tree must not overflow the call stack.
+  const stack: [Record<string, unknown>, string][] = [[root, 'value']];
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    const [holder, key] = top;
+    const v = holder[key];
+    if (typeof v === 'string') {
+      if (SPECIAL.has(v)) holder[key] = SPECIAL.get(v);
+    } else if (typeof v === 'number') {
+      // JSON.parse yields ±Infinity only for a literal too large for a float64.
+      if (!Number.isFinite(v)) throw new JsonEncodingError(`the number at key ${JSON.stringify(key)} is beyond float64's range (±1.8e308); write an infinity as the string "Infinity" or "-Infinity"`);
+    } else if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) if (typeof v[i] !== 'number' || !Number.isFinite(v[i])) stack.push([v as unknown as Record<string, unknown>, String(i)]);
+    } else if (v !== null && typeof v === 'object') {
+      for (const k of Object.keys(v)) stack.push([v as Record<string, unknown>, k]);
     }
-    return v;
-  });
+  }
+  return root.value;
 }
