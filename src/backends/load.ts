@@ -113,10 +113,10 @@ export function parseJobs(text: string, what: string): number {
 
 const MAX_JOBS = 256;
 
-/** REGPROOF_JOBS, else 1. */
-export function jobsFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+/** REGPROOF_JOBS, or undefined when it is not set. */
+export function jobsFromEnv(env: NodeJS.ProcessEnv = process.env): number | undefined {
   const text = env.REGPROOF_JOBS;
-  return text === undefined || text === '' ? 1 : parseJobs(text, 'REGPROOF_JOBS');
+  return text === undefined || text === '' ? undefined : parseJobs(text, 'REGPROOF_JOBS');
 }
 
 export async function loadBackend(options: LoadOptions): Promise<Backend> {
@@ -135,7 +135,7 @@ export async function loadBackend(options: LoadOptions): Promise<Backend> {
     budgetMs: limits.budgetMs,
     startTimeoutMs: limits.startTimeoutMs,
     closeTimeoutMs: limits.closeTimeoutMs,
-    jobs: options.jobs ?? jobsFromEnv(),
+    jobs: options.jobs ?? jobsFromEnv() ?? 1,
   };
   if (options.cmd !== undefined) {
     const [command, ...args] = splitCommand(options.cmd);

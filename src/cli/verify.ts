@@ -9,7 +9,7 @@ import { describeFsError, writeFileAtomic } from '../runner/files.ts';
 import { formatDeclined, formatFailure, formatPolicy, shellQuote, type RerunContext } from '../runner/format.ts';
 import { buildReport, toJson, toJUnit, type Outcome, type ReportEntry } from '../runner/report.ts';
 import { prepareOutput } from '../runner/outputs.ts';
-import { defaultThreads, isProcessBackend, parseThreads, runClaims, type BackendSource } from '../runner/parallel.ts';
+import { defaultJobs, defaultThreads, isProcessBackend, parseThreads, runClaims, type BackendSource } from '../runner/parallel.ts';
 import { DEFAULT_FAILURES_DIR } from '../runner/run.ts';
 import { strayFailureFiles } from '../runner/saved.ts';
 import { parseArgs, UsageError } from './args.ts';
@@ -44,8 +44,9 @@ options:
                           (default ${DEFAULT_FAILURES_DIR})
   --no-save               neither replay nor save failures (the report still has every case)
   --jobs N                adapter processes serving a process backend (--cmd, --backend torch)
-                          side by side (default: REGPROOF_JOBS or 1); claims then run on N threads
-                          unless --threads says otherwise; the report is the same for every N
+                          side by side (default: REGPROOF_JOBS, else one per core for torch and 1
+                          for --cmd); claims then run on N threads unless --threads says
+                          otherwise; the report is the same for every N
   --threads N             threads running claims side by side (default: one per core; for a
                           process backend, one per adapter); the report is the same for every N
 
@@ -145,7 +146,7 @@ export async function runVerify(argv: string[]): Promise<number> {
 
   const source: BackendSource = { backend: args.values.get('backend'), cmd: args.values.get('cmd') };
   if (args.values.has('jobs') && !isProcessBackend(source)) throw new UsageError(`verify: --jobs sets how many adapter processes serve a process backend (--cmd, --backend torch); ${backendArgs(source.backend, source.cmd)} runs in-process`);
-  const jobs = isProcessBackend(source) ? parse(() => (args.values.has('jobs') ? parseJobs(args.values.get('jobs')!, '--jobs') : jobsFromEnv())) : 1;
+  const jobs = isProcessBackend(source) ? parse(() => (args.values.has('jobs') ? parseJobs(args.values.get('jobs')!, '--jobs') : (jobsFromEnv() ?? defaultJobs(source)))) : 1;
   const threads = args.values.has('threads') ? parse(() => parseThreads(args.values.get('threads')!)) : defaultThreads(source, claims.length, jobs);
   const runErrors: string[] = [];
   const warnings: string[] = [];

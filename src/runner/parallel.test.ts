@@ -1,10 +1,11 @@
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ALL_CLAIMS } from '../../properties/index.ts';
 import type { Backend } from '../backends/backend.ts';
 import { loadBackend } from '../backends/load.ts';
 import { startProcessBackend } from '../backends/process.ts';
 import type { Claim, ClaimResult } from './claim.ts';
-import { defaultThreads, parseThreads, runClaims, type BackendSource } from './parallel.ts';
+import { defaultJobs, defaultThreads, parseThreads, runClaims, type BackendSource } from './parallel.ts';
 
 // The reference engine with the L2 penalty's 0.5 dropped: some of these claims fail on it with a
 // shrunk counterexample, others pass, so the comparison covers both.
@@ -84,6 +85,9 @@ describe('claims across worker threads', () => {
     expect(defaultThreads({ backend: 'torch' }, 40)).toBe(1);
     expect(defaultThreads({ backend: 'torch' }, 40, 3)).toBe(3);
     expect(defaultThreads({ cmd: 'python3 adapter.py' }, 2, 3)).toBe(2);
+    // A program given with --cmd gets one adapter unless told otherwise; regproof's torch adapter one per core.
+    expect(defaultJobs({ cmd: 'python3 adapter.py' })).toBe(1);
+    expect(defaultJobs({ backend: 'torch' })).toBe(availableParallelism());
     expect(defaultThreads({ backend: 'reference' }, 1)).toBe(1);
     expect(parseThreads('3')).toBe(3);
     expect(() => parseThreads('0')).toThrow(/--threads must be an integer from 1 to 256, got '0'/);

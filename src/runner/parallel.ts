@@ -66,6 +66,14 @@ type FromWorker = { index: number; result: ClaimResult };
 export const isProcessBackend = (source: BackendSource): boolean => source.cmd !== undefined || source.backend === 'torch';
 
 /**
+ * Adapter processes for a process backend that no option sets: one per core for torch, whose
+ * adapter is regproof's own, and one for a program given with --cmd, which may not expect company.
+ */
+export function defaultJobs(source: BackendSource): number {
+  return source.backend === 'torch' ? availableParallelism() : 1;
+}
+
+/**
  * One thread per core, never more than there are claims; for a process backend, one thread per
  * adapter process (`jobs`), so that each adapter has a request to serve.
  */
