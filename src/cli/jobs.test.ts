@@ -5,8 +5,9 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { shellQuote } from '../runner/format.ts';
 import { runCli } from './testdata/run-cli.ts';
 
-// The reference engine with the L2 penalty's 0.5 dropped, as an adapter process: of these claims
-// some fail with a shrunk counterexample (saved, with its requests) and the others pass.
+// The reference engine with the L2 penalty's 0.5 dropped, as an adapter process that declines
+// Tanh layers: of these claims one fails with shrunk counterexamples (saved, with their requests)
+// and the others pass, one of them with declined cases.
 const ADAPTER = `${shellQuote(process.execPath)} --import tsx src/cli/testdata/half_dropped_adapter.ts`;
 const CLAIMS = ['--only', 'l2.half-square-is-weight-decay,l2.square-without-half-is-double,zero.subgradient', '--runs', '5', '--seed', '11'];
 
@@ -44,6 +45,7 @@ describe('verify --jobs', () => {
     expect(one.verdicts).toContain('fail');
     expect(one.verdicts).toContain('pass');
     expect(Object.keys(one.saved).some((f) => f.includes('requests'))).toBe(true);
+    expect(one.out).toMatch(/cases declined by the backend/);
     // Two adapters and two threads: the main thread and a worker send requests side by side.
     expect(await verify(2)).toEqual(one);
   });
