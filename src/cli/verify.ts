@@ -44,9 +44,9 @@ options:
                           (default ${DEFAULT_FAILURES_DIR})
   --no-save               neither replay nor save failures (the report still has every case)
   --jobs N                adapter processes serving a process backend (--cmd, --backend torch)
-                          side by side (default: REGPROOF_JOBS, else one per core for torch and 1
-                          for --cmd); claims then run on N threads unless --threads says
-                          otherwise; the report is the same for every N
+                          side by side (default: REGPROOF_JOBS, else one per core, at most 4, for
+                          torch, and 1 for --cmd); claims then run on N threads unless --threads
+                          says otherwise; the report is the same for every N
   --threads N             threads running claims side by side (default: one per core; for a
                           process backend, one per adapter); the report is the same for every N
 

@@ -85,9 +85,10 @@ describe('claims across worker threads', () => {
     expect(defaultThreads({ backend: 'torch' }, 40)).toBe(1);
     expect(defaultThreads({ backend: 'torch' }, 40, 3)).toBe(3);
     expect(defaultThreads({ cmd: 'python3 adapter.py' }, 2, 3)).toBe(2);
-    // A program given with --cmd gets one adapter unless told otherwise; regproof's torch adapter one per core.
+    // A program given with --cmd gets one adapter unless told otherwise; regproof's torch adapter
+    // one per core, at most four.
     expect(defaultJobs({ cmd: 'python3 adapter.py' })).toBe(1);
-    expect(defaultJobs({ backend: 'torch' })).toBe(availableParallelism());
+    expect(defaultJobs({ backend: 'torch' })).toBe(Math.min(availableParallelism(), 4));
     expect(defaultThreads({ backend: 'reference' }, 1)).toBe(1);
     expect(parseThreads('3')).toBe(3);
     expect(() => parseThreads('0')).toThrow(/--threads must be an integer from 1 to 256, got '0'/);

@@ -67,11 +67,14 @@ export const isProcessBackend = (source: BackendSource): boolean => source.cmd !
 
 /**
  * Adapter processes for a process backend that no option sets: one per core for torch, whose
- * adapter is regproof's own, and one for a program given with --cmd, which may not expect company.
+ * adapter is regproof's own, up to MAX_DEFAULT_TORCH_JOBS (each holds about 250 MB once torch is
+ * imported); one for a program given with --cmd, which may not expect company.
  */
 export function defaultJobs(source: BackendSource): number {
-  return source.backend === 'torch' ? availableParallelism() : 1;
+  return source.backend === 'torch' ? Math.min(availableParallelism(), MAX_DEFAULT_TORCH_JOBS) : 1;
 }
+
+const MAX_DEFAULT_TORCH_JOBS = 4;
 
 /**
  * One thread per core, never more than there are claims; for a process backend, one thread per
