@@ -96,22 +96,45 @@ def _run_case(request, handlers):
     return handlers[kind](case)
 
 
+# A request without these strings holds no NaN, infinity or -0 to decode; a reply whose JSON holds no
+# non-finite number and no -0.0 needs no encoding. Most hold none, and walking every number in
+# Python costs as much as running a small case.
+_SPECIAL_STRINGS = tuple(f'"{s}"' for s in _SPECIAL)
+
+
+def _request(line):
+    request = json.loads(line)
+    return decode(request) if any(s in line for s in _SPECIAL_STRINGS) else request
+
+
+def _reply_line(reply):
+    """The reply as one line of JSON; encode() only when a special number (or a bad type) is in it."""
+    try:
+        text = json.dumps(reply, allow_nan=False)
+        if '-0.0' not in text:
+            return text
+    except (ValueError, TypeError):
+        pass
+    return json.dumps(encode(reply), allow_nan=False)
+
+
 def _answer(line, identity, handlers):
+    """The reply to one request line, as one line of JSON."""
     request = {}
     try:
-        request = decode(json.loads(line))
+        request = _request(line)
         if not isinstance(request, dict):
             raise ValueError(f'a request must be a JSON object, got {line.strip()[:80]!r}')
         if request.get('type') == 'handshake':
             result = _handshake(request, identity)
         else:
             result = _run_case(request, handlers)
-        return encode({'id': request.get('id'), 'ok': True, 'result': result})
+        return _reply_line({'id': request.get('id'), 'ok': True, 'result': result})
     except Declined as d:
-        return {'id': request.get('id'), 'declined': str(d) or 'declined'}
+        return json.dumps({'id': request.get('id'), 'declined': str(d) or 'declined'}, allow_nan=False)
     except Exception as e:
         log(traceback.format_exc())
-        return {'id': request.get('id'), 'ok': False, 'error': f'{type(e).__name__}: {e}'}
+        return json.dumps({'id': request.get('id'), 'ok': False, 'error': f'{type(e).__name__}: {e}'}, allow_nan=False)
 
 
 def serve(*, name, version, dtype, capabilities, expr=None, train=None, stdin=None, stdout=None):
@@ -135,7 +158,7 @@ def serve(*, name, version, dtype, capabilities, expr=None, train=None, stdin=No
     try:
         for line in stdin:
             if line.strip():
-                replies.write(json.dumps(_answer(line, identity, handlers), allow_nan=False) + '\n')
+                replies.write(_answer(line, identity, handlers) + '\n')
                 replies.flush()
     finally:
         sys.stdout = previous

@@ -232,8 +232,10 @@ describe('module backends: held to the rules of process adapters', () => {
 // ---------------------------------------------------------------- the CLI, in a process of its own
 
 const CLAIM = ALL_CLAIMS.find((c) => c.id === 'l2.half-square-is-weight-decay')!;
-/** Every name the claim may use: a requirement `a|b` is met by either, so the adapter declares both. */
-const CLAIM_CAPABILITIES = CLAIM.requires.flatMap((r) => r.split('|')).join(',');
+/** A second claim, for runs that keep two adapters busy at once. */
+const OTHER_CLAIM = ALL_CLAIMS.find((c) => c.id === 'l2.square-without-half-is-double')!;
+/** Every name the claims may use: a requirement `a|b` is met by either, so the adapter declares both. */
+const CLAIM_CAPABILITIES = [...new Set([CLAIM, OTHER_CLAIM].flatMap((c) => c.requires.flatMap((r) => r.split('|'))))].join(',');
 
 interface Run {
   code: number | null;
@@ -248,15 +250,16 @@ interface Run {
 const EXIT_AFTER_SUMMARY_MS = 5_000;
 
 /**
- * Runs `regproof verify --only CLAIM --runs 2` with reports into a fresh folder; `during` is
- * called with the child once it has started. A child still running 5 s after its summary line is
- * SIGKILLed, so a run that never exits shows as signal SIGKILL rather than a hung test.
+ * Runs `regproof verify --only CLAIM --runs 2` (or the claims `only` names) with reports into a
+ * fresh folder; `during` is called with the child once it has started. A child still running 5 s
+ * after its summary line is SIGKILLed, so a run that never exits shows as signal SIGKILL rather
+ * than a hung test.
  */
-function verify(args: string[], env: Record<string, string>, during?: (child: ReturnType<typeof spawn>) => void): Promise<Run> {
+function verify(args: string[], env: Record<string, string>, during?: (child: ReturnType<typeof spawn>) => void, only = CLAIM.id): Promise<Run> {
   const out = mkdtempSync(join(dir, 'run-'));
   const json = join(out, 'report.json');
   const junit = join(out, 'report.xml');
-  const child = spawn(process.execPath, [...CLI_FROM_SOURCE, 'verify', '--only', CLAIM.id, '--runs', '2', '--json', json, '--junit', junit, ...args], {
+  const child = spawn(process.execPath, [...CLI_FROM_SOURCE, 'verify', '--only', only, '--runs', '2', '--json', json, '--junit', junit, ...args], {
     cwd: out,
     env: { ...process.env, REGPROOF_CASE_TIMEOUT: '20', REGPROOF_CLOSE_TIMEOUT: '0.3', ...env },
   });
@@ -326,16 +329,19 @@ describe.concurrent('the CLI always finishes its report, and leaves no process b
     expect(r.junit).toMatch(/<error message="the process was ended/);
   });
 
-  it('SIGTERM while an adapter hangs: the adapter group is killed, and the run ends with exit 2 and both reports', async () => {
+  it.each([1, 2])('SIGTERM while adapters hang, --jobs %i: every adapter group is killed, and the run ends with exit 2 and both reports', async (jobs) => {
     const mark = marker();
     const busy = join(dir, `${mark}.busy`);
-    const r = await verify(['--cmd', [process.execPath, FAULTY, 'hang-all', CLAIM_CAPABILITIES, busy, mark].join(' ')], {}, (child) => {
+    const cmd = ['--cmd', [process.execPath, FAULTY, 'hang-all', CLAIM_CAPABILITIES, busy, mark].join(' '), '--jobs', String(jobs)];
+    // With two adapters, two claims, and the signal once both adapters run (the CLI's own command
+    // line holds the mark too): a worker thread sends requests beside the main thread.
+    const r = await verify(cmd, {}, (child) => {
       const poll = setInterval(() => {
-        if (!existsSync(busy)) return;
+        if (!existsSync(busy) || processesWith(mark).length < 1 + jobs) return;
         clearInterval(poll);
         child.kill('SIGTERM');
       }, 50);
-    });
+    }, jobs === 1 ? CLAIM.id : `${CLAIM.id},${OTHER_CLAIM.id}`);
     expect([r.code, r.signal]).toEqual([2, null]);
     expect(r.err).toMatch(/SIGTERM: stopping the backend/);
     expect(r.out).toMatch(/failed \(interrupted\): regproof received SIGTERM|not sent: the run was interrupted by SIGTERM/);

@@ -104,11 +104,19 @@ export interface LoadOptions {
   jobs?: number;
 }
 
-function jobsFromEnv(): number {
-  const text = process.env.REGPROOF_JOBS;
-  if (text === undefined || text === '') return 1;
-  if (!/^[1-9][0-9]*$/.test(text.trim())) throw new BackendLoadError(`REGPROOF_JOBS must be an integer ≥ 1, got ${JSON.stringify(text)}`);
-  return Number(text);
+/** A count of adapter processes, as `--jobs` or REGPROOF_JOBS gives it; `what` names the source in the error. */
+export function parseJobs(text: string, what: string): number {
+  const value = Number(text.trim());
+  if (!/^[1-9][0-9]*$/.test(text.trim()) || value > MAX_JOBS) throw new BackendLoadError(`${what} must be an integer from 1 to ${MAX_JOBS}, got ${JSON.stringify(text)}`);
+  return value;
+}
+
+const MAX_JOBS = 256;
+
+/** REGPROOF_JOBS, or undefined when it is not set. */
+export function jobsFromEnv(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const text = env.REGPROOF_JOBS;
+  return text === undefined || text === '' ? undefined : parseJobs(text, 'REGPROOF_JOBS');
 }
 
 export async function loadBackend(options: LoadOptions): Promise<Backend> {
@@ -127,7 +135,7 @@ export async function loadBackend(options: LoadOptions): Promise<Backend> {
     budgetMs: limits.budgetMs,
     startTimeoutMs: limits.startTimeoutMs,
     closeTimeoutMs: limits.closeTimeoutMs,
-    jobs: options.jobs ?? jobsFromEnv(),
+    jobs: options.jobs ?? jobsFromEnv() ?? 1,
   };
   if (options.cmd !== undefined) {
     const [command, ...args] = splitCommand(options.cmd);

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { ALL_CLAIMS } from '../../properties/index.ts';
 import { isBackendError, type Backend } from '../backends/backend.ts';
 import { interrupted, LIMIT_SOURCES, limitsFrom } from '../backends/lifecycle.ts';
-import { loadBackend } from '../backends/load.ts';
+import { jobsFromEnv, loadBackend, parseJobs } from '../backends/load.ts';
 import { describeThrown } from '../backends/module.ts';
 import type { Claim } from '../runner/claim.ts';
 import { configFromEnv, parseRuns, parseSeed, type RunConfig } from '../runner/config.ts';
@@ -11,7 +11,7 @@ import { describeFsError, writeFileAtomic } from '../runner/files.ts';
 import { formatDeclined, formatFailure, formatPolicy, shellQuote, type RerunContext } from '../runner/format.ts';
 import { buildReport, toJson, toJUnit, type Outcome, type ReportEntry } from '../runner/report.ts';
 import { prepareOutput } from '../runner/outputs.ts';
-import { defaultThreads, parseThreads, runClaims, type BackendSource } from '../runner/parallel.ts';
+import { defaultJobs, defaultThreads, isProcessBackend, parseThreads, runClaims, type BackendSource } from '../runner/parallel.ts';
 import { DEFAULT_FAILURES_DIR } from '../runner/run.ts';
 import { strayFailureFiles } from '../runner/saved.ts';
 import { parseArgs, UsageError } from './args.ts';
@@ -45,8 +45,12 @@ options:
                           requests of each failing case kept for 'regproof replay'
                           (default ${DEFAULT_FAILURES_DIR})
   --no-save               neither replay nor save failures (the report still has every case)
-  --threads N             threads running claims side by side (default: one per core; a process
-                          backend runs in one); the report is the same for every N
+  --jobs N                adapter processes serving a process backend (--cmd, --backend torch)
+                          side by side (default: REGPROOF_JOBS, else one per core, at most 4, for
+                          torch, and 1 for --cmd); claims then run on N threads unless --threads
+                          says otherwise; the report is the same for every N
+  --threads N             threads running claims side by side (default: one per core; for a
+                          process backend, one per adapter); the report is the same for every N
 
 limits, in seconds (each defaults to its environment variable, then to the value shown):
   --case-timeout S        longest wait for one case's result (REGPROOF_CASE_TIMEOUT, 60)
@@ -150,7 +154,7 @@ function guardProcess(runErrors: string[], finishNow: () => number): () => void 
 }
 
 export async function runVerify(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { values: ['backend', 'cmd', 'runs', 'seed', 'only', 'shard', 'expect', 'json', 'junit', 'failures-dir', 'threads', ...Object.values(LIMIT_SOURCES).map((l) => l.option)], switches: ['help', 'no-save'] }, 'verify');
+  const args = parseArgs(argv, { values: ['backend', 'cmd', 'runs', 'seed', 'only', 'shard', 'expect', 'json', 'junit', 'failures-dir', 'threads', 'jobs', ...Object.values(LIMIT_SOURCES).map((l) => l.option)], switches: ['help', 'no-save'] }, 'verify');
   if (args.switches.has('help')) {
     process.stdout.write(HELP + '\n');
     return 0;
@@ -178,7 +182,9 @@ export async function runVerify(argv: string[]): Promise<number> {
 
   const limits = parse(() => limitsFrom(args.values));
   const source: BackendSource = { backend: args.values.get('backend'), cmd: args.values.get('cmd'), limits };
-  const threads = args.values.has('threads') ? parse(() => parseThreads(args.values.get('threads')!)) : defaultThreads(source, claims.length);
+  if (args.values.has('jobs') && !isProcessBackend(source)) throw new UsageError(`verify: --jobs sets how many adapter processes serve a process backend (--cmd, --backend torch); ${backendArgs(source.backend, source.cmd)} runs in-process`);
+  const jobs = isProcessBackend(source) ? parse(() => (args.values.has('jobs') ? parseJobs(args.values.get('jobs')!, '--jobs') : (jobsFromEnv() ?? defaultJobs(source)))) : 1;
+  const threads = args.values.has('threads') ? parse(() => parseThreads(args.values.get('threads')!)) : defaultThreads(source, claims.length, jobs);
   const runErrors: string[] = [];
   const warnings: string[] = [];
   const results: ReportEntry[] = [];
@@ -187,7 +193,7 @@ export async function runVerify(argv: string[]): Promise<number> {
   const endGuard = guardProcess(runErrors, () => finish(backend, config, rerun, results, warnings, runErrors, outputs, shard));
   try {
     try {
-      backend = await loadBackend({ ...source, handleSignals: true });
+      backend = await loadBackend({ ...source, handleSignals: true, jobs });
     } catch (e) {
       runErrors.push(`the backend could not be loaded: ${e instanceof Error ? e.message : String(e)}`);
     }

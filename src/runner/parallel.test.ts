@@ -1,10 +1,13 @@
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ALL_CLAIMS } from '../../properties/index.ts';
+import type { Backend } from '../backends/backend.ts';
 import { DEFAULT_LIMITS } from '../backends/lifecycle.ts';
 import { loadBackend } from '../backends/load.ts';
+import { startProcessBackend } from '../backends/process.ts';
 import { referenceBackend } from '../backends/reference.ts';
 import type { Claim, ClaimResult } from './claim.ts';
-import { defaultThreads, parseThreads, runClaims, type BackendSource } from './parallel.ts';
+import { defaultJobs, defaultThreads, parseThreads, runClaims, type BackendSource } from './parallel.ts';
 
 // The reference engine with the L2 penalty's 0.5 dropped: some of these claims fail on it with a
 // shrunk counterexample, others pass, so the comparison covers both.
@@ -57,9 +60,50 @@ describe('claims across worker threads', () => {
     }
   }, 60_000);
 
-  it('run process backends in one thread, and take at most one thread per claim', () => {
+  it('send a process backend requests from every thread, through the main thread\'s instance', async () => {
+    const adapter = await startProcessBackend({ command: process.execPath, args: ['--import', 'tsx', 'src/cli/testdata/half_dropped_adapter.ts'], jobs: 2 });
+    // Until two requests have been in flight at once, each waits (at most 20 s) for another:
+    // only requests sent side by side get through quickly, and the most seen at once says how
+    // many were.
+    let inFlight = 0;
+    let most = 0;
+    let release = () => {};
+    const together = new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 20_000);
+      release = () => (clearTimeout(timer), resolve());
+    });
+    const gated = <C, R>(run: (c: C) => Promise<R>) => async (c: C): Promise<R> => {
+      most = Math.max(most, ++inFlight);
+      if (most >= 2) release();
+      await together;
+      try {
+        return await run(c);
+      } finally {
+        inFlight--;
+      }
+    };
+    const backend: Backend = { ...adapter, name: adapter.name, version: adapter.version, dtype: adapter.dtype, capabilities: adapter.capabilities, runExpr: gated((c) => adapter.runExpr(c)), runTrain: gated((c) => adapter.runTrain(c)) };
+    // Claims that send one request per case, so two in flight means two threads sent them.
+    const two = ALL_CLAIMS.filter((c) => c.id === 'ops.neg.values' || c.id === 'ops.exp.values');
+    const results: ClaimResult[] = [];
+    try {
+      await runClaims({ claims: two, backend, source: { cmd: 'half_dropped_adapter' }, config: { runs: 3, seed: 7 }, threads: 2, mainThreadRuns: false, options: { failuresDir: null } }, (r) => results.push(r));
+    } finally {
+      await adapter.close();
+    }
+    expect(most).toBe(2);
+    expect(results.map((r) => [r.id, r.verdict])).toEqual(two.map((c) => [c.id, 'pass']));
+  });
+
+  it('run a process backend on one thread per adapter, and take at most one thread per claim', () => {
     expect(defaultThreads({ cmd: 'python3 adapter.py' }, 40)).toBe(1);
     expect(defaultThreads({ backend: 'torch' }, 40)).toBe(1);
+    expect(defaultThreads({ backend: 'torch' }, 40, 3)).toBe(3);
+    expect(defaultThreads({ cmd: 'python3 adapter.py' }, 2, 3)).toBe(2);
+    // A program given with --cmd gets one adapter unless told otherwise; regproof's torch adapter
+    // one per core, at most four.
+    expect(defaultJobs({ cmd: 'python3 adapter.py' })).toBe(1);
+    expect(defaultJobs({ backend: 'torch' })).toBe(Math.min(availableParallelism(), 4));
     expect(defaultThreads({ backend: 'reference' }, 1)).toBe(1);
     expect(parseThreads('3')).toBe(3);
     expect(() => parseThreads('0')).toThrow(/--threads must be an integer from 1 to 256, got '0'/);

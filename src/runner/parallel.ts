@@ -6,19 +6,21 @@
  * times differ. A claim's cases depend on its seed alone, never on what ran before it in the
  * same thread, which is what makes the deal order free.
  *
- * Process backends (--cmd, and torch, which is a Python process) run in the main thread, one claim
- * after another: their cost is the adapter's, and how many adapter processes run at once belongs
- * to the process backend itself (pipelined requests, --jobs), not to the number of threads that
- * happen to drive it. A module backend is imported once per worker, so each worker has its own.
+ * A process backend (--cmd, and torch, which is a Python process) is not built again in the
+ * workers: the main thread's instance serves them all (remote-backend.ts), so its adapters, their
+ * timeouts, the budget and the signal handling stay in one place, and each thread keeps one request
+ * in flight; the backend's `jobs` adapters serve them side by side. A module backend is imported
+ * once per worker, so each worker has its own.
  */
 import { availableParallelism } from 'node:os';
 import { setImmediate } from 'node:timers';
-import { parentPort, Worker, workerData } from 'node:worker_threads';
+import { MessageChannel, parentPort, Worker, workerData, type MessagePort } from 'node:worker_threads';
 import type { Backend } from '../backends/backend.ts';
 import type { Limits } from '../backends/lifecycle.ts';
 import { decodeJson, encodeJson } from '../cases/json.ts';
 import type { Claim, ClaimResult } from './claim.ts';
 import type { RunConfig } from './config.ts';
+import { identityOf, remoteBackend, serveBackend, type BackendIdentity } from './remote-backend.ts';
 import { runClaim, type RunOptions } from './run.ts';
 
 /** Where a backend comes from, as the command line names it: enough to build it again in a worker. */
@@ -55,6 +57,8 @@ interface WorkerSetup {
   /** Shared by every thread: [0] how many claims have been taken; [1 + w] worker w's progress. */
   shared: SharedArrayBuffer;
   slot: number;
+  /** For a process backend: the main thread's instance, served on this port. */
+  remote?: { identity: BackendIdentity; port: MessagePort };
 }
 
 const LOADING = 0;
@@ -65,9 +69,23 @@ type FromWorker = { index: number; result: ClaimResult } | { done: true };
 
 export const isProcessBackend = (source: BackendSource): boolean => source.cmd !== undefined || source.backend === 'torch';
 
-/** One thread per core, never more than there are claims, and a single thread for a process backend. */
-export function defaultThreads(source: BackendSource, claimCount: number): number {
-  return isProcessBackend(source) ? 1 : Math.max(1, Math.min(availableParallelism(), claimCount));
+/**
+ * Adapter processes for a process backend that no option sets: one per core for torch, whose
+ * adapter is regproof's own, up to MAX_DEFAULT_TORCH_JOBS (each holds about 250 MB once torch is
+ * imported); one for a program given with --cmd, which may not expect company.
+ */
+export function defaultJobs(source: BackendSource): number {
+  return source.backend === 'torch' ? Math.min(availableParallelism(), MAX_DEFAULT_TORCH_JOBS) : 1;
+}
+
+const MAX_DEFAULT_TORCH_JOBS = 4;
+
+/**
+ * One thread per core, never more than there are claims; for a process backend, one thread per
+ * adapter process (`jobs`), so that each adapter has a request to serve.
+ */
+export function defaultThreads(source: BackendSource, claimCount: number, jobs = 1): number {
+  return Math.max(1, Math.min(isProcessBackend(source) ? jobs : availableParallelism(), claimCount));
 }
 
 /**
@@ -103,7 +121,7 @@ async function registered(claims: readonly Claim[]): Promise<void> {
 export async function runClaims(plan: ClaimRunPlan, onResult: (result: ClaimResult, index: number) => void): Promise<void> {
   const { claims, threads } = plan;
   if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be a positive integer, got ${threads}`);
-  if ((threads === 1 && plan.mainThreadRuns !== false) || isProcessBackend(plan.source)) {
+  if (threads === 1 && plan.mainThreadRuns !== false) {
     for (const [i, claim] of claims.entries()) onResult(await runClaimSafely(claim, plan.backend, plan.config, plan.options), i);
     return;
   }
@@ -145,8 +163,16 @@ async function runInWorkers(plan: ClaimRunPlan, onResult: (result: ClaimResult, 
   };
 
   const ids = order.map((i) => claims[i].id);
+  const served: MessagePort[] = [];
   const workers = Array.from({ length: workerCount }, (_, w) => {
-    const worker = startWorker({ source: plan.source, config: plan.config, options: plan.options ?? {}, ids, order, shared: shared.buffer as SharedArrayBuffer, slot: 1 + w });
+    let remote: WorkerSetup['remote'];
+    if (isProcessBackend(plan.source)) {
+      const channel = new MessageChannel();
+      serveBackend(plan.backend, channel.port1);
+      served.push(channel.port1);
+      remote = { identity: identityOf(plan.backend), port: channel.port2 };
+    }
+    const worker = startWorker({ source: plan.source, config: plan.config, options: plan.options ?? {}, ids, order, shared: shared.buffer as SharedArrayBuffer, slot: 1 + w, remote });
     const finished = new Promise<void>((resolve) => {
       worker.on('message', (message: FromWorker) => {
         // A module backend may leave a timer or a server behind, which would keep the worker alive for ever.
@@ -176,6 +202,7 @@ async function runInWorkers(plan: ClaimRunPlan, onResult: (result: ClaimResult, 
     if (failure !== null || (mainThreadRuns && Atomics.load(shared, slot) === LOADING)) void worker.terminate();
   }
   await Promise.all(workers.map((w) => w.finished));
+  for (const port of served) port.close();
   if (failure !== null) throw failure;
   if (reported < claims.length) throw new Error(`the claim threads stopped after ${reported} of ${claims.length} claims`);
 }
@@ -191,7 +218,8 @@ function startWorker(setup: WorkerSetup): Worker {
     `const { serveClaims } = await import(${JSON.stringify(import.meta.url)});`,
     'await serveClaims();',
   ].join('\n');
-  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(entry)}`), { workerData: setup });
+  const transferList = setup.remote === undefined ? [] : [setup.remote.port];
+  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(entry)}`), { workerData: setup, transferList });
 }
 
 /**
@@ -206,13 +234,16 @@ function postResult(index: number, result: ClaimResult): void {
   }
 }
 
-/** The worker's side: build the backend once, then take claims from the shared counter until none is left. */
+/**
+ * The worker's side: build the backend once (or reach the main thread's), then take claims from
+ * the shared counter until none is left.
+ */
 export async function serveClaims(): Promise<void> {
-  const { source, config, options, ids, order, shared, slot } = workerData as WorkerSetup;
+  const { source, config, options, ids, order, shared, slot, remote } = workerData as WorkerSetup;
   const state = new Int32Array(shared);
   const [{ ALL_CLAIMS }, { loadBackend }] = await Promise.all([import('../../properties/index.ts'), import('../backends/load.ts')]);
   Atomics.store(state, slot, LOADED);
-  const backend = await loadBackend(source);
+  const backend = remote === undefined ? await loadBackend(source) : remoteBackend(remote.identity, remote.port);
   try {
     for (let k = Atomics.add(state, 0, 1); k < ids.length; k = Atomics.add(state, 0, 1)) {
       postResult(order[k], await runClaimSafely(ALL_CLAIMS.find((c) => c.id === ids[k])!, backend, config, options));
