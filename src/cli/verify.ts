@@ -43,8 +43,9 @@ options:
                           requests of each failing case kept for 'regproof replay'
                           (default ${DEFAULT_FAILURES_DIR})
   --no-save               neither replay nor save failures (the report still has every case)
-  --threads N             threads running claims side by side (default: one per core; a process
-                          backend runs in one); the report is the same for every N
+  --threads N             threads running claims side by side, a claim of 200 or more runs cut
+                          into ranges of cases (default: one per core; a process backend runs
+                          in one); the report is the same for every N
 
 a backend that picks another valid subgradient at a kink (sign(0) = −1, say) is reported as a
 policy difference with its consequence, apart from failures. A case the backend declines

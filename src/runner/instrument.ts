@@ -72,3 +72,15 @@ export async function evaluate(property: fc.IAsyncProperty<unknown[]>, tap: Tap,
   }
   return { status: 'fail', error: outcome.error };
 }
+
+/** The property with its `run` replaced: same cases, hooks and shrinking. */
+export function withRun(property: fc.IAsyncProperty<unknown[]>, run: fc.IAsyncProperty<unknown[]>['run']): fc.IAsyncProperty<unknown[]> {
+  return {
+    isAsync: () => true,
+    generate: (mrng, runId) => property.generate(mrng, runId),
+    shrink: (value) => property.shrink(value),
+    runBeforeEach: () => property.runBeforeEach(),
+    runAfterEach: () => property.runAfterEach(),
+    run,
+  };
+}
