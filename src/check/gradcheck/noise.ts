@@ -213,8 +213,9 @@ export function stencilScale(at: RoundingScale, ends: [Sample, Sample], seed: Fl
  * significant bits, and times e^371 on the way down it makes a gradient 10% wrong, as in PyTorch.
  * A graph that changes shape on the stencil is not checkable anyway; it counts 0 here.
  */
-export function forwardSensitivity(base: Tensor, sides: Sample[], h: number): number {
-  const at = graphNodes(base);
+export function forwardSensitivity(base: Sample, sides: Sample[], h: number): number {
+  base.nodes ??= graphNodes(base.out);
+  const at = base.nodes;
   const moved = sides.map((s) => graphNodes(s.out));
   if (moved.some((m) => m.length !== at.length)) return 0;
   let total = 0;
