@@ -94,13 +94,14 @@ function adjointPass(ball: ErrorBall, point: GraphPoint, seed: Float64Array): (F
     const node = order[n].node;
     if (g === undefined || node === null) continue;
     const grads = node.op.backward(g, { inputs: point.inputs[n], output: point.outputs[n], attrs: node.attrs, needsGrad: needsGrad[n] });
-    operands[n].forEach((p, i) => {
+    const into = operands[n];
+    for (let i = 0; i < into.length; i++) {
       const gi = grads[i];
-      if (!needsGrad[n][i] || gi === null) return;
-      const existing = adjoints[p];
-      if (existing === undefined) adjoints[p] = gi.slice();
+      if (!needsGrad[n][i] || gi === null) continue;
+      const existing = adjoints[into[i]];
+      if (existing === undefined) adjoints[into[i]] = gi.slice();
       else for (let k = 0; k < existing.length; k++) existing[k] += gi[k];
-    });
+    }
   }
   return adjoints;
 }
@@ -139,13 +140,13 @@ function errorBall(out: Tensor, dtype: Dtype): ErrorBall {
   const position = new Map(order.map((t, n) => [t, n]));
   const operands = order.map((t) => (t.node === null ? [] : t.node.inputs.map((input) => position.get(input)!)));
   const pointAt = (outputs: Tensor[]): GraphPoint => ({ inputs: operands.map((ps) => ps.map((p) => outputs[p])), outputs });
-  const radii = errorRadii(order, dtype);
+  const radii = errorRadii(order, operands, dtype);
   const ball: ErrorBall = {
     order,
     operands,
     needsGrad: order.map((t) => (t.node === null ? [] : t.node.inputs.map((input) => input.requiresGrad))),
     computed: pointAt(order),
-    corners: [pointAt(order.map((t) => movedBy(t, radii.get(t), 1))), pointAt(order.map((t) => movedBy(t, radii.get(t), -1)))],
+    corners: [pointAt(order.map((t, n) => movedBy(t, radii[n], 1))), pointAt(order.map((t, n) => movedBy(t, radii[n], -1)))],
   };
   recentBalls.unshift({ out, dtype, ball });
   if (recentBalls.length > RECENT_BALLS) recentBalls.pop();
@@ -167,19 +168,19 @@ function errorBall(out: Tensor, dtype: Dtype): ErrorBall {
  * theorem), so the adjoints are taken at the corners of that ball, every value moved by its
  * radius one way and then the other, besides the computed point.
  */
-function errorRadii(order: Tensor[], dtype: Dtype): Map<Tensor, Float64Array> {
+function errorRadii(order: Tensor[], operands: number[][], dtype: Dtype): (Float64Array | undefined)[] {
   const u = unitRoundoff(dtype);
   const eta = SUBNORMAL_SPACING[dtype];
   const roundings = NOISE_ROUNDINGS;
-  const radii = new Map<Tensor, Float64Array>();
-  for (const t of order) {
-    if (t.node === null) continue;
+  const radii = new Array<Float64Array | undefined>(order.length);
+  order.forEach((t, n) => {
+    if (t.node === null) return;
     const r = new Float64Array(t.size);
     for (let e = 0; e < r.length; e++) r[e] = roundings * (u * Math.abs(t.data[e]) + eta);
-    const inherited = t.node.inputs.map((input) => radii.get(input) ?? null);
+    const inherited = operands[n].map((p) => radii[p] ?? null);
     if (inherited.some((ri) => ri !== null)) radiusRule(t.node.op.name)(t, inherited, r);
-    radii.set(t, r);
-  }
+    radii[n] = r;
+  });
   return radii;
 }
 
