@@ -1,8 +1,12 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ALL_CLAIMS } from '../../properties/index.ts';
 import { loadBackend } from '../backends/load.ts';
 import type { Claim, ClaimResult } from './claim.ts';
 import { dealTasks, defaultThreads, parseThreads, runClaims, type BackendSource } from './parallel.ts';
+import { savedFailureFile } from './saved.ts';
 
 // The reference engine with the L2 penalty's 0.5 dropped: some of these claims fail on it with a
 // shrunk counterexample, others pass, so the comparison covers both.
@@ -52,6 +56,14 @@ describe('claims across worker threads', () => {
       [0, 0, 100], [0, 100, 100],
     ]);
     expect(dealTasks([few], backend, { runs: 398, seed: 1 })).toEqual([{ claim: 0 }]);
+    // A claim with a saved failure (replayed first) runs whole.
+    const dir = mkdtempSync(join(tmpdir(), 'regproof-deal-'));
+    try {
+      writeFileSync(savedFailureFile(dir, 'many', backend.name), '{}');
+      expect(dealTasks([few, many], backend, { runs: 400, seed: 1 }, dir).map((t) => t.claim)).toEqual([1, 0, 0]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuse a claim that a worker could not load by id', async () => {

@@ -11,6 +11,7 @@
  * to the process backend itself (pipelined requests, --jobs), not to the number of threads that
  * happen to drive it. A module backend is imported once per worker, so each worker has its own.
  */
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { setImmediate } from 'node:timers';
 import { parentPort, Worker, workerData } from 'node:worker_threads';
@@ -21,6 +22,7 @@ import { runCaseRange, type CaseRange, type CaseRecord } from './chunks.ts';
 import type { Claim, ClaimResult } from './claim.ts';
 import type { RunConfig } from './config.ts';
 import { claimRuns, runClaim, type PriorCases, type RunOptions } from './run.ts';
+import { savedFailureFile } from './saved.ts';
 
 /** Where a backend comes from, as the command line names it: enough to build it again in a worker. */
 export interface BackendSource {
@@ -132,12 +134,14 @@ export const MAX_RANGES = 8;
  * claims keep their order. A claim of many cases is cut into ranges, so that no single claim
  * holds up the end of the run, whatever it costs.
  */
-export function dealTasks(claims: readonly Claim[], backend: Backend, config: RunConfig, minRangeCases = MIN_RANGE_CASES): Task[] {
+export function dealTasks(claims: readonly Claim[], backend: Backend, config: RunConfig, failuresDir: string | null = null, minRangeCases = MIN_RANGE_CASES): Task[] {
   const order = claims.map((_, i) => i).sort((a, b) => (claims[b].runsScale ?? 1) - (claims[a].runsScale ?? 1));
+  // A claim with a saved failure replays it first and its search depends on it: it runs whole.
+  const saved = (id: string) => failuresDir !== null && existsSync(savedFailureFile(failuresDir, id, backend.name));
   return order.flatMap((claim): Task[] => {
     const runs = claimRuns(claims[claim], config);
     const pieces = Math.min(MAX_RANGES, Math.floor(runs / minRangeCases));
-    if (pieces < 2 || missingCapabilities(backend.capabilities, claims[claim].requires).length > 0) return [{ claim }];
+    if (pieces < 2 || missingCapabilities(backend.capabilities, claims[claim].requires).length > 0 || saved(claims[claim].id)) return [{ claim }];
     return Array.from({ length: pieces }, (_, p) => {
       const start = Math.floor((p * runs) / pieces);
       return { claim, range: { piece: p, start, count: Math.floor(((p + 1) * runs) / pieces) - start } };
@@ -156,7 +160,7 @@ export function dealTasks(claims: readonly Claim[], backend: Backend, config: Ru
 async function runInWorkers(plan: ClaimRunPlan, onResult: (result: ClaimResult, index: number) => void): Promise<void> {
   const { claims } = plan;
   const mainThreadRuns = plan.mainThreadRuns ?? true;
-  const tasks = dealTasks(claims, plan.backend, plan.config, plan.minRangeCases);
+  const tasks = dealTasks(claims, plan.backend, plan.config, plan.options?.failuresDir ?? null, plan.minRangeCases);
   const workerCount = Math.min(plan.threads, tasks.length) - (mainThreadRuns ? 1 : 0);
   const shared = new Int32Array(new SharedArrayBuffer(4 * (1 + workerCount)));
   const take = (): number | undefined => {
