@@ -49,8 +49,9 @@ options:
                           side by side (default: REGPROOF_JOBS, else one per core, at most 4, for
                           torch, and 1 for --cmd); claims then run on N threads unless --threads
                           says otherwise; the report is the same for every N
-  --threads N             threads running claims side by side (default: one per core; for a
-                          process backend, one per adapter); the report is the same for every N
+  --threads N             threads running claims side by side, a claim of 200 or more runs cut
+                          into ranges of cases (default: one per core; for a process backend,
+                          one per adapter); the report is the same for every N
 
 limits, in seconds (each defaults to its environment variable, then to the value shown):
   --case-timeout S        longest wait for one case's result (REGPROOF_CASE_TIMEOUT, 60)

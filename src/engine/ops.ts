@@ -264,7 +264,11 @@ function reducedShape(shape: Shape, { axis, keepDim }: ReduceAttrs): number[] {
 
 /** Splits a shape at `axis` into (outer, length, inner) block sizes. */
 function blocks(shape: Shape, axis: number): [number, number, number] {
-  return [sizeOf(shape.slice(0, axis)), shape[axis], sizeOf(shape.slice(axis + 1))];
+  let outer = 1;
+  for (let d = 0; d < axis; d++) outer *= shape[d];
+  let inner = 1;
+  for (let d = axis + 1; d < shape.length; d++) inner *= shape[d];
+  return [outer, shape[axis], inner];
 }
 
 function sumForward(x: Tensor, attrs: ReduceAttrs): Float64Array {

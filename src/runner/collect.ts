@@ -6,7 +6,7 @@
  * cases, so the counts add up to what one full run sees.
  */
 import fc from 'fast-check';
-import { evaluate, type BackendRequest, type Tap } from './instrument.ts';
+import { evaluate, withRun, type BackendRequest, type Tap } from './instrument.ts';
 
 /** Kinds shrunk one by one; further kinds are counted with their first (unshrunk) case, to bound the time a broken backend costs. */
 export const MAX_SHRUNK_KINDS = 5;
@@ -59,41 +59,34 @@ export async function searchFailures(property: fc.IAsyncProperty<unknown[]>, tap
     if (t === undefined) tallies.set(kind, { count: 1, args, error });
     else t.count++;
   };
-  const collecting: fc.IAsyncProperty<unknown[]> = {
-    isAsync: () => true,
-    generate: (mrng, runId) => property.generate(mrng, runId),
-    shrink: (value) => property.shrink(value),
-    runBeforeEach: () => property.runBeforeEach(),
-    runAfterEach: () => property.runAfterEach(),
-    run: async (args) => {
-      const e = await evaluate(property, tap, args, false);
-      switch (e.status) {
-        case 'error':
-          return new fc.PreconditionFailure(true);
-        case 'skipped':
-          return new fc.PreconditionFailure();
-        case 'declined': {
-          declined.set(e.reason, (declined.get(e.reason) ?? 0) + 1);
-          declinedTotal++;
-          // A backend that declines everything would otherwise cost fast-check's hundred tries per run.
-          return new fc.PreconditionFailure((executed === 0 && declinedTotal >= run.runs) || declinedTotal >= 10 * run.runs);
-        }
-        case 'pass':
-          executed++;
-          return null;
-        case 'fail': {
-          executed++;
-          const kind = failureKind(e.error);
-          if (known.has(kind) || (target === null && shrunkNew() >= MAX_SHRUNK_KINDS)) {
-            tally(kind, args, e.error);
-            return null;
-          }
-          target ??= kind;
-          return target === kind ? { error: e.error } : null;
-        }
+  const collecting = withRun(property, async (args) => {
+    const e = await evaluate(property, tap, args, false);
+    switch (e.status) {
+      case 'error':
+        return new fc.PreconditionFailure(true);
+      case 'skipped':
+        return new fc.PreconditionFailure();
+      case 'declined': {
+        declined.set(e.reason, (declined.get(e.reason) ?? 0) + 1);
+        declinedTotal++;
+        // A backend that declines everything would otherwise cost fast-check's hundred tries per run.
+        return new fc.PreconditionFailure((executed === 0 && declinedTotal >= run.runs) || declinedTotal >= 10 * run.runs);
       }
-    },
-  };
+      case 'pass':
+        executed++;
+        return null;
+      case 'fail': {
+        executed++;
+        const kind = failureKind(e.error);
+        if (known.has(kind) || (target === null && shrunkNew() >= MAX_SHRUNK_KINDS)) {
+          tally(kind, args, e.error);
+          return null;
+        }
+        target ??= kind;
+        return target === kind ? { error: e.error } : null;
+      }
+    }
+  });
   for (;;) {
     tallies = new Map();
     declined = new Map();

@@ -1,4 +1,6 @@
-import { availableParallelism } from 'node:os';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ALL_CLAIMS } from '../../properties/index.ts';
 import type { Backend } from '../backends/backend.ts';
@@ -7,7 +9,8 @@ import { loadBackend } from '../backends/load.ts';
 import { startProcessBackend } from '../backends/process.ts';
 import { referenceBackend } from '../backends/reference.ts';
 import type { Claim, ClaimResult } from './claim.ts';
-import { defaultJobs, defaultThreads, parseThreads, runClaims, type BackendSource } from './parallel.ts';
+import { dealTasks, defaultJobs, defaultThreads, parseThreads, runClaims, type BackendSource } from './parallel.ts';
+import { savedFailureFile } from './saved.ts';
 
 // The reference engine with the L2 penalty's 0.5 dropped: some of these claims fail on it with a
 // shrunk counterexample, others pass, so the comparison covers both.
@@ -15,11 +18,11 @@ const source: BackendSource = { backend: 'src/cli/testdata/half-dropped-backend.
 const claims = ALL_CLAIMS.filter((c) => c.id.startsWith('l2.') || c.id.startsWith('zero.') || c.id.startsWith('graph.'));
 const config = { runs: 10, seed: 7 };
 
-async function run(threads: number, mainThreadRuns: boolean, only: readonly Claim[] = claims): Promise<{ results: ClaimResult[]; indices: number[] }> {
+async function run(threads: number, mainThreadRuns: boolean, only: readonly Claim[] = claims, minRangeCases?: number): Promise<{ results: ClaimResult[]; indices: number[] }> {
   const backend = await loadBackend(source);
   const results: ClaimResult[] = [];
   const indices: number[] = [];
-  await runClaims({ claims: only, backend, source, config, threads, mainThreadRuns, options: { failuresDir: null } }, (r, i) => {
+  await runClaims({ claims: only, backend, source, config, threads, mainThreadRuns, minRangeCases, options: { failuresDir: null } }, (r, i) => {
     results.push(r);
     indices.push(i);
   });
@@ -40,6 +43,31 @@ describe('claims across worker threads', () => {
     const parallel = await run(2, false);
     expect(parallel.indices).toEqual(claims.map((_, i) => i));
     expect(withoutTimes(parallel.results)).toEqual(withoutTimes(serial.results));
+
+    // Each claim cut into ranges of 3 or 4 cases, run by the workers, put together in the main thread.
+    const ranged = await run(2, false, claims, 3);
+    expect(ranged.indices).toEqual(claims.map((_, i) => i));
+    expect(withoutTimes(ranged.results)).toEqual(withoutTimes(serial.results));
+  });
+
+  it('cut claims of many cases into ranges, the dearest first', async () => {
+    const backend = await loadBackend(source);
+    const few = { ...claims[0], id: 'few', runsScale: 0.5 };
+    const many = { ...claims[1], id: 'many', runsScale: 2 };
+    const tasks = dealTasks([few, many], backend, { runs: 400, seed: 1 });
+    expect(tasks.map((t) => [t.claim, t.range?.start, t.range?.count])).toEqual([
+      [1, 0, 100], [1, 100, 100], [1, 200, 100], [1, 300, 100], [1, 400, 100], [1, 500, 100], [1, 600, 100], [1, 700, 100],
+      [0, 0, 100], [0, 100, 100],
+    ]);
+    expect(dealTasks([few], backend, { runs: 398, seed: 1 })).toEqual([{ claim: 0 }]);
+    // A claim with a saved failure (replayed first) runs whole.
+    const dir = mkdtempSync(join(tmpdir(), 'regproof-deal-'));
+    try {
+      writeFileSync(savedFailureFile(dir, 'many', backend.name), '{}');
+      expect(dealTasks([few, many], backend, { runs: 400, seed: 1 }, dir).map((t) => t.claim)).toEqual([1, 0, 0]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuse a claim that a worker could not load by id', async () => {

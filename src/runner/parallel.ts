@@ -12,16 +12,20 @@
  * in flight; the backend's `jobs` adapters serve them side by side. A module backend is imported
  * once per worker, so each worker has its own.
  */
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { setImmediate } from 'node:timers';
 import { MessageChannel, parentPort, Worker, workerData, type MessagePort } from 'node:worker_threads';
 import type { Backend } from '../backends/backend.ts';
 import type { Limits } from '../backends/lifecycle.ts';
+import { missingCapabilities } from '../backends/capabilities.ts';
 import { decodeJson, encodeJson } from '../cases/json.ts';
+import { runCaseRange, type CaseRange, type CaseRecord } from './chunks.ts';
 import type { Claim, ClaimResult } from './claim.ts';
 import type { RunConfig } from './config.ts';
 import { identityOf, remoteBackend, serveBackend, type BackendIdentity } from './remote-backend.ts';
-import { runClaim, type RunOptions } from './run.ts';
+import { claimRuns, runClaim, type PriorCases, type RunOptions } from './run.ts';
+import { savedFailureFile } from './saved.ts';
 
 /** Where a backend comes from, as the command line names it: enough to build it again in a worker. */
 export interface BackendSource {
@@ -45,27 +49,42 @@ export interface ClaimRunPlan {
    */
   mainThreadRuns?: boolean;
   options?: RunOptions;
+  /** A claim of at least twice this many cases is cut into ranges; MIN_RANGE_CASES unless a test asks for less. */
+  minRangeCases?: number;
 }
 
 interface WorkerSetup {
   source: BackendSource;
   config: RunConfig;
   options: RunOptions;
-  /** The claims' ids in deal order, with their indices in the plan. */
-  ids: string[];
-  order: number[];
-  /** Shared by every thread: [0] how many claims have been taken; [1 + w] worker w's progress. */
+  /** The tasks in deal order: a claim by id, whole or one range of its cases. */
+  tasks: WorkerTask[];
+  /** Shared by every thread: [0] how many tasks have been taken; [1 + w] worker w's progress. */
   shared: SharedArrayBuffer;
   slot: number;
   /** For a process backend: the main thread's instance, served on this port. */
   remote?: { identity: BackendIdentity; port: MessagePort };
 }
 
+interface WorkerTask {
+  id: string;
+  range?: CaseRange;
+}
+
+/** A claim's place in the plan, and which of its ranges this is (none: the whole claim). */
+export interface Task {
+  claim: number;
+  range?: CaseRange & { piece: number };
+}
+
 const LOADING = 0;
 const LOADED = 1;
 
-/** A claim's result, or the last message: the worker is done (its backend closed), and may be stopped. */
-type FromWorker = { index: number; result: ClaimResult } | { done: true };
+/**
+ * A claim's result, a range's cases, or the last message: the worker is done (its backend closed),
+ * and may be stopped.
+ */
+type FromWorker = { task: number; result: ClaimResult } | { task: number; cases: CaseRecord[]; ms: number } | { done: true };
 
 export const isProcessBackend = (source: BackendSource): boolean => source.cmd !== undefined || source.backend === 'torch';
 
@@ -92,8 +111,8 @@ export function defaultThreads(source: BackendSource, claimCount: number, jobs =
  * A claim whose run throws (a bug in the runner or the claim, not a verdict) is reported as an
  * error row and the run goes on, the same in every thread.
  */
-export async function runClaimSafely(claim: Claim, backend: Backend, config: RunConfig, options: RunOptions = {}): Promise<ClaimResult> {
-  return runClaim(claim, backend, config, options).catch((e: unknown) => ({
+export async function runClaimSafely(claim: Claim, backend: Backend, config: RunConfig, options: RunOptions = {}, prior?: PriorCases): Promise<ClaimResult> {
+  return runClaim(claim, backend, config, options, prior).catch((e: unknown) => ({
     id: claim.id, statement: claim.statement, backend: backend.name, verdict: 'error' as const, runs: config.runs, seed: 0, ms: 0,
     failure: { seed: 0, path: '', counterexample: null, message: `the runner failed: ${e instanceof Error ? e.message : String(e)}`, replayed: false },
   }));
@@ -129,40 +148,103 @@ export async function runClaims(plan: ClaimRunPlan, onResult: (result: ClaimResu
   await runInWorkers(plan, onResult);
 }
 
-// Dearest first: a claim's cost grows with its run count, and a long claim dealt last would run
-// alone while the other threads sit idle. The sort is stable, so equal claims keep their order.
-const dealOrder = (claims: readonly Claim[]): number[] =>
-  claims.map((_, i) => i).sort((a, b) => (claims[b].runsScale ?? 1) - (claims[a].runsScale ?? 1));
+/** A claim of at least twice this many cases is cut into ranges of at least this many. */
+export const MIN_RANGE_CASES = 100;
+/** Ranges per claim at most: enough that the last ones dealt are short, few enough to cost little. */
+export const MAX_RANGES = 8;
 
 /**
- * The main thread runs claims too (it has loaded them already, and a worker takes a second or
- * more to start), beside the workers. Every thread takes the next claim from one shared counter,
- * so none waits for the main thread to hand it work while that thread is busy. A worker still
- * loading when the last claim has been taken is stopped: a short run pays little for its start.
+ * The tasks in deal order. Dearest first: a claim's cost grows with its run count, and a long
+ * claim dealt last would run alone while the other threads sit idle; the sort is stable, so equal
+ * claims keep their order. A claim of many cases is cut into ranges, so that no single claim
+ * holds up the end of the run, whatever it costs.
+ */
+export function dealTasks(claims: readonly Claim[], backend: Backend, config: RunConfig, failuresDir: string | null = null, minRangeCases = MIN_RANGE_CASES): Task[] {
+  const order = claims.map((_, i) => i).sort((a, b) => (claims[b].runsScale ?? 1) - (claims[a].runsScale ?? 1));
+  // A claim with a saved failure replays it first and its search depends on it: it runs whole.
+  const saved = (id: string) => failuresDir !== null && existsSync(savedFailureFile(failuresDir, id, backend.name));
+  return order.flatMap((claim): Task[] => {
+    const runs = claimRuns(claims[claim], config);
+    const pieces = Math.min(MAX_RANGES, Math.floor(runs / minRangeCases));
+    if (pieces < 2 || missingCapabilities(backend.capabilities, claims[claim].requires).length > 0 || saved(claims[claim].id)) return [{ claim }];
+    return Array.from({ length: pieces }, (_, p) => {
+      const start = Math.floor((p * runs) / pieces);
+      return { claim, range: { piece: p, start, count: Math.floor(((p + 1) * runs) / pieces) - start } };
+    });
+  });
+}
+
+/**
+ * The main thread runs tasks too (it has loaded the claims already, and a worker takes a second
+ * or more to start), beside the workers. Every thread takes the next task from one shared
+ * counter, so none waits for the main thread to hand it work while that thread is busy. A worker
+ * still loading when the last task has been taken is stopped: a short run pays little for its
+ * start. The ranges of a claim are put together in the main thread (see chunks.ts), one claim at a
+ * time and never beside its own tasks, as a serial run uses its backend.
  */
 async function runInWorkers(plan: ClaimRunPlan, onResult: (result: ClaimResult, index: number) => void): Promise<void> {
   const { claims } = plan;
   const mainThreadRuns = plan.mainThreadRuns ?? true;
-  const workerCount = Math.min(plan.threads, claims.length) - (mainThreadRuns ? 1 : 0);
-  const order = dealOrder(claims);
+  const tasks = dealTasks(claims, plan.backend, plan.config, plan.options?.failuresDir ?? null, plan.minRangeCases);
+  const workerCount = Math.min(plan.threads, tasks.length) - (mainThreadRuns ? 1 : 0);
   const shared = new Int32Array(new SharedArrayBuffer(4 * (1 + workerCount)));
   const take = (): number | undefined => {
     const k = Atomics.add(shared, 0, 1);
-    return k < order.length ? order[k] : undefined;
+    return k < tasks.length ? k : undefined;
   };
   const done: (ClaimResult | undefined)[] = new Array(claims.length);
+  const ranges = new Map<number, { cases: (CaseRecord[] | undefined)[]; ms: number; left: number }>();
+  for (const t of tasks) {
+    if (t.range === undefined) continue;
+    const r = ranges.get(t.claim) ?? { cases: [], ms: 0, left: 0 };
+    r.left++;
+    ranges.set(t.claim, r);
+  }
   let reported = 0;
   let failure: Error | null = null;
+  // The main thread's work, one piece after another: its own tasks and putting claims together.
+  let lane: Promise<void> = Promise.resolve();
+  const inLane = (work: () => Promise<void>) => (lane = lane.then(work));
   const record = (index: number, result: ClaimResult) => {
     done[index] = result;
     for (; reported < claims.length && done[reported] !== undefined; reported++) onResult(done[reported]!, reported);
   };
   const fail = (error: Error) => {
     failure ??= error;
-    Atomics.store(shared, 0, order.length);
+    Atomics.store(shared, 0, tasks.length);
+  };
+  const guarded = (work: () => void) => {
+    if (failure !== null) return;
+    try {
+      work();
+    } catch (e) {
+      fail(e as Error);
+    }
+  };
+  const recordRange = (k: number, cases: CaseRecord[], ms: number) => {
+    const { claim, range } = tasks[k];
+    const r = ranges.get(claim)!;
+    r.cases[range!.piece] = cases;
+    r.ms += ms;
+    if (--r.left > 0) return;
+    void inLane(async () => {
+      if (failure !== null) return;
+      const result = await runClaimSafely(claims[claim], plan.backend, plan.config, plan.options, { cases: r.cases.flatMap((c) => c!), ms: r.ms });
+      guarded(() => record(claim, result));
+    });
+  };
+  const runTask = async (k: number) => {
+    const { claim, range } = tasks[k];
+    if (range === undefined) {
+      const result = await runClaimSafely(claims[claim], plan.backend, plan.config, plan.options);
+      guarded(() => record(claim, result));
+      return;
+    }
+    const started = performance.now();
+    const cases = await runCaseRange(claims[claim], plan.backend, plan.config, range);
+    guarded(() => recordRange(k, cases, performance.now() - started));
   };
 
-  const ids = order.map((i) => claims[i].id);
   const served: MessagePort[] = [];
   const workers = Array.from({ length: workerCount }, (_, w) => {
     let remote: WorkerSetup['remote'];
@@ -172,17 +254,20 @@ async function runInWorkers(plan: ClaimRunPlan, onResult: (result: ClaimResult, 
       served.push(channel.port1);
       remote = { identity: identityOf(plan.backend), port: channel.port2 };
     }
-    const worker = startWorker({ source: plan.source, config: plan.config, options: plan.options ?? {}, ids, order, shared: shared.buffer as SharedArrayBuffer, slot: 1 + w, remote });
+    const setup: WorkerSetup = {
+      source: plan.source, config: plan.config, options: plan.options ?? {},
+      tasks: tasks.map((t) => ({ id: claims[t.claim].id, ...(t.range ? { range: { start: t.range.start, count: t.range.count } } : {}) })),
+      shared: shared.buffer as SharedArrayBuffer, slot: 1 + w, remote,
+    };
+    const worker = startWorker(setup);
     const finished = new Promise<void>((resolve) => {
       worker.on('message', (message: FromWorker) => {
         // A module backend may leave a timer or a server behind, which would keep the worker alive for ever.
         if ('done' in message) return void worker.terminate();
-        if (failure !== null) return;
-        try {
-          record(message.index, message.result);
-        } catch (e) {
-          fail(e as Error);
-        }
+        guarded(() => {
+          if ('result' in message) record(tasks[message.task].claim, message.result);
+          else recordRange(message.task, message.cases, message.ms);
+        });
       });
       worker.on('error', (e) => fail(new Error(`a claim worker thread crashed: ${e.message}`)));
       worker.on('exit', () => resolve());
@@ -191,9 +276,9 @@ async function runInWorkers(plan: ClaimRunPlan, onResult: (result: ClaimResult, 
   });
 
   if (mainThreadRuns) {
-    for (let index = take(); index !== undefined && failure === null; index = take()) {
-      const result = await runClaimSafely(claims[index], plan.backend, plan.config, plan.options);
-      if (failure === null) record(index, result);
+    for (let k = take(); k !== undefined && failure === null; k = take()) {
+      const task = k;
+      await inLane(() => runTask(task));
       // A macrotask turn, so the workers' results are printed while this thread keeps working.
       await new Promise((resolve) => setImmediate(resolve));
     }
@@ -202,6 +287,7 @@ async function runInWorkers(plan: ClaimRunPlan, onResult: (result: ClaimResult, 
     if (failure !== null || (mainThreadRuns && Atomics.load(shared, slot) === LOADING)) void worker.terminate();
   }
   await Promise.all(workers.map((w) => w.finished));
+  await lane;
   for (const port of served) port.close();
   if (failure !== null) throw failure;
   if (reported < claims.length) throw new Error(`the claim threads stopped after ${reported} of ${claims.length} claims`);
@@ -226,27 +312,35 @@ function startWorker(setup: WorkerSetup): Worker {
  * A structured clone keeps every value a counterexample may hold (−0, NaN, typed arrays); one
  * it cannot copy (a function inside a generated value) travels as the JSON the reports print.
  */
-function postResult(index: number, result: ClaimResult): void {
+function post(message: FromWorker): void {
   try {
-    parentPort!.postMessage({ index, result } satisfies FromWorker);
+    parentPort!.postMessage(message);
   } catch {
-    parentPort!.postMessage({ index, result: decodeJson(encodeJson(result)) as ClaimResult } satisfies FromWorker);
+    parentPort!.postMessage(decodeJson(encodeJson(message)) as FromWorker);
   }
 }
 
 /**
- * The worker's side: build the backend once (or reach the main thread's), then take claims from
+ * The worker's side: build the backend once (or reach the main thread's), then take tasks from
  * the shared counter until none is left.
  */
 export async function serveClaims(): Promise<void> {
-  const { source, config, options, ids, order, shared, slot, remote } = workerData as WorkerSetup;
+  const { source, config, options, tasks, shared, slot, remote } = workerData as WorkerSetup;
   const state = new Int32Array(shared);
   const [{ ALL_CLAIMS }, { loadBackend }] = await Promise.all([import('../../properties/index.ts'), import('../backends/load.ts')]);
   Atomics.store(state, slot, LOADED);
   const backend = remote === undefined ? await loadBackend(source) : remoteBackend(remote.identity, remote.port);
   try {
-    for (let k = Atomics.add(state, 0, 1); k < ids.length; k = Atomics.add(state, 0, 1)) {
-      postResult(order[k], await runClaimSafely(ALL_CLAIMS.find((c) => c.id === ids[k])!, backend, config, options));
+    for (let k = Atomics.add(state, 0, 1); k < tasks.length; k = Atomics.add(state, 0, 1)) {
+      const { id, range } = tasks[k];
+      const claim = ALL_CLAIMS.find((c) => c.id === id)!;
+      if (range === undefined) {
+        post({ task: k, result: await runClaimSafely(claim, backend, config, options) });
+        continue;
+      }
+      const started = performance.now();
+      const cases = await runCaseRange(claim, backend, config, range);
+      post({ task: k, cases, ms: performance.now() - started });
     }
   } finally {
     await backend.close?.();

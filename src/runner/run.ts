@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import type { Backend } from '../backends/backend.ts';
 import { missingCapabilities } from '../backends/capabilities.ts';
+import { searchFromCases, type CaseRecord } from './chunks.ts';
 import type { Claim, ClaimFailure, ClaimResult, Observer, PolicyNote } from './claim.ts';
 import { failureKind, searchFailures, type FailureGroup } from './collect.ts';
 import { claimSeed, type RunConfig } from './config.ts';
@@ -109,18 +110,29 @@ function persist(dir: string, store: Store, claimId: string, backend: string, gr
   }
 }
 
+/** How many cases a claim runs: the configured runs times its scale, at least one. */
+export const claimRuns = (claim: Claim, config: RunConfig): number => Math.max(1, Math.ceil(config.runs * (claim.runsScale ?? 1)));
+
+/** The records of the claim's cases from position 0 on, run beforehand in ranges (see chunks.ts), and what they cost. */
+export interface PriorCases {
+  cases: readonly CaseRecord[];
+  ms: number;
+}
+
 /**
  * Runs one claim against one backend: saved failures are replayed first, then the seeded run,
- * which goes on past the first failure to collect every distinct kind (see collect.ts).
+ * which goes on past the first failure to collect every distinct kind (see collect.ts). With
+ * `prior`, a clean run is put together from those records instead; a saved failure, or records
+ * that do not settle the claim, still run it whole.
  */
-export async function runClaim(claim: Claim, backend: Backend, config: RunConfig, options: RunOptions = {}): Promise<ClaimResult> {
+export async function runClaim(claim: Claim, backend: Backend, config: RunConfig, options: RunOptions = {}, prior?: PriorCases): Promise<ClaimResult> {
   const seed = claimSeed(config.seed, claim.id);
-  const runs = Math.max(1, Math.ceil(config.runs * (claim.runsScale ?? 1)));
+  const runs = claimRuns(claim, config);
   const base = { id: claim.id, statement: claim.statement, backend: backend.name, runs, seed };
   const missing = missingCapabilities(backend.capabilities, claim.requires);
   if (missing.length > 0) return { ...base, verdict: 'not-applicable', ms: 0, missing };
 
-  const started = performance.now();
+  const started = performance.now() - (prior?.ms ?? 0);
   const dir = options.failuresDir ?? null;
   const notes = new Map<string, PolicyNote>();
   let setAside: { count: number; example: string } | null = null;
@@ -138,7 +150,8 @@ export async function runClaim(claim: Claim, backend: Backend, config: RunConfig
   const distinct = options.distinctFailures ?? false;
   const search = tap.tripped !== null ? null
     : !distinct && replayed.length > 0 ? { groups: replayed, executed: replayed.length, declined: new Map<string, number>(), tooManySkips: false }
-    : await searchFailures(property, tap, { seed, runs, distinct }, replayed, () => (setAside = null));
+    : (prior !== undefined && saved?.found !== true ? await searchFromCases(claim, backend, config, runs, prior.cases, observer) : null)
+      ?? (await searchFailures(property, tap, { seed, runs, distinct }, replayed, () => (setAside = null)));
   const counted = setAside as { count: number; example: string } | null;
   if (tap.tripped !== null || search === null) {
     // Never saved: a backend failure is not a counterexample to the claim.

@@ -7,7 +7,7 @@
  * are reported as not checkable, and NaN/Infinity on either side is reported by name.
  */
 import type { Dtype } from '../../backends/backend.ts';
-import { Random, Tensor, fromData, isGradEnabled, formatShape, type Shape } from '../../engine/index.ts';
+import { Random, Tensor, fromData, isGradEnabled, formatShape, sameShape, type Shape } from '../../engine/index.ts';
 import { scanGraph } from './kinks.ts';
 import { forwardSensitivity, roundingScale, stencilScale } from './noise.ts';
 import {
@@ -59,7 +59,7 @@ function callFn(setup: Setup, data: Float64Array[], where: () => string): Tensor
 
 function sample(setup: Setup, data: Float64Array[], offset: number, where: () => string): Sample {
   const out = callFn(setup, data, where);
-  if (formatShape(out.shape) !== formatShape(setup.outShape)) {
+  if (!sameShape(out.shape, setup.outShape)) {
     throw new RangeError(`gradcheck: the output shape changed from ${formatShape(setup.outShape)} to ${formatShape(out.shape)} at ${where()}`);
   }
   return { offset, values: out.data, sites: scanGraph(out).sites, out };
@@ -248,7 +248,7 @@ function fullMode(setup: Setup, data: Float64Array[], base: Sample, backwards: B
         return sample(setup, moved, copy[k] - x, () => `${what} ${t >= 0 ? '+' : '−'} ${Math.abs(t)}`);
       };
       const line = differentiateLine(method, h1 * powerOfTwoScale(x), base, m, probe, count);
-      const underflow = adjointUnderflow(setup.dtype, forwardSensitivity(base.out, line.inner, line.step));
+      const underflow = adjointUnderflow(setup.dtype, forwardSensitivity(base, line.inner, line.step));
       for (let i = 0; i < m; i++) {
         const analytical = rows[i][j][k];
         const scale = stencilScale(scales[i], line.ends, seeds[i], setup.dtype);
@@ -311,7 +311,7 @@ function fastMode(setup: Setup, data: Float64Array[], base: Sample, backwards: B
     const noise = noiseFloor(method, setup.dtype, overStencil, Math.max(line.magnitude[0], spread), line.step);
     // Relative to Σ|w·u| rather than |wᵀu|, which may cancel; the analytical dot product of
     // `total` terms carries up to total·u·Σ|w·u| of its own rounding on top.
-    const floor = (rtol + total * u) * dotScale + adjointUnderflow(setup.dtype, forwardSensitivity(base.out, line.inner, line.step));
+    const floor = (rtol + total * u) * dotScale + adjointUnderflow(setup.dtype, forwardSensitivity(base, line.inner, line.step));
     const verdict = judge(line.numerical[0], line.estimate[0], analytical, { noise, floor }, line.kink ?? overStencil.singular, line.nonfinite[0]);
     elements.push({
       output: `vᵀ·output (${tag})`,
