@@ -46,12 +46,12 @@ describe('Adagrad', () => {
     // g = 3 then 4 from S = 0: S = 9, then 25.
     const p = param([1], [3]);
     const opt = new Adagrad([p]);
-    expect(opt.pytorchState(p)).toEqual({});
+    expect(opt.pytorchState(p)).toStrictEqual({});
     opt.step();
-    expect(opt.pytorchState(p)).toEqual({ step: 1, sum: new Float64Array([9]) });
+    expect(opt.pytorchState(p)).toStrictEqual({ step: 1, sum: new Float64Array([9]) });
     p.grad = tensor([4]);
     opt.step();
-    expect(opt.pytorchState(p)).toEqual({ step: 2, sum: new Float64Array([25]) });
+    expect(opt.pytorchState(p)).toStrictEqual({ step: 2, sum: new Float64Array([25]) });
   });
 
   it('leaves an infinite parameter infinite without weight decay (0·∞ would be NaN)', () => {

@@ -42,12 +42,12 @@ describe('Adam', () => {
     const [a, b] = [param([1]), param([1])];
     const plain = new Adam([a], { betas: [0.5, 0.75] });
     const ams = new Adam([b], { betas: [0.5, 0.75], amsgrad: true });
-    expect(plain.pytorchState(a)).toEqual({});
+    expect(plain.pytorchState(a)).toStrictEqual({});
     trajectory(a, plain, [3]);
     trajectory(b, ams, [3, 1]);
     const f = (x: number) => new Float64Array([x]);
-    expect(plain.pytorchState(a)).toEqual({ step: 1, exp_avg: f(1.5), exp_avg_sq: f(2.25) });
-    expect(ams.pytorchState(b)).toEqual({ step: 2, exp_avg: f(1.25), exp_avg_sq: f(1.9375), max_exp_avg_sq: f(2.25) });
+    expect(plain.pytorchState(a)).toStrictEqual({ step: 1, exp_avg: f(1.5), exp_avg_sq: f(2.25) });
+    expect(ams.pytorchState(b)).toStrictEqual({ step: 2, exp_avg: f(1.25), exp_avg_sq: f(1.9375), max_exp_avg_sq: f(2.25) });
   });
 
   it('accepts β = 0: m = g and v = g², with no bias correction', () => {

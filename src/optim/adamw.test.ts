@@ -33,7 +33,7 @@ describe('AdamW', () => {
     // g = 3, default betas (0.9, 0.999): m = 0.1·3, v = 0.001·9.
     const p = param([1], [3]);
     const opt = new AdamW([p]);
-    expect(opt.pytorchState(p)).toEqual({});
+    expect(opt.pytorchState(p)).toStrictEqual({});
     opt.step();
     const state = opt.pytorchState(p);
     expect(Object.keys(state)).toEqual(['step', 'exp_avg', 'exp_avg_sq']);

@@ -116,6 +116,7 @@ describe('parameter groups', () => {
     ['a number', 5],
     ["an object without 'params'", { lr: 1 }],
     ["an object whose 'params' is not an array", { params: param([1]) }],
+    ["a function with a 'params' array", Object.assign(() => undefined, { params: [param([1])] })],
   ])('rejects %s as a group', (_, group) => {
     expect(messageOf(() => new SGD([{ params: [param([1])] }, group] as never))).toBe(groupMessage(1));
   });
@@ -154,7 +155,7 @@ describe('a subclass that keeps no state of its own', () => {
     const opt = new Descent([p]);
     opt.step();
     expect(p.data[0]).toBe(0);
-    expect(opt.pytorchState(p)).toEqual({});
+    expect(opt.pytorchState(p)).toStrictEqual({});
   });
 });
 

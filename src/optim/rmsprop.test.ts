@@ -50,11 +50,11 @@ describe('RMSprop', () => {
     const plain = new RMSprop([a], { alpha: 0.75, eps: 0 });
     const heavy = new RMSprop([b], { alpha: 0.75, eps: 0, momentum: 0.5 });
     const centered = new RMSprop([c], { alpha: 0.75, eps: 0, centered: true });
-    expect(plain.pytorchState(a)).toEqual({});
+    expect(plain.pytorchState(a)).toStrictEqual({});
     for (const opt of [plain, heavy, centered]) opt.step();
-    expect(plain.pytorchState(a)).toEqual({ square_avg: f(1) });
-    expect(heavy.pytorchState(b)).toEqual({ square_avg: f(1), momentum_buffer: f(2) });
-    expect(centered.pytorchState(c)).toEqual({ square_avg: f(1), grad_avg: f(0.5) });
+    expect(plain.pytorchState(a)).toStrictEqual({ square_avg: f(1) });
+    expect(heavy.pytorchState(b)).toStrictEqual({ square_avg: f(1), momentum_buffer: f(2) });
+    expect(centered.pytorchState(c)).toStrictEqual({ square_avg: f(1), grad_avg: f(0.5) });
   });
 
   it('leaves an infinite parameter infinite without weight decay (0·∞ would be NaN)', () => {

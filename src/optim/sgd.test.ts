@@ -39,14 +39,14 @@ describe('SGD', () => {
     const [a, b] = [param([1], [3]), param([1], [3])];
     const heavy = new SGD([a], { momentum: 0.9 });
     const plain = new SGD([b], { momentum: 0, dampening: 0.5 });
-    expect(heavy.pytorchState(a)).toEqual({});
+    expect(heavy.pytorchState(a)).toStrictEqual({});
     heavy.step();
-    expect(heavy.pytorchState(a)).toEqual({ momentum_buffer: new Float64Array([3]) });
+    expect(heavy.pytorchState(a)).toStrictEqual({ momentum_buffer: new Float64Array([3]) });
     heavy.step();
     expect(heavy.pytorchState(a).momentum_buffer[0]).toBeCloseTo(5.7, 15);
     plain.step();
     plain.step();
-    expect(plain.pytorchState(b)).toEqual({});
+    expect(plain.pytorchState(b)).toStrictEqual({});
     // Without momentum the dampening is not used: two steps of lr·g.
     expect(b.data[0]).toBe(1 - 0.001 * 3 - 0.001 * 3);
   });
