@@ -47,7 +47,12 @@ describe('Adam', () => {
     trajectory(b, ams, [3, 1]);
     const f = (x: number) => new Float64Array([x]);
     expect(plain.pytorchState(a)).toStrictEqual({ step: 1, exp_avg: f(1.5), exp_avg_sq: f(2.25) });
-    expect(ams.pytorchState(b)).toStrictEqual({ step: 2, exp_avg: f(1.25), exp_avg_sq: f(1.9375), max_exp_avg_sq: f(2.25) });
+    expect(ams.pytorchState(b)).toStrictEqual({
+      step: 2,
+      exp_avg: f(1.25),
+      exp_avg_sq: f(1.9375),
+      max_exp_avg_sq: f(2.25),
+    });
   });
 
   it('accepts β = 0: m = g and v = g², with no bias correction', () => {

@@ -79,7 +79,8 @@ const SPECS: Spec[] = [
 describe.each(SPECS.map((s) => [s.label, s] as const))('%s options', (_, spec) => {
   const { make, name } = spec;
   /** Builds it on two groups, the option given in the second, so messages name group 1. */
-  const build = (options: object) => () => make([{ params: [param([1])] }, { params: [param([1])], ...options }] as never, {});
+  const build = (options: object) => () =>
+    make([{ params: [param([1])] }, { params: [param([1])], ...options }] as never, {});
 
   it.each(spec.nonNegative)('%s: rejects a negative or infinite value, accepts 0', (option) => {
     expect(messageOf(build({ [option]: -1 }))).toBe(`${name}: invalid ${option} -1 in parameter group 1 (it must be ≥ 0)`);
@@ -91,7 +92,9 @@ describe.each(SPECS.map((s) => [s.label, s] as const))('%s options', (_, spec) =
 
   it.each(spec.finite)('%s: accepts a negative value, rejects NaN', (option) => {
     expect(build({ [option]: -0.5 })).not.toThrow();
-    expect(messageOf(build({ [option]: NaN }))).toBe(`${name}: invalid ${option} NaN in parameter group 1 (it must be a finite number)`);
+    expect(messageOf(build({ [option]: NaN }))).toBe(
+      `${name}: invalid ${option} NaN in parameter group 1 (it must be a finite number)`,
+    );
   });
 
   it.each(spec.booleans)('%s: must be a boolean', (option) => {
@@ -126,7 +129,8 @@ describe('parameter groups', () => {
   });
 
   it('rejects a parameter that is not a Tensor, naming its group and index', () => {
-    const message = messageOf(() => new SGD([{ params: [param([1])] }, { params: [param([1]), [1]] }] as never));
+    const groups = [{ params: [param([1])] }, { params: [param([1]), [1]] }];
+    const message = messageOf(() => new SGD(groups as never));
     expect(message).toBe('SGD: parameter group 1, parameter 1 is not a Tensor');
   });
 

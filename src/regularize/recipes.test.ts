@@ -1,11 +1,13 @@
 /**
- * Each penalty of the recipe catalogue computes what its entry says, value and gradient, on one
+ * The recipe catalogue. Each penalty computes what its entry says, value and gradient, on one
  * hand-computed case: parameters [3, −4] (norm 5) and [0, 2] (norm 2), λ = 0.5, so Σw² = 29 and
  * Σ‖W‖ = 7. (The claims compare them with weight decay; these pin each one down on its own.)
+ * And every entry is complete: its texts written, its verdict a known kind, its claims named
+ * family.name, every penalty described by the entry of its own id.
  */
 import { describe, expect, it } from 'vitest';
 import { Tensor, tensor } from '../engine/index.ts';
-import { PENALTIES } from './recipes.ts';
+import { CATALOGUE, PENALTIES, type VerdictKind } from './recipes.ts';
 
 const LAMBDA = 0.5;
 
@@ -54,9 +56,42 @@ describe('the penalties of the recipe catalogue', () => {
     );
   });
 
+  it('norm-uninit-leaf: its accumulator is a leaf that requires grad, in the graph without parameters too', () => {
+    const penalty = PENALTIES['norm-uninit-leaf']([], LAMBDA, { start: 10 });
+    expect(penalty instanceof Tensor && penalty.requiresGrad).toBe(true);
+    expect((penalty as Tensor).item()).toBe(5);
+  });
+
   it.each(['pow-sum', 'half-norm-squared', 'norm-squared', 'norm'])('%s: rejects an empty parameter list', (id) => {
     expect(() => PENALTIES[id]([], LAMBDA, {})).toThrow(
       new RangeError('penalty: no parameters to penalize (did a filter exclude all of them?)'),
     );
+  });
+});
+
+describe('the catalogue', () => {
+  const KINDS: VerdictKind[] = [
+    'equivalent',
+    'equivalent-within-rounding',
+    'not-equivalent',
+    'detached',
+    'pitfall',
+    'fact',
+  ];
+
+  const entries = CATALOGUE.map((e) => [e.id, e] as const);
+  it.each(entries)('%s: texts written, a known verdict, claims named family.name', (id, entry) => {
+    expect(id).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/);
+    for (const text of [entry.title, entry.pytorch, entry.computes, entry.verdict]) expect(text.trim()).not.toBe('');
+    expect(KINDS).toContain(entry.verdictKind);
+    expect(entry.claims.length).toBeGreaterThan(0);
+    for (const claim of entry.claims) expect(claim).toMatch(/^[a-z0-9-]+\.[a-z0-9-]+$/);
+  });
+
+  it('has unique ids, and describes each penalty in the entry of its own id', () => {
+    const ids = CATALOGUE.map((e) => e.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    const described = CATALOGUE.filter((e) => e.penalty !== undefined).map((e) => [e.id, e.penalty]);
+    expect(described).toEqual(Object.keys(PENALTIES).map((id) => [id, id]));
   });
 });
