@@ -42,6 +42,24 @@ describe('Adagrad', () => {
     expect(b.data[0]).toBeCloseTo(1.1, 15);
   });
 
+  it("exposes step and sum under PyTorch's names", () => {
+    // g = 3 then 4 from S = 0: S = 9, then 25.
+    const p = param([1], [3]);
+    const opt = new Adagrad([p]);
+    expect(opt.pytorchState(p)).toStrictEqual({});
+    opt.step();
+    expect(opt.pytorchState(p)).toStrictEqual({ step: 1, sum: new Float64Array([9]) });
+    p.grad = tensor([4]);
+    opt.step();
+    expect(opt.pytorchState(p)).toStrictEqual({ step: 2, sum: new Float64Array([25]) });
+  });
+
+  it('leaves an infinite parameter infinite without weight decay (0·∞ would be NaN)', () => {
+    const p = param([Infinity, -Infinity], [1, 1]);
+    new Adagrad([p], { lr: 0.1 }).step();
+    expect([...p.data]).toEqual([Infinity, -Infinity]);
+  });
+
   it.each([
     [{ lrDecay: -1 }, /Adagrad: invalid lrDecay -1/],
     [{ initialAccumulatorValue: -0.1 }, /invalid initialAccumulatorValue -0.1/],

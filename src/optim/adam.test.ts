@@ -36,6 +36,37 @@ describe('Adam', () => {
     expect(trajectory(b, new Adam([b], { lr: 0.1, betas: [0.5, 0.75], eps: 0 }), [3, 1])[1]).toBeCloseTo(0.9 - Math.sqrt(7 / 31) / 6, 15);
   });
 
+  it("exposes step, exp_avg and exp_avg_sq under PyTorch's names, and max_exp_avg_sq under amsgrad", () => {
+    // g = 3 then 1, betas (0.5, 0.75): m = 1.5, v = 2.25; then m = 0.75 + 0.5 = 1.25,
+    // v = 1.6875 + 0.25 = 1.9375, and the maximum stays 2.25.
+    const [a, b] = [param([1]), param([1])];
+    const plain = new Adam([a], { betas: [0.5, 0.75] });
+    const ams = new Adam([b], { betas: [0.5, 0.75], amsgrad: true });
+    expect(plain.pytorchState(a)).toStrictEqual({});
+    trajectory(a, plain, [3]);
+    trajectory(b, ams, [3, 1]);
+    const f = (x: number) => new Float64Array([x]);
+    expect(plain.pytorchState(a)).toStrictEqual({ step: 1, exp_avg: f(1.5), exp_avg_sq: f(2.25) });
+    expect(ams.pytorchState(b)).toStrictEqual({
+      step: 2,
+      exp_avg: f(1.25),
+      exp_avg_sq: f(1.9375),
+      max_exp_avg_sq: f(2.25),
+    });
+  });
+
+  it('accepts β = 0: m = g and v = g², with no bias correction', () => {
+    // g = 3, lr 0.1, eps 0: the step is 0.1·3/3.
+    const p = param([1]);
+    expect(trajectory(p, new Adam([p], { lr: 0.1, betas: [0, 0], eps: 0 }), [3])[0]).toBeCloseTo(0.9, 15);
+  });
+
+  it('leaves an infinite parameter infinite without weight decay (0·∞ would be NaN)', () => {
+    const p = param([Infinity, -Infinity], [1, 1]);
+    new Adam([p], { lr: 0.1 }).step();
+    expect([...p.data]).toEqual([Infinity, -Infinity]);
+  });
+
   it('negates the gradient under maximize', () => {
     const p = param([1]);
     expect(trajectory(p, new Adam([p], { lr: 0.1, betas: [0.5, 0.75], eps: 0, maximize: true }), [3])[0]).toBeCloseTo(1.1, 15);

@@ -43,6 +43,26 @@ describe('RMSprop', () => {
     expect(b.data[0]).toBe(1);
   });
 
+  it("exposes its buffers under PyTorch's names: momentum_buffer with momentum, grad_avg when centered", () => {
+    // p = 1, g = 2, α 0.75, eps 0: s = 1; centered a = 0.5; with momentum b = g/avg = 2 (avg = 1).
+    const f = (x: number) => new Float64Array([x]);
+    const [a, b, c] = [param([1], [2]), param([1], [2]), param([1], [2])];
+    const plain = new RMSprop([a], { alpha: 0.75, eps: 0 });
+    const heavy = new RMSprop([b], { alpha: 0.75, eps: 0, momentum: 0.5 });
+    const centered = new RMSprop([c], { alpha: 0.75, eps: 0, centered: true });
+    expect(plain.pytorchState(a)).toStrictEqual({});
+    for (const opt of [plain, heavy, centered]) opt.step();
+    expect(plain.pytorchState(a)).toStrictEqual({ square_avg: f(1) });
+    expect(heavy.pytorchState(b)).toStrictEqual({ square_avg: f(1), momentum_buffer: f(2) });
+    expect(centered.pytorchState(c)).toStrictEqual({ square_avg: f(1), grad_avg: f(0.5) });
+  });
+
+  it('leaves an infinite parameter infinite without weight decay (0·∞ would be NaN)', () => {
+    const p = param([Infinity, -Infinity], [1, 1]);
+    new RMSprop([p], { lr: 0.1 }).step();
+    expect([...p.data]).toEqual([Infinity, -Infinity]);
+  });
+
   it.each([
     [{ alpha: -0.1 }, /RMSprop: invalid alpha -0.1/],
     [{ momentum: -1 }, /invalid momentum -1/],
