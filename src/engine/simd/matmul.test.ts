@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fma } from '../../arith/fma.ts';
 import {
-  SIMD_MIN_WORK, matmulInto, matmulTransposedLeftInto, matmulTransposedRightInto, scalarMatmulInto,
+  SIMD_MIN_WORK, matmulInto, runsOnSimd, matmulTransposedLeftInto, matmulTransposedRightInto, scalarMatmulInto,
   scalarMatmulTransposedLeftInto, scalarMatmulTransposedRightInto,
 } from '../kernels.ts';
 import { simdProduct } from './matmul.ts';
@@ -127,8 +127,15 @@ describe('matmul kernels: the textbook loop, bit for bit', () => {
     }
   });
 
-  it('takes the SIMD kernel from SIMD_MIN_WORK multiply-adds on, and grows its memory for large products', () => {
-    expect(SIMD_MIN_WORK).toBeGreaterThan(10 * 5 * 5);
+  it('runs the SIMD kernel from SIMD_MIN_WORK multiply-adds on, the thread model on JavaScript', () => {
+    expect([runsOnSimd(8, 8, 8), runsOnSimd(SIMD_MIN_WORK, 1, 1), runsOnSimd(1, 1, SIMD_MIN_WORK - 1)]).toEqual([true, true, false]);
+    // The thread model's products, forward and backward: 10×5·5×5, 10×5·5×1 and their transposes.
+    expect([runsOnSimd(10, 5, 5), runsOnSimd(5, 10, 5), runsOnSimd(10, 5, 1)]).toEqual([false, false, false]);
+  });
+
+  it('grows its memory for a product larger than any before', () => {
+    // About 600 KB of operands, panels and outputs: past the one 64 KiB page the module starts
+    // with, and past what any case of the property above needs.
     const [m, k, n] = [70, 301, 45];
     for (const name of Object.keys(PRODUCTS) as Name[]) {
       const [aSize, bSize] = PRODUCTS[name].sizes(m, k, n);

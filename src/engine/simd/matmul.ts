@@ -12,7 +12,8 @@
  * a panel of A and a panel of B together and keeps the WIDTH×WIDTH block of sums in vector
  * registers, so each value loaded feeds two or four products. Rows and columns past the matrix's
  * edge are packed from whatever lies past the operand's end; the outputs they feed are computed and
- * dropped, and no lane ever mixes with another.
+ * dropped, and no lane ever mixes with another. The module's memory grows to the largest product
+ * seen and is kept for the next one.
  */
 import {
   I32, V128, add, block, brIf, eqz, f64x2Add, f64x2Mul, f64x2Zero, get, i32, load, loadSplat, loop, ltU, mul, set,
