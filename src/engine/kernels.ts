@@ -2,13 +2,24 @@
  * Matrix products for matmul's forward and backward. Every output element is the plain sequential
  * sum ((0 + t₀) + t₁) + … over the inner dimension, in index order, exactly as the textbook triple
  * loop computes it: the speed comes from how the work is laid out, never from reordering a sum.
+ * So the results are bit for bit the textbook loop's, whichever of the two kernels runs.
  *
- * One kernel does the arithmetic. It keeps a 2×4 block of outputs in local variables (V8 keeps them
- * in registers), so each value loaded feeds two or four products, and it reads the right operand
- * from a packed copy of four columns laid out contiguously, so the inner loop streams through
- * memory. The two backward products transpose an operand first and reuse it: a transpose costs one
- * pass over the matrix, the product one pass per row or column of the other.
+ * Products of at least SIMD_MIN_WORK multiply-adds go to the WebAssembly SIMD kernel
+ * (simd/matmul.ts), whose vector lanes hold different output elements. Smaller ones, where copying
+ * the operands into WebAssembly memory would cost more than the arithmetic, stay in JavaScript:
+ * that kernel keeps a 2×4 block of outputs in local variables (V8 keeps them in registers), so each
+ * value loaded feeds two or four products, and it reads the right operand from a packed copy of
+ * four columns laid out contiguously, so the inner loop streams through memory. Its two backward
+ * products transpose an operand first and reuse it: a transpose costs one pass over the matrix,
+ * the product one pass per row or column of the other.
  */
+import { simdProduct } from './simd/matmul.ts';
+
+/** m·k·n from which the SIMD kernel runs; below it the JavaScript kernel is faster (bench/kernels.ts). */
+export const SIMD_MIN_WORK = 512;
+
+/** Whether a product of m·k·n multiply-adds runs on the SIMD kernel. */
+export const runsOnSimd = (m: number, k: number, n: number): boolean => m * k * n >= SIMD_MIN_WORK;
 
 let packed: Float64Array = new Float64Array(0);
 let flipped: Float64Array = new Float64Array(0);
@@ -19,6 +30,12 @@ function scratch(buffer: Float64Array, n: number): Float64Array {
 
 /** out[m×n] = a[m×k] · b[k×n], row-major; out is written, not accumulated into. */
 export function matmulInto(a: Float64Array, b: Float64Array, out: Float64Array, m: number, k: number, n: number): void {
+  if (runsOnSimd(m, k, n)) simdProduct(a, k, 1, b, n, 1, out, m, k, n);
+  else scalarMatmulInto(a, b, out, m, k, n);
+}
+
+/** matmulInto's JavaScript kernel, whatever the size. */
+export function scalarMatmulInto(a: Float64Array, b: Float64Array, out: Float64Array, m: number, k: number, n: number): void {
   packed = scratch(packed, 4 * k);
   const bp = packed;
   let j = 0;
@@ -90,9 +107,28 @@ export function matmulInto(a: Float64Array, b: Float64Array, out: Float64Array, 
   }
 }
 
-/** out[c×r] = the transpose of src[r×c]. */
+/**
+ * out[c×r] = the transpose of src[r×c]. Eight rows at a time: each step reads one value from each
+ * of eight rows and writes them side by side, a whole cache line of out, where one row at a time
+ * would touch a different line of out with every value.
+ */
 export function transposeInto(src: Float64Array, out: Float64Array, rows: number, cols: number): void {
-  for (let i = 0; i < rows; i++) {
+  let i = 0;
+  for (; i + 7 < rows; i += 8) {
+    const r0 = i * cols, r1 = r0 + cols, r2 = r1 + cols, r3 = r2 + cols;
+    const r4 = r3 + cols, r5 = r4 + cols, r6 = r5 + cols, r7 = r6 + cols;
+    for (let j = 0, o = i; j < cols; j++, o += rows) {
+      out[o] = src[r0 + j];
+      out[o + 1] = src[r1 + j];
+      out[o + 2] = src[r2 + j];
+      out[o + 3] = src[r3 + j];
+      out[o + 4] = src[r4 + j];
+      out[o + 5] = src[r5 + j];
+      out[o + 6] = src[r6 + j];
+      out[o + 7] = src[r7 + j];
+    }
+  }
+  for (; i < rows; i++) {
     const r = i * cols;
     for (let j = 0, o = i; j < cols; j++, o += rows) out[o] = src[r + j];
   }
@@ -100,16 +136,28 @@ export function transposeInto(src: Float64Array, out: Float64Array, rows: number
 
 /** out[m×k] = g[m×n] · bᵀ where b is [k×n]: each element sums over n in order. */
 export function matmulTransposedRightInto(g: Float64Array, b: Float64Array, out: Float64Array, m: number, n: number, k: number): void {
+  if (runsOnSimd(m, k, n)) simdProduct(g, n, 1, b, 1, n, out, m, n, k);
+  else scalarMatmulTransposedRightInto(g, b, out, m, n, k);
+}
+
+/** matmulTransposedRightInto's JavaScript kernel, whatever the size. */
+export function scalarMatmulTransposedRightInto(g: Float64Array, b: Float64Array, out: Float64Array, m: number, n: number, k: number): void {
   flipped = scratch(flipped, k * n);
   const bt = flipped;
   transposeInto(b, bt, k, n);
-  matmulInto(g, bt, out, m, n, k);
+  scalarMatmulInto(g, bt, out, m, n, k);
 }
 
 /** out[k×n] = aᵀ · g where a is [m×k] and g is [m×n]: each element sums over m in order. */
 export function matmulTransposedLeftInto(a: Float64Array, g: Float64Array, out: Float64Array, m: number, k: number, n: number): void {
+  if (runsOnSimd(m, k, n)) simdProduct(a, 1, k, g, n, 1, out, k, m, n);
+  else scalarMatmulTransposedLeftInto(a, g, out, m, k, n);
+}
+
+/** matmulTransposedLeftInto's JavaScript kernel, whatever the size. */
+export function scalarMatmulTransposedLeftInto(a: Float64Array, g: Float64Array, out: Float64Array, m: number, k: number, n: number): void {
   flipped = scratch(flipped, m * k);
   const at = flipped;
   transposeInto(a, at, m, k);
-  matmulInto(at, g, out, k, m, n);
+  scalarMatmulInto(at, g, out, k, m, n);
 }
