@@ -13,7 +13,7 @@
  * products transpose an operand first and reuse it: a transpose costs one pass over the matrix,
  * the product one pass per row or column of the other.
  */
-import { simdProduct } from './simd/matmul.ts';
+import { simdFits, simdProduct } from './simd/matmul.ts';
 
 /** m·k·n from which the SIMD kernel runs; below it the JavaScript kernel is faster (bench/kernels.ts). */
 export const SIMD_MIN_WORK = 512;
@@ -30,7 +30,7 @@ function scratch(buffer: Float64Array, n: number): Float64Array {
 
 /** out[m×n] = a[m×k] · b[k×n], row-major; out is written, not accumulated into. */
 export function matmulInto(a: Float64Array, b: Float64Array, out: Float64Array, m: number, k: number, n: number): void {
-  if (runsOnSimd(m, k, n)) simdProduct(a, k, 1, b, n, 1, out, m, k, n);
+  if (runsOnSimd(m, k, n) && simdFits(a.length, k, 1, b.length, n, 1, m, k, n)) simdProduct(a, k, 1, b, n, 1, out, m, k, n);
   else scalarMatmulInto(a, b, out, m, k, n);
 }
 
@@ -136,7 +136,7 @@ export function transposeInto(src: Float64Array, out: Float64Array, rows: number
 
 /** out[m×k] = g[m×n] · bᵀ where b is [k×n]: each element sums over n in order. */
 export function matmulTransposedRightInto(g: Float64Array, b: Float64Array, out: Float64Array, m: number, n: number, k: number): void {
-  if (runsOnSimd(m, k, n)) simdProduct(g, n, 1, b, 1, n, out, m, n, k);
+  if (runsOnSimd(m, k, n) && simdFits(g.length, n, 1, b.length, 1, n, m, n, k)) simdProduct(g, n, 1, b, 1, n, out, m, n, k);
   else scalarMatmulTransposedRightInto(g, b, out, m, n, k);
 }
 
@@ -150,7 +150,7 @@ export function scalarMatmulTransposedRightInto(g: Float64Array, b: Float64Array
 
 /** out[k×n] = aᵀ · g where a is [m×k] and g is [m×n]: each element sums over m in order. */
 export function matmulTransposedLeftInto(a: Float64Array, g: Float64Array, out: Float64Array, m: number, k: number, n: number): void {
-  if (runsOnSimd(m, k, n)) simdProduct(a, 1, k, g, n, 1, out, k, m, n);
+  if (runsOnSimd(m, k, n) && simdFits(a.length, 1, k, g.length, n, 1, k, m, n)) simdProduct(a, 1, k, g, n, 1, out, k, m, n);
   else scalarMatmulTransposedLeftInto(a, g, out, m, k, n);
 }
 

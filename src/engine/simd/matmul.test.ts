@@ -5,7 +5,7 @@ import {
   SIMD_MIN_WORK, matmulInto, matmulTransposedLeftInto, matmulTransposedRightInto, runsOnSimd,
   scalarMatmulInto, scalarMatmulTransposedLeftInto, scalarMatmulTransposedRightInto,
 } from '../kernels.ts';
-import { simdProduct } from './matmul.ts';
+import { SIMD_MAX_FLOATS, simdFits, simdProduct } from './matmul.ts';
 
 // Every kernel must give, bit for bit, what the textbook loop gives: each output element is
 // ((0 + t₀) + t₁) + … over the inner index in order, every product and sum rounded on its own.
@@ -165,5 +165,15 @@ describe('matmul kernels: the textbook loop, bit for bit', () => {
         expect(firstDifference(resultOf(product, c), expected), `${name} ${kernel}`).toBe(-1);
       }
     }
+  });
+
+  it('leaves to JavaScript a product whose memory would pass SIMD_MAX_FLOATS, and refuses it by name', () => {
+    // An n×n·n×n product with n a multiple of 4 needs A and B (n² each), their panels (n² each)
+    // and the block of sums (n²): 5n² float64s. 5·7324² = 268,204,880 ≤ 2²⁸ = 268,435,456 < 5·7328².
+    const fits = (n: number) => simdFits(n * n, n, 1, n * n, n, 1, n, n, n);
+    expect([SIMD_MAX_FLOATS, fits(7324), fits(7328)]).toEqual([268_435_456, true, false]);
+    const tiny = new Float64Array(1);
+    expect(() => simdProduct(tiny, 7328, 1, tiny, 7328, 1, tiny, 7328, 7328, 7328))
+      .toThrow(/a 7328×7328·7328×7328 product needs 268497920 float64s of WebAssembly memory, more than SIMD_MAX_FLOATS \(268435456\); check simdFits first/);
   });
 });

@@ -155,6 +155,47 @@ function reserve(wasm: Instance, n: number): Float64Array {
 const even = (n: number) => n + (n & 1);
 
 /**
+ * Most float64s the module's memory is asked to hold: 2 GiB, within what every wasm32 engine
+ * grants. A product needing more runs in JavaScript (kernels.ts asks simdFits first).
+ */
+export const SIMD_MAX_FLOATS = 2 ** 28;
+
+interface Layout {
+  mBlocks: number;
+  nBlocks: number;
+  height: number;
+  width: number;
+  /** Where A, B, their panels and the block of sums start, in float64s. */
+  aAt: number;
+  bAt: number;
+  aPanelsAt: number;
+  bPanelsAt: number;
+  cAt: number;
+  /** How many float64s the product needs in all. */
+  end: number;
+}
+
+function layout(aLength: number, aRow: number, aCol: number, bLength: number, bRow: number, bCol: number, m: number, k: number, n: number): Layout {
+  const mBlocks = Math.ceil(m / WIDTH);
+  const nBlocks = Math.ceil(n / WIDTH);
+  const height = mBlocks * WIDTH;
+  const width = nBlocks * WIDTH;
+  // A and B are copied as they are, then packed. The padding rows and columns read past the
+  // operands' last elements: their regions leave room for that.
+  const aAt = 0;
+  const bAt = even(aAt + extent(aLength, height, k, aRow, aCol));
+  const aPanelsAt = even(bAt + extent(bLength, k, width, bRow, bCol));
+  const bPanelsAt = aPanelsAt + height * k;
+  const cAt = bPanelsAt + k * width;
+  return { mBlocks, nBlocks, height, width, aAt, bAt, aPanelsAt, bPanelsAt, cAt, end: cAt + height * width };
+}
+
+/** Whether simdProduct can run this product within SIMD_MAX_FLOATS (arguments as simdProduct's). */
+export function simdFits(aLength: number, aRow: number, aCol: number, bLength: number, bRow: number, bCol: number, m: number, k: number, n: number): boolean {
+  return layout(aLength, aRow, aCol, bLength, bRow, bCol, m, k, n).end <= SIMD_MAX_FLOATS;
+}
+
+/**
  * out[i·n + j] = Σₚ A(i, p)·B(p, j), summed over p = 0, 1, …, k − 1 in order, where
  * A(i, p) = a[i·aRow + p·aCol] and B(p, j) = b[p·bRow + j·bCol]. out is written, not accumulated into.
  */
@@ -163,29 +204,23 @@ export function simdProduct(
   b: Float64Array, bRow: number, bCol: number,
   out: Float64Array, m: number, k: number, n: number,
 ): void {
+  const at = layout(a.length, aRow, aCol, b.length, bRow, bCol, m, k, n);
+  if (at.end > SIMD_MAX_FLOATS) {
+    throw new RangeError(`simdProduct: a ${m}×${k}·${k}×${n} product needs ${at.end} float64s of WebAssembly memory, more than SIMD_MAX_FLOATS (${SIMD_MAX_FLOATS}); check simdFits first`);
+  }
   const wasm = compiled();
-  const mBlocks = Math.ceil(m / WIDTH);
-  const nBlocks = Math.ceil(n / WIDTH);
-  const height = mBlocks * WIDTH;
-  const width = nBlocks * WIDTH;
-  // A and B are copied as they are, then packed. The padding rows and columns read past the
-  // operands' last elements: their regions leave room for that.
-  const aAt = 0;
-  const bAt = even(aAt + extent(a, height, k, aRow, aCol));
-  const aPanelsAt = even(bAt + extent(b, k, width, bRow, bCol));
-  const bPanelsAt = aPanelsAt + height * k;
-  const cAt = bPanelsAt + k * width;
-  const mem = reserve(wasm, cAt + height * width);
-  mem.set(a, aAt);
-  mem.set(b, bAt);
-  wasm.pack(aAt * BYTES, aCol * BYTES, aRow * BYTES, aPanelsAt * BYTES, k, mBlocks);
-  wasm.pack(bAt * BYTES, bRow * BYTES, bCol * BYTES, bPanelsAt * BYTES, k, nBlocks);
-  wasm.kernel(aPanelsAt * BYTES, bPanelsAt * BYTES, cAt * BYTES, mBlocks, nBlocks, k);
+  const mem = reserve(wasm, at.end);
+  mem.set(a, at.aAt);
+  mem.set(b, at.bAt);
+  wasm.pack(at.aAt * BYTES, aCol * BYTES, aRow * BYTES, at.aPanelsAt * BYTES, k, at.mBlocks);
+  wasm.pack(at.bAt * BYTES, bRow * BYTES, bCol * BYTES, at.bPanelsAt * BYTES, k, at.nBlocks);
+  wasm.kernel(at.aPanelsAt * BYTES, at.bPanelsAt * BYTES, at.cAt * BYTES, at.mBlocks, at.nBlocks, k);
+  const { cAt, width } = at;
   if (width === n) out.set(mem.subarray(cAt, cAt + m * n));
   else for (let i = 0; i < m; i++) for (let j = 0, q = cAt + i * width; j < n; j++) out[i * n + j] = mem[q++];
 }
 
-/** How many elements from the start a strided rows×cols read of values touches, or all of them. */
-function extent(values: Float64Array, rows: number, cols: number, row: number, col: number): number {
-  return rows === 0 || cols === 0 ? values.length : Math.max(values.length, (rows - 1) * row + (cols - 1) * col + 1);
+/** How many elements from the start a strided rows×cols read of `length` values touches, or all of them. */
+function extent(length: number, rows: number, cols: number, row: number, col: number): number {
+  return rows === 0 || cols === 0 ? length : Math.max(length, (rows - 1) * row + (cols - 1) * col + 1);
 }
