@@ -104,5 +104,7 @@ describe('broadcastIndex and broadcastRead', () => {
     expect(broadcastRead([], [4, 3])).toEqual({ period: 1, index: null });
     expect(broadcastRead([4, 1], [4, 3]).index).not.toBeNull();
     expect(broadcastRead([2, 1, 4], [2, 3, 4]).index).not.toBeNull();
+    // Not a broadcast at all, but not a trailing block either: the core is longer than outShape.
+    expect(broadcastRead([2, 3], [3]).index).not.toBeNull();
   });
 });
