@@ -332,3 +332,62 @@ describe('forward values, shapes and input checks, op by op', () => {
     expect(() => ops.transpose(zeros([3]))).toThrow('transpose: needs a 2-D tensor, got shape [3]');
   });
 });
+
+describe('the op table', () => {
+  it('names every op by its key', () => {
+    for (const [key, op] of Object.entries(ops.OPS)) expect(op.name).toBe(key);
+  });
+
+  // An op saves tensors when its backward reads its inputs' or its output's values: then a second
+  // backward after the graph is released must fail. Read off each derivative: neg, sign (zero),
+  // add, sub, sum, mean, reshape and transpose use only the incoming gradient and the shapes.
+  const x = () => tensor([[0.5, 2], [1.5, 3]], { requiresGrad: true });
+  const SAVES: [string, boolean, (t: Tensor) => Tensor][] = [
+    ['neg', false, (t) => ops.neg(t)],
+    ['exp', true, (t) => ops.exp(t)],
+    ['log', true, (t) => ops.log(t)],
+    ['sqrt', true, (t) => ops.sqrt(t)],
+    ['abs', true, (t) => ops.abs(t)],
+    ['sign', false, (t) => ops.sign(t)],
+    ['relu', true, (t) => ops.relu(t)],
+    ['tanh', true, (t) => ops.tanh(t)],
+    ['square', true, (t) => ops.square(t)],
+    ['pow', true, (t) => ops.pow(t, 3)],
+    ['add', false, (t) => ops.add(t, t)],
+    ['sub', false, (t) => ops.sub(t, t)],
+    ['mul', true, (t) => ops.mul(t, t)],
+    ['div', true, (t) => ops.div(t, t)],
+    ['matmul', true, (t) => ops.matmul(t, t)],
+    ['sum', false, (t) => ops.sum(t, 0)],
+    ['mean', false, (t) => ops.mean(t, 0)],
+    ['norm', true, (t) => ops.norm(t)],
+    ['reshape', false, (t) => ops.reshape(t, [4])],
+    ['transpose', false, (t) => ops.transpose(t)],
+  ];
+  it.each(SAVES)('%s: a second backward after release fails exactly when backward reads values (%s)', (name, saves, f) => {
+    const y = ops.sum(f(x()));
+    y.backward();
+    if (saves) expect(() => y.backward()).toThrow(`reached op '${name}' a second time`);
+    else expect(() => y.backward()).not.toThrow();
+  });
+
+  it('matmul skips the product for an input that needs no gradient', () => {
+    const a = tensor([[1, 2]]);
+    const b = tensor([[3], [4]]);
+    const output = ops.matmul(a, b);
+    const g = new Float64Array([1]);
+    const backward = (needsGrad: boolean[]) => ops.OPS.matmul.backward(g, { inputs: [a, b], output, attrs: undefined, needsGrad });
+    expect(backward([true, false])[1]).toBeNull();
+    expect(backward([false, true])[0]).toBeNull();
+  });
+
+  it('sum and mean over a middle axis, forward and backward', () => {
+    // x[i][j][k] = 100i + 10j + k, shape [2, 3, 2]; summing over j gives 300i + 30 + 3k.
+    const data = [0, 1, 10, 11, 20, 21, 100, 101, 110, 111, 120, 121];
+    const x = fromData(data, [2, 3, 2], { requiresGrad: true });
+    expect(Array.from(ops.sum(x, 1).data)).toEqual([30, 33, 330, 333]);
+    expect(Array.from(ops.mean(x, 1).data)).toEqual([10, 11, 110, 111]);
+    ops.sum(x, 1).backward(tensor([[1, 2], [3, 4]]));
+    expect(Array.from(x.grad!.data)).toEqual([1, 2, 1, 2, 1, 2, 3, 4, 3, 4, 3, 4]);
+  });
+});

@@ -130,6 +130,7 @@ describe('grad mode', () => {
     const b = tensor([2], { requiresGrad: true });
     const y = ops.add(a, b);
     expect(y.node!.inputs).toEqual([a, b]);
+    expect(ops.add(b, a).requiresGrad).toBe(true);
     expect(ops.add(a, a).node).toBeNull();
     expect(noGrad(() => ops.add(a, b)).node).toBeNull();
   });
