@@ -30,6 +30,12 @@ describe('Tensor construction and accessors', () => {
     const y = ops.mul(tensor([1, 2], { requiresGrad: true }), 2);
     expect([y.isLeaf, y.requiresGrad, y.node!.op.name]).toEqual([false, true, 'mul']);
   });
+  it('zeroGrad leaves a tensor without gradient as it is', () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    x.zeroGrad();
+    x.zeroGrad(true);
+    expect(x.grad).toBeNull();
+  });
   it('lets a leaf change requiresGrad, and names the op of a computed tensor that cannot', () => {
     const x = tensor([1]);
     x.requiresGrad = true;
@@ -235,6 +241,52 @@ describe('backward', () => {
     expect(values(a.grad)).toEqual([4, 4]);
   });
 
+  it('places each tensor of the graph once, in reverse topological order, and no constant', () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    const c = tensor([3, 4]);
+    const a = ops.add(x, x);
+    const m = ops.mul(a, c);
+    const s = ops.sum(m);
+    s.backward();
+    expect([s.slot, m.slot, a.slot, x.slot]).toEqual([0, 1, 2, 3]);
+    expect([c.slot, c.visit]).toEqual([-1, 0]);
+  });
+
+  it('never adds into an array that another input or a leaf gradient still holds', () => {
+    // probe hands its incoming gradient g to several inputs; r = reshape(x) passes g on to x, which
+    // also gets a gradient through a second reshape. Adding that into g in place would change b's.
+    // Both operand orders, so that either path may reach x first.
+    for (const order of [0, 1]) {
+      const x = tensor([1, 2], { requiresGrad: true });
+      const b = tensor([5, 6], { requiresGrad: true });
+      const d = tensor([7, 8], { requiresGrad: true });
+      const p = apply(probe((g) => [g, g, g]), [ops.reshape(x, [2]), b, d], undefined);
+      const other = ops.reshape(x, [2]);
+      ops.sum(order === 0 ? ops.add(p, other) : ops.add(other, p)).backward();
+      expect([values(x.grad), values(b.grad), values(d.grad)]).toEqual([[2, 2], [1, 1], [1, 1]]);
+    }
+  });
+
+  it('copies an array a rule hands to two inputs before adding into it, whichever input comes first', () => {
+    for (const order of [0, 1]) {
+      const a = tensor([1, 2], { requiresGrad: true });
+      const b = tensor([3, 4], { requiresGrad: true });
+      const inputs = order === 0 ? [a, b] : [b, a];
+      const y = apply(probe((g) => [g, g]), inputs, undefined);
+      ops.sum(ops.add(ops.sum(y), ops.sum(ops.mul(a, 1)))).backward();
+      expect([values(a.grad), values(b.grad)]).toEqual([[2, 2], [1, 1]]);
+    }
+  });
+
+  it('a rule may hand its gradient to the first of three inputs and a fresh array to the others', () => {
+    const a = tensor([1, 2], { requiresGrad: true });
+    const b = tensor([3, 4], { requiresGrad: true });
+    const c = tensor([5, 6], { requiresGrad: true });
+    const y = apply(probe((g) => [g, g, new Float64Array(g)]), [a, b, c], undefined);
+    ops.sum(ops.add(ops.sum(y), ops.sum(ops.mul(a, 1)))).backward();
+    expect([values(a.grad), values(b.grad), values(c.grad)]).toEqual([[2, 2], [1, 1], [1, 1]]);
+  });
+
   it('accumulates into an existing leaf gradient', () => {
     const x = tensor([1, 2], { requiresGrad: true });
     ops.sum(ops.mul(x, 2)).backward();
@@ -251,7 +303,11 @@ describe('backward', () => {
     const z = ops.sum(ops.exp(x));
     z.backward();
     expect(() => z.backward()).toThrow(GraphReleasedError);
-    expect(() => z.backward()).toThrow("backward() reached op 'exp' a second time");
+    expect(() => z.backward()).toThrow(
+      "backward() reached op 'exp' a second time, but its saved tensors were freed by the first backward(). " +
+        'Pass { retainGraph: true } to the first backward() call if you really need to backward through this graph twice, ' +
+        'or run the forward pass again to build a fresh graph.',
+    );
     let caught: unknown = null;
     try {
       z.backward();
