@@ -289,18 +289,18 @@ function sumForward(x: Tensor, attrs: ReduceAttrs): Float64Array {
   return out;
 }
 
-/** Spreads a reduced gradient back over the reduced axis, times `scale`. */
-function sumBackward(g: Float64Array, x: Tensor, attrs: ReduceAttrs, scale: number): Float64Array {
+/** Spreads a reduced gradient back over the reduced axis. */
+function sumBackward(g: Float64Array, x: Tensor, attrs: ReduceAttrs): Float64Array {
   const out = allocate(x.size);
   if (attrs.axis === null) {
-    out.fill(g[0] * scale);
+    out.fill(g[0]);
     return out;
   }
   const [outer, len, inner] = blocks(x.shape, attrs.axis);
   for (let o = 0; o < outer; o++) {
     for (let l = 0; l < len; l++) {
       const base = (o * len + l) * inner;
-      for (let i = 0; i < inner; i++) out[base + i] = g[o * inner + i] * scale;
+      for (let i = 0; i < inner; i++) out[base + i] = g[o * inner + i];
     }
   }
   return out;
@@ -310,7 +310,7 @@ const sumOp: OpDef<ReduceAttrs> = {
   name: 'sum',
   savesTensors: false,
   forward: ([x], attrs) => ({ data: sumForward(x, attrs), shape: reducedShape(x.shape, attrs) }),
-  backward: (g, { inputs: [x], attrs }) => [sumBackward(g, x, attrs, 1)],
+  backward: (g, { inputs: [x], attrs }) => [sumBackward(g, x, attrs)],
 };
 
 function reducedCount(x: Tensor, attrs: ReduceAttrs): number {
@@ -328,7 +328,7 @@ const meanOp: OpDef<ReduceAttrs> = {
   },
   // PyTorch's mean_backward divides the expanded gradient by the count.
   backward(g, { inputs: [x], attrs }) {
-    const out = sumBackward(g, x, attrs, 1);
+    const out = sumBackward(g, x, attrs);
     const count = reducedCount(x, attrs);
     for (let i = 0; i < out.length; i++) out[i] /= count;
     return [out];
@@ -456,7 +456,8 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   const t = asTensor(x);
   const inferred = shape.indexOf(-1);
   const known = shape.reduce((acc, d, i) => (i === inferred ? acc : acc * d), 1);
-  const target = inferred >= 0 && known > 0 ? shape.map((d, i) => (i === inferred ? t.size / known : d)) : [...shape];
+  // A −1 next to a 0 or to another negative dimension becomes NaN, ±Infinity or a negative: rejected below.
+  const target = shape.map((d, i) => (i === inferred ? t.size / known : d));
   if (!target.every((d) => Number.isInteger(d) && d >= 0) || sizeOf(target) !== t.size) {
     throw new RangeError(`reshape: cannot view shape ${formatShape(t.shape)} (${t.size} elements) as ${formatShape(shape)}`);
   }

@@ -84,12 +84,14 @@ export function broadcastIndex(inShape: Shape, outShape: Shape): Int32Array {
   return index;
 }
 
-/** Whether inShape, leading 1s aside, equals the trailing dimensions of outShape. */
+/**
+ * Whether inShape, leading 1s aside, equals the trailing dimensions of outShape. A core longer than
+ * outShape needs no check of its own: its first dimension is compared with outShape[-1], undefined.
+ */
 function isTrailingBlock(inShape: Shape, outShape: Shape): boolean {
   let start = 0;
   while (start < inShape.length && inShape[start] === 1) start++;
   const core = inShape.length - start;
-  if (core > outShape.length) return false;
   for (let i = 0; i < core; i++) if (inShape[start + i] !== outShape[outShape.length - core + i]) return false;
   return true;
 }
