@@ -277,3 +277,106 @@ describe('total decoding: any corruption of a valid case is a CaseError or a val
     expect(() => fc.assert(total(train, early), { numRuns: 300, seed: 10 })).toThrow(/Property failed/);
   });
 });
+
+describe('case schema: each rule at its edge', () => {
+  const sgd = train.optimizer;
+  const accepts = (value: unknown) => expect(() => parseTrainCase(value)).not.toThrow();
+
+  it('accepts the edge of every number rule, and rejects one step past it', () => {
+    accepts({ ...train, optimizer: { ...sgd, lr: 0, weightDecay: 0 } });
+    accepts({ ...train, optimizer: { kind: 'adam', lr: 1, betas: [0, 0.5], eps: 0, weightDecay: 0, amsgrad: false, maximize: true } });
+    accepts({ ...train, steps: 1 });
+    expect(messageOf(() => parseTrainCase({ ...train, optimizer: { ...sgd, lr: 'Infinity' } }))).toContain('optimizer.lr: expected a finite number ≥ 0, got Infinity');
+    expect(messageOf(() => parseTrainCase({ ...train, optimizer: { ...sgd, dampening: '-Infinity' } }))).toContain('optimizer.dampening: expected a finite number, got -Infinity');
+    expect(messageOf(() => parseTrainCase({ ...train, steps: 1.5 }))).toBe('invalid training case: steps: expected an integer ≥ 1, got 1.5');
+    const adam = { kind: 'adam', lr: 1, betas: [0.9, 1], eps: 0, weightDecay: 0, amsgrad: false, maximize: false };
+    expect(messageOf(() => parseTrainCase({ ...train, optimizer: adam }))).toBe('invalid training case: optimizer.betas[1]: expected a number in [0, 1), got 1');
+    expect(messageOf(() => parseTrainCase({ ...train, optimizer: { ...adam, betas: [-0.5, 0] } }))).toBe('invalid training case: optimizer.betas[0]: expected a number in [0, 1), got -0.5');
+    expect(messageOf(() => parseTrainCase({ ...train, optimizer: { ...adam, betas: 0.9 } }))).toBe('invalid training case: optimizer.betas: expected a pair [β1, β2], got 0.9');
+  });
+
+  it('nesterov needs a positive momentum', () => {
+    expect(messageOf(() => parseTrainCase({ ...train, optimizer: { ...sgd, momentum: 0 } }))).toBe('invalid training case: optimizer.nesterov: nesterov needs momentum > 0 and dampening 0 (got momentum 0, dampening 0)');
+    accepts({ ...train, optimizer: { ...sgd, kind: 'sgdw', nesterov: false, dampening: -1 } });
+  });
+
+  it('names a shape\'s bad dimension, an optimizer that is not an object, and every optimizer kind', () => {
+    const x = { shape: [2, 3], data: [1, 2, 3, 4, 5, 6], requiresGrad: true };
+    expect(messageOf(() => parseExprCase({ ...expr, inputs: { ...expr.inputs, x: { ...x, shape: [-1, 3] } } }))).toContain('inputs.x.shape[0]: expected an integer ≥ 0 (a dimension), got -1');
+    expect(messageOf(() => parseExprCase({ ...expr, inputs: { ...expr.inputs, x: { ...x, shape: [0.5] } } }))).toContain('inputs.x.shape[0]: expected an integer ≥ 0 (a dimension), got 0.5');
+    expect(messageOf(() => parseTrainCase({ ...train, optimizer: 5 }))).toBe("invalid training case: optimizer: expected an optimizer spec (an object with 'kind'), got 5");
+    expect(messageOf(() => parseTrainCase({ ...train, optimizer: { kind: 'lbfgs' } }))).toBe("invalid training case: optimizer.kind: unknown optimizer kind \"lbfgs\" (known: 'sgd', 'sgdw', 'adam', 'adamw', 'rmsprop', 'adagrad')");
+    expect(messageOf(() => parseTrainCase({ ...train, loss: 'mse' }))).toBe('invalid training case: loss: expected an object, got "mse"');
+    expect(messageOf(() => parseTrainCase({ ...train, penalty: { ...train.penalty, start: 1, recipe: 'norm-uninit-leaf', extra: 1, more: 2 } }))).toBe(
+      'invalid training case (2 problems):\n  penalty.extra: unknown field (known: recipe, lambda, select, sign, start)\n  penalty.more: unknown field (known: recipe, lambda, select, sign, start)',
+    );
+  });
+
+  it('counts a training run\'s elements up to the budget and no further', () => {
+    // 8 parameters; per step 2·8 elements, and the data 16 rows of 3 + 2 values: 16·1,249,995 + 16·5 = 2e7.
+    const rows = (n: number, width: number) => Array.from({ length: n }, () => new Array<number>(width).fill(0));
+    const at = (batch: number, steps: number) => ({ ...train, data: { x: rows(batch, 3), y: rows(batch, 2) }, steps });
+    accepts(at(16, 1_249_995));
+    expect(messageOf(() => parseTrainCase(at(17, 1_249_995)))).toBe('invalid training case: the case is too large to run: it needs 2.00e+7 tensor elements (the budget is 2e+7)');
+    // Operations: steps·(6·batch·8 + 10·8) = 1e6·(6·40·8 + 80) = 2e9, with 16e6 + 200 elements.
+    accepts(at(40, 1_000_000));
+    expect(messageOf(() => parseTrainCase(at(40, 1_000_001)))).toBe('invalid training case: the case is too large to run: it needs 2.00e+9 operations (the budget is 2e+9)');
+  });
+
+  it('checks the batch and the groups', () => {
+    expect(messageOf(() => parseTrainCase({ ...train, data: { x: [], y: [] } }))).toBe('invalid training case: data.x: the batch is empty (one row per example is needed)');
+    accepts({ ...train, groups: [{ select: 'biases', weightDecay: 1 }, { select: 'weights', weightDecay: 0 }] });
+    expect(messageOf(() => parseTrainCase({ ...train, groups: [{ select: 'biases', weightDecay: 0 }] }))).toBe('invalid training case: groups: parameters 0.weight are in no group (give the weights a group too)');
+    expect(messageOf(() => parseTrainCase({ ...train, groups: [{ select: 'weights', weightDecay: 0 }] }))).toBe('invalid training case: groups: parameters 0.bias are in no group (give the biases a group too)');
+    expect(messageOf(() => parseTrainCase({ ...train, groups: [{ select: 'biases', weightDecay: 0 }, { select: 'biases', weightDecay: 0 }, { select: 'weights', weightDecay: 0 }] }))).toBe(
+      'invalid training case: groups[1].select: groups 0 and 1 both select the biases, and a parameter can be in only one group',
+    );
+  });
+
+  it('checks the cross-field rules only once the fields are well-formed', () => {
+    expect(messageOf(() => parseTrainCase({ ...train, steps: 0, init: {} }))).toBe('invalid training case: steps: expected an integer ≥ 1, got 0');
+    expect(messageOf(() => parseExprCase({ ...expr, seed: 'x', graph: { op: 'input', name: 'nope' } }))).toBe('invalid expression case: seed: expected an array, got "x"');
+  });
+
+  it('needs a seed only for an output of more than one element that requires grad', () => {
+    const y = { op: 'input', name: 'y' };
+    expect(parseExprCase({ ...expr, graph: y }).graph).toEqual(y);
+    expect(parseExprCase({ ...expr, graph: { op: 'input', name: 'x' }, seed: [1, 2, 3, 4, 5, 6] }).seed).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(messageOf(() => parseExprCase({ ...expr, graph: y, seed: [1] }))).toBe('invalid expression case: seed: 1 values for an output of shape [3] (3 needed)');
+  });
+
+  it('names the case it expected, whatever arrives', () => {
+    expect(messageOf(() => parseCase(5))).toBe('invalid case: expected a case object, got 5');
+    expect(messageOf(() => parseCase(null))).toBe('invalid case: expected a case object, got null');
+    expect(messageOf(() => parseCase({}))).toBe("invalid case: kind: expected 'expr' or 'train', got nothing (the field is missing)");
+    expect(parseCase(expr).kind).toBe('expr');
+    expect(parseCase(train).kind).toBe('train');
+    expect(messageOf(() => parseExprCase({ ...expr, kind: 'train' }))).toBe('invalid expression case: kind: expected \'expr\', got "train"');
+  });
+
+  it('finds a "__proto__" key at the top, in an array and deep down', () => {
+    const reserved = 'the name "__proto__" is reserved: every JavaScript object inherits a member of that name';
+    expect(messageOf(() => parseTrainCase(JSON.parse('{"__proto__": 1}')))).toBe(`invalid training case: __proto__: ${reserved}`);
+    const step = JSON.stringify(train.init);
+    const result = JSON.parse(`{"losses": [1, 2], "grads": [${step}, {"__proto__": [1]}], "params": [${step}, ${step}]}`);
+    expect(messageOf(() => parseTrainResult(result, train))).toBe(`invalid training result: grads[1].__proto__: ${reserved}`);
+    const deep = JSON.parse(`{"kind": "expr", "graph": {"op": "neg", "args": [{"op": "neg", "args": [{"__proto__": 0}]}]}}`);
+    expect(messageOf(() => parseExprCase(deep))).toBe(`invalid expression case: graph.args[0].args[0].__proto__: ${reserved}`);
+  });
+});
+
+describe('result schema: every check against the case', () => {
+  it('an expression result needs an entry, maybe null, for each input that requires grad', () => {
+    const value = { shape: [], data: [21] };
+    expect(parseExprResult({ value, grads: { x: null } }, expr).grads).toEqual({ x: null });
+    expect(messageOf(() => parseExprResult({ value, grads: {} }, expr))).toBe("invalid expression result: grads: no entry for input 'x' (null when backward never reached it)");
+    expect(messageOf(() => parseExprResult({ value: { shape: [2], data: [21] }, grads: { x: null } }, expr))).toBe('invalid expression result: value.data: 1 values for shape [2] (2 needed)');
+  });
+
+  it('a training result names a parameter the model lacks, and counts params by step', () => {
+    const step = { '0.weight': [0, 0, 0, 0, 0, 0], '0.bias': [0, 0] };
+    const message = messageOf(() => parseTrainResult({ losses: [1, 2], grads: [step, step], params: [step, { ...step, '1.bias': [0] }, step] }, train));
+    expect(message).toBe("invalid training result (2 problems):\n  params: 3 entries for 2 steps\n  params[1].1.bias: the model has no parameter '1.bias'");
+    expect(parseTrainResult({ losses: [], grads: [], params: [] }).losses).toEqual([]);
+  });
+});
