@@ -1,6 +1,6 @@
 /** The op tree's reader, shape inference and cost, node kind by node kind (schema.test.ts covers them through whole cases). */
 import { describe, expect, it } from 'vitest';
-import { budgetProblem, CASE_BUDGET, inferExprShapeAndCost, inputNameProblem, readGraph, readNumber } from './graph.ts';
+import { budgetProblem, CASE_BUDGET, inferExprShape, inferExprShapeAndCost, inputNameProblem, OP_SIGNATURES, readGraph, readNumber } from './graph.ts';
 import type { ExprNode } from './types.ts';
 
 const inputs = {
@@ -236,5 +236,49 @@ describe('shape inference: every rule', () => {
     expect(budgetProblem({ elements: 0, flops: CASE_BUDGET.flops })).toBeNull();
     expect(budgetProblem({ elements: 0, flops: CASE_BUDGET.flops + 1 })).toBe('the case is too large to run: it needs 2.00e+9 operations (the budget is 2e+9)');
     expect(budgetProblem({ elements: 2.5e7, flops: 2.5e9 })).toBe('the case is too large to run: it needs 2.50e+7 tensor elements (the budget is 2e+7) and 2.50e+9 operations (the budget is 2e+9)');
+  });
+});
+
+describe('every op, read then inferred', () => {
+  // By hand: x is [2, 3], y is [3, 4] and v is [3]; binary ops get (v, x), which broadcasts to [2, 3].
+  const cases: Record<keyof typeof OP_SIGNATURES, [ExprNode[], Record<string, unknown> | undefined, number[]]> = {
+    neg: [[x], undefined, [2, 3]], exp: [[x], undefined, [2, 3]], log: [[x], undefined, [2, 3]], sqrt: [[x], undefined, [2, 3]],
+    abs: [[x], undefined, [2, 3]], sign: [[x], undefined, [2, 3]], relu: [[x], undefined, [2, 3]], tanh: [[x], undefined, [2, 3]],
+    square: [[x], undefined, [2, 3]], pow: [[x], { exponent: 3 }, [2, 3]],
+    add: [[v, x], undefined, [2, 3]], sub: [[v, x], undefined, [2, 3]], mul: [[v, x], undefined, [2, 3]], div: [[v, x], undefined, [2, 3]],
+    matmul: [[x, y], undefined, [2, 4]], sum: [[x], undefined, []], mean: [[x], {}, []], norm: [[x], undefined, []],
+    reshape: [[x], { shape: [6] }, [6]], transpose: [[x], undefined, [3, 2]],
+  };
+
+  it.each(Object.entries(cases))('%s', (op, [args, attrs, shape]) => {
+    const problems: unknown[] = [];
+    const node = readGraph(attrs === undefined ? { op, args } : { op, args, attrs }, (...p) => problems.push(p));
+    expect(problems).toEqual([]);
+    expect(inferExprShape(node!, inputs, [], (...p) => problems.push(p))).toStrictEqual({ shape, requiresGrad: true });
+  });
+
+  it('inferExprShape gives null after reporting', () => {
+    const problems: string[] = [];
+    expect(inferExprShape({ op: 'add', args: [x, { op: 'input', name: 'w' }] }, inputs, ['g'], (path, m) => problems.push(`${path.join('.')}: ${m}`))).toBeNull();
+    expect(problems).toEqual(["g.args.1.name: no input named 'w' (inputs: x, y, v)"]);
+  });
+
+  const known = 'known: input, const, neg, exp, log, sqrt, abs, sign, relu, tanh, square, pow, add, sub, mul, div, matmul, sum, mean, norm, reshape, transpose';
+  it.each<[string, unknown, string[]]>([
+    ['an op given as an array', { op: ['neg'], args: [x] }, [`op: unknown op an array of 1 (${known})`]],
+    ['a unary op given two arguments', { op: 'neg', args: [x, x] }, ["args: op 'neg' takes 1 argument, got 2"]],
+    ['attributes given as a number', { op: 'sum', args: [x], attrs: 5 }, ['attrs: expected an object of attributes, got 5']],
+    ['an attribute of an op with two', { op: 'sum', args: [x], attrs: { p: 1 } }, ["attrs.p: op 'sum' has no attribute 'p' (known: axis, keepDim)"]],
+    ['norm with p = 3', { op: 'norm', args: [x], attrs: { p: 3 } }, ["attrs.p: op 'norm' needs p to be 1 or 2 (2 when absent), got 3"]],
+    ['a reshape without a shape', { op: 'reshape', args: [x], attrs: {} }, ["attrs.shape: op 'reshape' needs shape to be an array of integers ≥ −1 (one −1 is inferred), got nothing (the field is missing)"]],
+    ['a reshape to [3, −2]', { op: 'reshape', args: [x], attrs: { shape: [3, -2] } }, ["attrs.shape: op 'reshape' needs shape to be an array of integers ≥ −1 (one −1 is inferred), got an array of 2"]],
+  ])('reports %s', (_what, value, problems) => {
+    const found: string[] = [];
+    expect(readGraph(value, (path, m) => found.push(`${path.join('.')}: ${m}`))).toBeNull();
+    expect(found).toEqual(problems);
+  });
+
+  it('reads norm with p = 2 or none', () => {
+    for (const attrs of [{ p: 2 }, {}]) expect(readGraph({ op: 'norm', args: [x], attrs }, () => expect.unreachable())).toStrictEqual({ op: 'norm', args: [x], attrs });
   });
 });
