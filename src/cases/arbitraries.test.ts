@@ -69,6 +69,15 @@ describe('numbers of a dtype', () => {
     expect(sample(arbitrariesFor('float64').num(-2, 2)).some((x) => Math.fround(x) !== x)).toBe(true);
   });
 
+  it('float32 bounds that float32 cannot write round inward, and exact ones stay', () => {
+    const a = arbitrariesFor('float32');
+    // Math.fround(0.1) is 0.1 + 1.5e-9, so the largest float32 ≤ 0.1 is one ulp (2^-27 in [1/16, 1/8)) below it.
+    const xs = sample(a.num(0.0625, 0.1));
+    expect([Math.min(...xs), Math.max(...xs)]).toEqual([0.0625, Math.fround(0.1) - 2 ** -27]);
+    // Math.fround(-0.11) is −0.11 + 6e-10; the largest float32 ≤ −0.11 is one ulp further from zero.
+    expect(Math.max(...sample(a.num(-0.12, -0.11)))).toBe(Math.fround(-0.11) - 2 ** -27);
+  });
+
   it('arbitrariesFor rejects an unknown dtype by name, and follows a backend\'s dtype', () => {
     expect(() => arbitrariesFor('float16' as Dtype)).toThrow("arbitrariesFor: unknown dtype 'float16'");
     expect(() => backend('float16' as Dtype, [])).toThrow("arbitrariesFor: unknown dtype 'float16'");
