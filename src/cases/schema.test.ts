@@ -276,3 +276,76 @@ describe('result schema: every check against the case', () => {
     expect(parseTrainResult({ losses: [], grads: [], params: [] }).losses).toEqual([]);
   });
 });
+
+describe('case schema: each field named when wrong', () => {
+  it.each<[string, unknown, string]>([
+    ['a case that is null', null, 'invalid training case: expected an object, got null'],
+    ['a case that is a number', 5, 'invalid training case: expected an object, got 5'],
+    ['another kind', { ...train, kind: 'expr' }, 'invalid training case: kind: expected \'train\', got "expr"'],
+    ['initial values that are not an object', { ...train, init: 5 }, 'invalid training case: init: expected an object of initial values by parameter name, got 5'],
+    ['another loss', { ...train, loss: { kind: 'mae', reduction: 'sum' } }, 'invalid training case: loss.kind: expected \'mse\', got "mae"'],
+    ['a recipe that is not a string', { ...train, penalty: { ...train.penalty, recipe: 5 } }, 'invalid training case: penalty.recipe: expected a recipe id, got 5'],
+    ['an unknown recipe', { ...train, penalty: { ...train.penalty, recipe: 'l3' } }, `invalid training case: penalty.recipe: unknown recipe "l3" (known: ${Object.keys(PENALTIES).join(', ')})`],
+  ])('training case: %s', (_what, value, message) => {
+    expect(messageOf(() => parseTrainCase(value))).toBe(message);
+  });
+
+  it('accepts every selection, sign and reduction', () => {
+    for (const select of ['all', 'weights', 'biases']) {
+      for (const sign of ['add', 'subtract']) expect(parseTrainCase({ ...train, penalty: { ...train.penalty, select, sign } }).penalty).toEqual({ ...train.penalty, select, sign });
+    }
+    expect(parseTrainCase({ ...train, loss: { kind: 'mse', reduction: 'sum' } }).loss.reduction).toBe('sum');
+  });
+
+  it('names every parameter in no group', () => {
+    const model = { inputSize: 3, layers: [{ outFeatures: 2, activation: 'identity' }, { outFeatures: 1, activation: 'identity' }] };
+    const init = { '0.weight': [1, 2, 3, 4, 5, 6], '0.bias': [0, 0], '1.weight': [1, 2], '1.bias': [0] };
+    const c = { ...train, model, init, data: { x: [[1, 2, 3]], y: [[1]] }, groups: [{ select: 'weights', weightDecay: 0 }] };
+    expect(messageOf(() => parseTrainCase(c))).toBe('invalid training case: groups: parameters 0.bias, 1.bias are in no group (give the biases a group too)');
+  });
+
+  it.each<[string, unknown, string]>([
+    ['inputs that are not an object', { ...expr, inputs: 5 }, 'invalid expression case: inputs: expected an object of named input tensors, got 5'],
+    ['a tensor value that is not a number', { ...expr, inputs: { ...expr.inputs, y: { shape: [3], data: [1, 'abc', 1], requiresGrad: false } } }, 'invalid expression case: inputs.y.data[1]: expected a number (NaN, ±Infinity and −0 as "NaN", "Infinity", "-Infinity", "-0"), got "abc"'],
+    ['a product past the budget', { ...expr, inputs: { a: { shape: [3e4, 0], data: [], requiresGrad: false }, b: { shape: [0, 3e4], data: [], requiresGrad: false } }, graph: { op: 'sum', args: [{ op: 'matmul', args: [{ op: 'input', name: 'a' }, { op: 'input', name: 'b' }] }] } }, 'invalid expression case: the case is too large to run: it needs 1.80e+9 tensor elements (the budget is 2e+7)'],
+  ])('expression case: %s', (_what, value, message) => {
+    expect(messageOf(() => parseExprCase(value))).toBe(message);
+  });
+
+  it('accepts a second backward', () => {
+    for (const times of [1, 2]) expect(parseExprCase({ ...expr, backward: { times, retainGraph: true } }).backward).toEqual({ times, retainGraph: true });
+  });
+});
+
+describe('result schema: every field named when wrong', () => {
+  const value = { shape: [], data: [21] };
+
+  it.each<[string, unknown, string]>([
+    ['gradients that are not an object', { value, grads: 5 }, 'invalid expression result: grads: expected an object of gradients by input name, got 5'],
+    ['an error message that is not a string', { value, grads: {}, error: { kind: 'other', message: 5 } }, 'invalid expression result: error.message: expected a message, got 5'],
+  ])('%s', (_what, result, message) => {
+    expect(messageOf(() => parseExprResult(result))).toBe(message);
+  });
+
+  it('reads a result without its case, and checks one against a case with two gradients', () => {
+    expect(parseExprResult({ value, grads: {} }).grads).toEqual({});
+    const two = { ...expr, inputs: { ...expr.inputs, y: { ...expr.inputs.y, requiresGrad: true } } };
+    expect(parseExprResult({ value, grads: { x: null, y: [1, 1, 1] } }, two).grads).toEqual({ x: null, y: [1, 1, 1] });
+  });
+
+  it('reports the case\'s own graph problem rather than failing', () => {
+    const broken = { ...expr, graph: { op: 'input', name: 'z' } } as ExprCase;
+    expect(messageOf(() => parseExprResult({ value, grads: { x: null } }, broken))).toBe("invalid expression result: graph.name: no input named 'z' (inputs: x, y)");
+  });
+
+  it('names a snapshot that is not an object of values', () => {
+    expect(messageOf(() => parseTrainResult({ losses: [], grads: [], params: [5] }))).toBe('invalid training result: params[0]: expected an object of values by parameter name, got 5');
+  });
+});
+
+describe('case schema: cross-field checks wait for the fields', () => {
+  it('a tensor that does not fill its shape hides the seed check', () => {
+    const c = { ...expr, inputs: { ...expr.inputs, y: { shape: [3], data: [1], requiresGrad: false } }, graph: { op: 'input', name: 'x' } };
+    expect(messageOf(() => parseExprCase(c))).toBe('invalid expression case: inputs.y.data: 1 values for shape [3] (3 needed)');
+  });
+});
