@@ -76,6 +76,8 @@ describe('numbers of a dtype', () => {
     expect([Math.min(...xs), Math.max(...xs)]).toEqual([0.0625, Math.fround(0.1) - 2 ** -27]);
     // Math.fround(-0.11) is −0.11 + 6e-10; the largest float32 ≤ −0.11 is one ulp further from zero.
     expect(Math.max(...sample(a.num(-0.12, -0.11)))).toBe(Math.fround(-0.11) - 2 ** -27);
+    // Math.fround(0.12) is 0.12 − 2.7e-9, already inside: it is the largest float32 ≤ 0.12.
+    expect(Math.max(...sample(a.num(0.11, 0.12)))).toBe(Math.fround(0.12));
   });
 
   it('arbitrariesFor rejects an unknown dtype by name, and follows a backend\'s dtype', () => {
@@ -152,7 +154,9 @@ describe('capabilities', () => {
     expect(bare.some((o) => o.momentum > 0)).toBe(true);
     const noMomentum = backend('float64', [optionCapability('sgd', 'dampening'), optionCapability('sgd', 'nesterov'), optionCapability('sgd', 'maximize')]);
     expect(sample(noMomentum.sgd()).every((o) => o.momentum === 0 && !o.nesterov)).toBe(true);
-    expect(sample(noMomentum.sgd()).some((o) => o.maximize)).toBe(true);
+    expect(sample(noMomentum.sgd()).some((o) => o.maximize && o.dampening > 0)).toBe(true);
+    const nesterov = backend('float64', [optionCapability('sgd', 'momentum'), optionCapability('sgd', 'nesterov')]);
+    expect(sample(nesterov.sgd()).some((o) => o.nesterov)).toBe(true);
     expect(sample(arbitrariesFor('float64').sgd({ maximize: fc.constant(true) })).every((o) => o.maximize)).toBe(true);
   });
 
