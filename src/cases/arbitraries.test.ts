@@ -33,6 +33,7 @@ describe.each<Dtype>(['float64', 'float32'])('numbers in %s', (dtype) => {
     const readable = xs.filter(isReadable).length;
     expect(readable).toBeGreaterThan(150);
     expect(readable).toBeLessThan(400);
+    expect(xs.filter((x) => isReadable(x) && x < 0 && !Number.isInteger(x)).length).toBeGreaterThan(20);
     expect(sample(a.num(0.1, 0.2))).toContain(0.125);
   });
 
@@ -46,6 +47,7 @@ describe.each<Dtype>(['float64', 'float32'])('numbers in %s', (dtype) => {
   it('the named values stay in their ranges, with both zeros where promised', () => {
     const values = sample(a.value);
     expect(values.every((x) => x >= -2 && x <= 2 && exactIn(dtype, x))).toBe(true);
+    expect(values.some((x) => x < -1) && values.some((x) => x > 1)).toBe(true);
     expect(values.some((x) => Object.is(x, -0)) && values.some((x) => Object.is(x, 0))).toBe(true);
     const floor = dtype === 'float64' ? 1e-100 : 1e-15;
     const normal = sample(a.normalRangeValue);
