@@ -77,13 +77,24 @@ const SMALLEST_NORMAL: Record<Dtype, number> = { float64: 2 ** -1022, float32: 2
 /** Readable values are multiples of 1/READABLE: exact in both dtypes and easy to read in a counterexample. */
 const READABLE = 8;
 
+const f32 = new Float32Array(1);
+const bits = new Int32Array(f32.buffer);
+
+/** The float32 nearest x on the inward side (`inward` 1 rounds up, −1 down), so a float32 range stays within [min, max]. */
+function float32Within(x: number, inward: 1 | -1): number {
+  f32[0] = x;
+  if (f32[0] === x || Math.sign(f32[0] - x) === inward) return f32[0];
+  bits[0] += Math.sign(f32[0] || inward) * inward;
+  return f32[0];
+}
+
 function build(dtype: Dtype, capabilities: ReadonlySet<Capability> | null): Arbitraries {
   const has = (capability: Capability) => capabilities === null || capabilities.has(capability);
   const supports = (option: string, kind: OptimizerKind = 'sgd') => has(optionCapability(kind, option));
   const full = (min: number, max: number): fc.Arbitrary<number> =>
     (dtype === 'float64'
       ? fc.double({ min, max, noNaN: true, noDefaultInfinity: true })
-      : fc.float({ min: Math.fround(min), max: Math.fround(max), noNaN: true, noDefaultInfinity: true })
+      : fc.float({ min: float32Within(min, 1), max: float32Within(max, -1), noNaN: true, noDefaultInfinity: true })
     ).map((x) => (Math.abs(x) < SMALLEST_NORMAL[dtype] && min <= 0 && max >= 0 ? x * 0 : x));
   const num = (min: number, max: number): fc.Arbitrary<number> => {
     const lo = Math.ceil(min * READABLE);

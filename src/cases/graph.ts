@@ -221,22 +221,22 @@ export function inferExprShapeAndCost(node: ExprNode, inputs: Inputs, path: Prop
   while (stack.length > 0) {
     const top = stack[stack.length - 1];
     const n = top.node;
-    if (n.op === 'input' || n.op === 'const' || !top.expanded) {
-      if (n.op === 'input') {
-        stack.pop();
-        const input = Object.hasOwn(inputs, n.name) ? inputs[n.name] : undefined;
-        if (input === undefined) {
-          const names = Object.keys(inputs);
-          report(pathOf(top.place, 'name'), `no input named '${n.name}' (${names.length === 0 ? 'the case has no inputs' : `inputs: ${names.join(', ')}`})`);
-        }
-        results.push(input === undefined ? null : { shape: input.shape, requiresGrad: input.requiresGrad });
-        continue;
+    if (n.op === 'input') {
+      stack.pop();
+      const input = Object.hasOwn(inputs, n.name) ? inputs[n.name] : undefined;
+      if (input === undefined) {
+        const names = Object.keys(inputs);
+        report(pathOf(top.place, 'name'), `no input named '${n.name}' (${names.length === 0 ? 'the case has no inputs' : `inputs: ${names.join(', ')}`})`);
       }
-      if (n.op === 'const') {
-        stack.pop();
-        results.push({ shape: [], requiresGrad: false });
-        continue;
-      }
+      results.push(input === undefined ? null : { shape: input.shape, requiresGrad: input.requiresGrad });
+      continue;
+    }
+    if (n.op === 'const') {
+      stack.pop();
+      results.push({ shape: [], requiresGrad: false });
+      continue;
+    }
+    if (!top.expanded) {
       top.expanded = true;
       for (let i = n.args.length - 1; i >= 0; i--) stack.push({ node: n.args[i], place: { parent: top.place, keys: ['args', i] }, expanded: false });
       continue;
@@ -306,7 +306,8 @@ function outputShape(op: OpName, a: number[], b: number[] | undefined, attrs: Re
       const size = sizeOf(a);
       const inferred = target.indexOf(-1);
       const known = target.reduce((acc, d, i) => (i === inferred ? acc : acc * d), 1);
-      const resolved = inferred >= 0 && known > 0 ? target.map((d, i) => (i === inferred ? size / known : d)) : target;
+      // No −1 leaves the target as it is; a zero beside the −1 gives 0/0 or x/0, which the check below rejects.
+      const resolved = target.map((d, i) => (i === inferred ? size / known : d));
       if (!resolved.every((d) => Number.isInteger(d) && d >= 0) || sizeOf(resolved) !== size) {
         return fail(`reshape: cannot view shape ${formatShape(a)} (${size} elements) as ${formatShape(target)}`, 'shape');
       }

@@ -1,9 +1,7 @@
 import { readFileSync } from 'node:fs';
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { OPS } from '../engine/ops.ts';
 import { PENALTIES } from '../regularize/recipes.ts';
-import { lambdaArb, trainCaseArb } from './arbitraries.ts';
 import { encodeJson } from './json.ts';
 import {
   CaseError,
@@ -15,39 +13,8 @@ import {
   parseTrainResult,
   SCHEMA_MATCHES_TYPES,
 } from './schema.ts';
-import type { ExprCase, TrainCase } from './types.ts';
-
-/** A one-layer model 3 → 2: 0.weight is [2, 3] (6 values), 0.bias is [2]. */
-const train: TrainCase = {
-  kind: 'train',
-  version: 1,
-  model: { inputSize: 3, layers: [{ outFeatures: 2, activation: 'relu' }] },
-  init: { '0.weight': [1, 2, 3, 4, 5, 6], '0.bias': [0, -0] },
-  data: { x: [[1, 2, 3]], y: [[1, 2]] },
-  loss: { kind: 'mse', reduction: 'mean' },
-  penalty: { recipe: 'half-pow-sum', lambda: 0.5, select: 'all', sign: 'add' },
-  optimizer: { kind: 'sgd', lr: 0.1, momentum: 0.9, dampening: 0, nesterov: true, maximize: false, weightDecay: 0 },
-  steps: 2,
-  zeroGrad: true,
-};
-
-const expr: ExprCase = {
-  kind: 'expr',
-  version: 1,
-  inputs: { x: { shape: [2, 3], data: [1, 2, 3, 4, 5, 6], requiresGrad: true }, y: { shape: [3], data: [1, 1, 1], requiresGrad: false } },
-  graph: { op: 'sum', args: [{ op: 'mul', args: [{ op: 'input', name: 'x' }, { op: 'input', name: 'y' }] }] },
-};
-
-/** Deep equality that tells −0 from 0 and finds NaN equal to NaN. */
-function same(a: unknown, b: unknown): boolean {
-  if (typeof a === 'number' || typeof b === 'number') return Object.is(a, b);
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((v, i) => same(v, b[i]));
-  if (a !== null && b !== null && typeof a === 'object' && typeof b === 'object') {
-    const ka = Object.keys(a);
-    return ka.length === Object.keys(b).length && ka.every((k) => same((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
-  }
-  return a === b;
-}
+import { expr, train } from './testdata/cases.ts';
+import type { ExprCase } from './types.ts';
 
 function messageOf(f: () => unknown): string {
   try {
@@ -60,22 +27,11 @@ function messageOf(f: () => unknown): string {
 }
 
 describe('case schema: valid cases', () => {
-  it('accepts the cases the arbitraries generate, with every recipe, and returns them unchanged', () => {
-    const recipeArb = fc.constantFrom(...Object.keys(PENALTIES));
-    fc.assert(
-      fc.property(trainCaseArb(), recipeArb, lambdaArb, fc.double(), (c, recipe, lambda, start) => {
-        const withPenalty: TrainCase = { ...c, penalty: { recipe, lambda, select: 'weights', sign: 'subtract', ...(recipe === 'norm-uninit-leaf' ? { start } : {}) } };
-        expect(same(parseTrainCase(withPenalty), withPenalty)).toBe(true);
-      }),
-      { numRuns: 100 },
-    );
-  });
-
   it('reads NaN, ±Infinity and −0 through the JSON encoding, decoded or still encoded', () => {
     const special: ExprCase = { ...expr, inputs: { x: { shape: [4], data: [NaN, Infinity, -Infinity, -0], requiresGrad: true } }, graph: { op: 'sum', args: [{ op: 'input', name: 'x' }] } };
     const text = encodeJson(special);
-    expect(same(parseCaseJson(text), special)).toBe(true);
-    expect(same(parseCase(JSON.parse(text)), special)).toBe(true);
+    expect(parseCaseJson(text)).toEqual(special); // toEqual tells −0 from 0 and finds NaN equal to NaN
+    expect(parseCase(JSON.parse(text))).toEqual(special);
   });
 
   it('accepts every optimizer kind of types.ts', () => {
@@ -218,62 +174,178 @@ describe('docs/ops.md', () => {
   });
 });
 
-describe('total decoding: any corruption of a valid case is a CaseError or a valid case, never another error', () => {
-  /** Every path into a value, as key lists. */
-  function paths(value: unknown): PropertyKey[][] {
-    const out: PropertyKey[][] = [];
-    const stack: [unknown, PropertyKey[]][] = [[value, []]];
-    while (stack.length > 0) {
-      const [v, path] = stack.pop()!;
-      out.push(path);
-      if (typeof v === 'object' && v !== null) for (const [k, x] of Object.entries(v)) stack.push([x, [...path, Array.isArray(v) ? Number(k) : k]]);
-    }
-    return out;
-  }
+describe('case schema: each rule at its edge', () => {
+  const sgd = train.optimizer;
+  const accepts = (value: unknown) => expect(() => parseTrainCase(value)).not.toThrow();
 
-  /** `value` with the field at `path` replaced by `replacement`, or deleted when it is undefined. */
-  function corrupt(value: unknown, path: PropertyKey[], replacement: unknown): unknown {
-    if (path.length === 0) return replacement;
-    const copy = structuredClone(value) as Record<PropertyKey, unknown>;
-    let parent = copy;
-    for (const key of path.slice(0, -1)) parent = parent[key] as Record<PropertyKey, unknown>;
-    const last = path[path.length - 1];
-    if (replacement === undefined && !Array.isArray(parent)) delete parent[last];
-    else parent[last] = replacement;
-    return copy;
-  }
-
-  const replacement = fc.oneof(
-    fc.anything({ maxDepth: 2 }),
-    fc.constantFrom(undefined, null, [], {}, '', 'NaN', 'constructor', '__proto__', -1, 0, 1e300, -0, true, [[]], [null], { op: 'neg' }),
-  );
-
-  /** The property: whatever field of `base` is corrupted, `parse` accepts or throws a CaseError. */
-  function total(base: unknown, parse: (v: unknown) => unknown) {
-    const all = paths(base);
-    return fc.property(fc.nat(all.length - 1), replacement, (i, r) => {
-      try {
-        parse(corrupt(base, all[i], r));
-      } catch (e) {
-        if (!(e instanceof CaseError)) throw new Error(`${all[i].join('.')} = ${String(r)}: ${(e as Error).message}`);
-      }
-    });
-  }
-
-  it.each<[string, unknown, (v: unknown) => unknown]>([
-    ['expression case', expr, parseExprCase],
-    ['training case', train, parseTrainCase],
-    ['expression result', { value: { shape: [], data: [21] }, grads: { x: [1, 1, 1, 1, 1, 1] } }, (v) => parseExprResult(v, expr)],
-    ['training result', { losses: [1, 2], grads: [train.init, train.init], params: [train.init, train.init] }, (v) => parseTrainResult(v, train)],
-  ])('%s', (_what, base, parse) => {
-    fc.assert(total(base, parse), { numRuns: 300, seed: 10 });
+  it('accepts the edge of every number rule, and rejects one step past it', () => {
+    accepts({ ...train, optimizer: { ...sgd, lr: 0, weightDecay: 0 } });
+    accepts({ ...train, optimizer: { kind: 'adam', lr: 1, betas: [0, 0.5], eps: 0, weightDecay: 0, amsgrad: false, maximize: true } });
+    accepts({ ...train, steps: 1 });
+    expect(messageOf(() => parseTrainCase({ ...train, optimizer: { ...sgd, lr: 'Infinity' } }))).toContain('optimizer.lr: expected a finite number ≥ 0, got Infinity');
+    expect(messageOf(() => parseTrainCase({ ...train, optimizer: { ...sgd, dampening: '-Infinity' } }))).toContain('optimizer.dampening: expected a finite number, got -Infinity');
+    expect(messageOf(() => parseTrainCase({ ...train, steps: 1.5 }))).toBe('invalid training case: steps: expected an integer ≥ 1, got 1.5');
+    const adam = { kind: 'adam', lr: 1, betas: [0.9, 1], eps: 0, weightDecay: 0, amsgrad: false, maximize: false };
+    expect(messageOf(() => parseTrainCase({ ...train, optimizer: adam }))).toBe('invalid training case: optimizer.betas[1]: expected a number in [0, 1), got 1');
+    expect(messageOf(() => parseTrainCase({ ...train, optimizer: { ...adam, betas: [-0.5, 0] } }))).toBe('invalid training case: optimizer.betas[0]: expected a number in [0, 1), got -0.5');
+    expect(messageOf(() => parseTrainCase({ ...train, optimizer: { ...adam, betas: 0.9 } }))).toBe('invalid training case: optimizer.betas: expected a pair [β1, β2], got 0.9');
   });
 
-  it('the property fails on a parser that reads the model before validating it (as the schema once did)', () => {
-    const early = (v: unknown) => {
-      const model = (v as TrainCase).model;
-      return [model.layers[model.layers.length - 1].outFeatures, parseTrainCase(v)];
-    };
-    expect(() => fc.assert(total(train, early), { numRuns: 300, seed: 10 })).toThrow(/Property failed/);
+  it('nesterov needs a positive momentum', () => {
+    expect(messageOf(() => parseTrainCase({ ...train, optimizer: { ...sgd, momentum: 0 } }))).toBe('invalid training case: optimizer.nesterov: nesterov needs momentum > 0 and dampening 0 (got momentum 0, dampening 0)');
+    accepts({ ...train, optimizer: { ...sgd, kind: 'sgdw', nesterov: false, dampening: -1 } });
+  });
+
+  it('names a shape\'s bad dimension, an optimizer that is not an object, and every optimizer kind', () => {
+    const x = { shape: [2, 3], data: [1, 2, 3, 4, 5, 6], requiresGrad: true };
+    expect(messageOf(() => parseExprCase({ ...expr, inputs: { ...expr.inputs, x: { ...x, shape: [-1, 3] } } }))).toContain('inputs.x.shape[0]: expected an integer ≥ 0 (a dimension), got -1');
+    expect(messageOf(() => parseExprCase({ ...expr, inputs: { ...expr.inputs, x: { ...x, shape: [0.5] } } }))).toContain('inputs.x.shape[0]: expected an integer ≥ 0 (a dimension), got 0.5');
+    expect(messageOf(() => parseTrainCase({ ...train, optimizer: 5 }))).toBe("invalid training case: optimizer: expected an optimizer spec (an object with 'kind'), got 5");
+    expect(messageOf(() => parseTrainCase({ ...train, optimizer: { kind: 'lbfgs' } }))).toBe("invalid training case: optimizer.kind: unknown optimizer kind \"lbfgs\" (known: 'sgd', 'sgdw', 'adam', 'adamw', 'rmsprop', 'adagrad')");
+    expect(messageOf(() => parseTrainCase({ ...train, loss: 'mse' }))).toBe('invalid training case: loss: expected an object, got "mse"');
+    expect(messageOf(() => parseTrainCase({ ...train, penalty: { ...train.penalty, start: 1, recipe: 'norm-uninit-leaf', extra: 1, more: 2 } }))).toBe(
+      'invalid training case (2 problems):\n  penalty.extra: unknown field (known: recipe, lambda, select, sign, start)\n  penalty.more: unknown field (known: recipe, lambda, select, sign, start)',
+    );
+  });
+
+  it('counts a training run\'s elements up to the budget and no further', () => {
+    // 8 parameters; per step 2·8 elements, and the data 16 rows of 3 + 2 values: 16·1,249,995 + 16·5 = 2e7.
+    const rows = (n: number, width: number) => Array.from({ length: n }, () => new Array<number>(width).fill(0));
+    const at = (batch: number, steps: number) => ({ ...train, data: { x: rows(batch, 3), y: rows(batch, 2) }, steps });
+    accepts(at(16, 1_249_995));
+    expect(messageOf(() => parseTrainCase(at(17, 1_249_995)))).toBe('invalid training case: the case is too large to run: it needs 2.00e+7 tensor elements (the budget is 2e+7)');
+    // Operations: steps·(6·batch·8 + 10·8) = 1e6·(6·40·8 + 80) = 2e9, with 16e6 + 200 elements.
+    accepts(at(40, 1_000_000));
+    expect(messageOf(() => parseTrainCase(at(40, 1_000_001)))).toBe('invalid training case: the case is too large to run: it needs 2.00e+9 operations (the budget is 2e+9)');
+  });
+
+  it('checks the batch and the groups', () => {
+    expect(messageOf(() => parseTrainCase({ ...train, data: { x: [], y: [] } }))).toBe('invalid training case: data.x: the batch is empty (one row per example is needed)');
+    accepts({ ...train, groups: [{ select: 'biases', weightDecay: 1 }, { select: 'weights', weightDecay: 0 }] });
+    expect(messageOf(() => parseTrainCase({ ...train, groups: [{ select: 'biases', weightDecay: 0 }] }))).toBe('invalid training case: groups: parameters 0.weight are in no group (give the weights a group too)');
+    expect(messageOf(() => parseTrainCase({ ...train, groups: [{ select: 'weights', weightDecay: 0 }] }))).toBe('invalid training case: groups: parameters 0.bias are in no group (give the biases a group too)');
+    expect(messageOf(() => parseTrainCase({ ...train, groups: [{ select: 'biases', weightDecay: 0 }, { select: 'biases', weightDecay: 0 }, { select: 'weights', weightDecay: 0 }] }))).toBe(
+      'invalid training case: groups[1].select: groups 0 and 1 both select the biases, and a parameter can be in only one group',
+    );
+  });
+
+  it('checks the cross-field rules only once the fields are well-formed', () => {
+    expect(messageOf(() => parseTrainCase({ ...train, steps: 0, init: {} }))).toBe('invalid training case: steps: expected an integer ≥ 1, got 0');
+    expect(messageOf(() => parseExprCase({ ...expr, seed: 'x', graph: { op: 'input', name: 'nope' } }))).toBe('invalid expression case: seed: expected an array, got "x"');
+  });
+
+  it('needs a seed only for an output of more than one element that requires grad', () => {
+    const y = { op: 'input', name: 'y' };
+    expect(parseExprCase({ ...expr, graph: y }).graph).toEqual(y);
+    expect(parseExprCase({ ...expr, graph: { op: 'input', name: 'x' }, seed: [1, 2, 3, 4, 5, 6] }).seed).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(messageOf(() => parseExprCase({ ...expr, graph: y, seed: [1] }))).toBe('invalid expression case: seed: 1 values for an output of shape [3] (3 needed)');
+  });
+
+  it('names the case it expected, whatever arrives', () => {
+    expect(messageOf(() => parseCase(5))).toBe('invalid case: expected a case object, got 5');
+    expect(messageOf(() => parseCase(null))).toBe('invalid case: expected a case object, got null');
+    expect(messageOf(() => parseCase({}))).toBe("invalid case: kind: expected 'expr' or 'train', got nothing (the field is missing)");
+    expect(parseCase(expr).kind).toBe('expr');
+    expect(parseCase(train).kind).toBe('train');
+    expect(messageOf(() => parseExprCase({ ...expr, kind: 'train' }))).toBe('invalid expression case: kind: expected \'expr\', got "train"');
+  });
+
+  it('finds a "__proto__" key at the top, in an array and deep down', () => {
+    const reserved = 'the name "__proto__" is reserved: every JavaScript object inherits a member of that name';
+    expect(messageOf(() => parseTrainCase(JSON.parse('{"__proto__": 1}')))).toBe(`invalid training case: __proto__: ${reserved}`);
+    const step = JSON.stringify(train.init);
+    const result = JSON.parse(`{"losses": [1, 2], "grads": [${step}, {"__proto__": [1]}], "params": [${step}, ${step}]}`);
+    expect(messageOf(() => parseTrainResult(result, train))).toBe(`invalid training result: grads[1].__proto__: ${reserved}`);
+    const deep = JSON.parse(`{"kind": "expr", "graph": {"op": "neg", "args": [{"op": "neg", "args": [{"__proto__": 0}]}]}}`);
+    expect(messageOf(() => parseExprCase(deep))).toBe(`invalid expression case: graph.args[0].args[0].__proto__: ${reserved}`);
+  });
+});
+
+describe('result schema: every check against the case', () => {
+  it('an expression result needs an entry, maybe null, for each input that requires grad', () => {
+    const value = { shape: [], data: [21] };
+    expect(parseExprResult({ value, grads: { x: null } }, expr).grads).toEqual({ x: null });
+    expect(messageOf(() => parseExprResult({ value, grads: {} }, expr))).toBe("invalid expression result: grads: no entry for input 'x' (null when backward never reached it)");
+    expect(messageOf(() => parseExprResult({ value: { shape: [2], data: [21] }, grads: { x: null } }, expr))).toBe('invalid expression result: value.data: 1 values for shape [2] (2 needed)');
+  });
+
+  it('a training result names a parameter the model lacks, and counts params by step', () => {
+    const step = { '0.weight': [0, 0, 0, 0, 0, 0], '0.bias': [0, 0] };
+    const message = messageOf(() => parseTrainResult({ losses: [1, 2], grads: [step, step], params: [step, { ...step, '1.bias': [0] }, step] }, train));
+    expect(message).toBe("invalid training result (2 problems):\n  params: 3 entries for 2 steps\n  params[1].1.bias: the model has no parameter '1.bias'");
+    expect(parseTrainResult({ losses: [], grads: [], params: [] }).losses).toEqual([]);
+  });
+});
+
+describe('case schema: each field named when wrong', () => {
+  it.each<[string, unknown, string]>([
+    ['a case that is null', null, 'invalid training case: expected an object, got null'],
+    ['a case that is a number', 5, 'invalid training case: expected an object, got 5'],
+    ['another kind', { ...train, kind: 'expr' }, 'invalid training case: kind: expected \'train\', got "expr"'],
+    ['initial values that are not an object', { ...train, init: 5 }, 'invalid training case: init: expected an object of initial values by parameter name, got 5'],
+    ['another loss', { ...train, loss: { kind: 'mae', reduction: 'sum' } }, 'invalid training case: loss.kind: expected \'mse\', got "mae"'],
+    ['a recipe that is not a string', { ...train, penalty: { ...train.penalty, recipe: 5 } }, 'invalid training case: penalty.recipe: expected a recipe id, got 5'],
+    ['an unknown recipe', { ...train, penalty: { ...train.penalty, recipe: 'l3' } }, `invalid training case: penalty.recipe: unknown recipe "l3" (known: ${Object.keys(PENALTIES).join(', ')})`],
+  ])('training case: %s', (_what, value, message) => {
+    expect(messageOf(() => parseTrainCase(value))).toBe(message);
+  });
+
+  it('accepts every selection, sign and reduction', () => {
+    for (const select of ['all', 'weights', 'biases']) {
+      for (const sign of ['add', 'subtract']) expect(parseTrainCase({ ...train, penalty: { ...train.penalty, select, sign } }).penalty).toEqual({ ...train.penalty, select, sign });
+    }
+    expect(parseTrainCase({ ...train, loss: { kind: 'mse', reduction: 'sum' } }).loss.reduction).toBe('sum');
+  });
+
+  it('names every parameter in no group', () => {
+    const model = { inputSize: 3, layers: [{ outFeatures: 2, activation: 'identity' }, { outFeatures: 1, activation: 'identity' }] };
+    const init = { '0.weight': [1, 2, 3, 4, 5, 6], '0.bias': [0, 0], '1.weight': [1, 2], '1.bias': [0] };
+    const c = { ...train, model, init, data: { x: [[1, 2, 3]], y: [[1]] }, groups: [{ select: 'weights', weightDecay: 0 }] };
+    expect(messageOf(() => parseTrainCase(c))).toBe('invalid training case: groups: parameters 0.bias, 1.bias are in no group (give the biases a group too)');
+  });
+
+  it.each<[string, unknown, string]>([
+    ['inputs that are not an object', { ...expr, inputs: 5 }, 'invalid expression case: inputs: expected an object of named input tensors, got 5'],
+    ['a tensor value that is not a number', { ...expr, inputs: { ...expr.inputs, y: { shape: [3], data: [1, 'abc', 1], requiresGrad: false } } }, 'invalid expression case: inputs.y.data[1]: expected a number (NaN, ±Infinity and −0 as "NaN", "Infinity", "-Infinity", "-0"), got "abc"'],
+    ['a product past the budget', { ...expr, inputs: { a: { shape: [3e4, 0], data: [], requiresGrad: false }, b: { shape: [0, 3e4], data: [], requiresGrad: false } }, graph: { op: 'sum', args: [{ op: 'matmul', args: [{ op: 'input', name: 'a' }, { op: 'input', name: 'b' }] }] } }, 'invalid expression case: the case is too large to run: it needs 1.80e+9 tensor elements (the budget is 2e+7)'],
+  ])('expression case: %s', (_what, value, message) => {
+    expect(messageOf(() => parseExprCase(value))).toBe(message);
+  });
+
+  it('accepts a second backward', () => {
+    for (const times of [1, 2]) expect(parseExprCase({ ...expr, backward: { times, retainGraph: true } }).backward).toEqual({ times, retainGraph: true });
+  });
+});
+
+describe('result schema: every field named when wrong', () => {
+  const value = { shape: [], data: [21] };
+
+  it.each<[string, unknown, string]>([
+    ['gradients that are not an object', { value, grads: 5 }, 'invalid expression result: grads: expected an object of gradients by input name, got 5'],
+    ['an error message that is not a string', { value, grads: {}, error: { kind: 'other', message: 5 } }, 'invalid expression result: error.message: expected a message, got 5'],
+  ])('%s', (_what, result, message) => {
+    expect(messageOf(() => parseExprResult(result))).toBe(message);
+  });
+
+  it('reads a result without its case, and checks one against a case with two gradients', () => {
+    expect(parseExprResult({ value, grads: {} }).grads).toEqual({});
+    const two = { ...expr, inputs: { ...expr.inputs, y: { ...expr.inputs.y, requiresGrad: true } } };
+    expect(parseExprResult({ value, grads: { x: null, y: [1, 1, 1] } }, two).grads).toEqual({ x: null, y: [1, 1, 1] });
+  });
+
+  it('reports the case\'s own graph problem rather than failing', () => {
+    const broken = { ...expr, graph: { op: 'input', name: 'z' } } as ExprCase;
+    expect(messageOf(() => parseExprResult({ value, grads: { x: null } }, broken))).toBe("invalid expression result: graph.name: no input named 'z' (inputs: x, y)");
+  });
+
+  it('names a snapshot that is not an object of values', () => {
+    expect(messageOf(() => parseTrainResult({ losses: [], grads: [], params: [5] }))).toBe('invalid training result: params[0]: expected an object of values by parameter name, got 5');
+  });
+});
+
+describe('case schema: cross-field checks wait for the fields', () => {
+  it('a tensor that does not fill its shape hides the seed check', () => {
+    const c = { ...expr, inputs: { ...expr.inputs, y: { shape: [3], data: [1], requiresGrad: false } }, graph: { op: 'input', name: 'x' } };
+    expect(messageOf(() => parseExprCase(c))).toBe('invalid expression case: inputs.y.data: 1 values for shape [3] (3 needed)');
   });
 });
