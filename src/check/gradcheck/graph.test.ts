@@ -24,6 +24,12 @@ describe('topologicalOrder', () => {
     expect(names(order, g)).toEqual(['y', 'x', 'ex', 'xy', 's', 'out']);
   });
 
+  it('lists an operand used twice once', () => {
+    const x = tensor([2], { requiresGrad: true });
+    const out = x.mul(x);
+    expect(topologicalOrder(out)).toEqual([x, out]);
+  });
+
   it('is a single leaf for a leaf', () => {
     const x = tensor([1], { requiresGrad: true });
     expect(topologicalOrder(x)).toEqual([x]);

@@ -1,11 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { abs, add, div, exp, fromData, log, mul, norm, pow, relu, sign, sqrt, sum, tensor, type Tensor } from '../../engine/index.ts';
-import { KINKS, scanGraph, straddle, type KinkRule, type Site } from './kinks.ts';
+import { OPS, abs, add, div, exp, fromData, log, mul, norm, pow, relu, sign, sqrt, sum, tensor, type Tensor } from '../../engine/index.ts';
+import { KINKS, SMOOTH_OPS, scanGraph, straddle, type KinkRule, type Site } from './kinks.ts';
 import type { Sample } from './stencils.ts';
 
 const leaf = (data: number[]): Tensor => tensor(data, { requiresGrad: true });
 
 describe('the kink table', () => {
+  it('classifies every op of the engine exactly once, as kinked or smooth', () => {
+    expect([...Object.keys(KINKS), ...SMOOTH_OPS].sort()).toEqual(Object.keys(OPS).sort());
+  });
+
   it('has a kink for pow only at non-integer or negative exponents, singular below 1', () => {
     expect(KINKS.pow!({ exponent: 2 })).toBeNull();
     expect(KINKS.pow!({ exponent: 0 })).toBeNull();
@@ -74,12 +78,12 @@ describe('straddle', () => {
   });
   const sign1 = rule('sign', 'relu has a corner at 0');
 
-  it('sees a sign change between neighbouring samples, in offset order', () => {
+  it('sees a sign change at any sample, whatever the samples\' order', () => {
     const base = sample(0, ['relu', sign1, [0.5, 1]]);
-    // Given out of order: sorted by offset, -1 → 0 → 1 → 2 has a change between 0 and 1 only.
-    const crossing = [sample(2, ['relu', sign1, [-1, 1]]), sample(-1, ['relu', sign1, [2, 1]]), sample(1, ['relu', sign1, [-0.5, 1]])];
+    const crossing = [sample(2, ['relu', sign1, [0.25, 1]]), sample(-1, ['relu', sign1, [2, 1]]), sample(1, ['relu', sign1, [-0.5, 1]])];
     expect(straddle(base, crossing)).toBe("relu has a corner at 0 (op 'relu', kink site 1)");
     expect(straddle(base, [sample(-1, ['relu', sign1, [1, 1]]), sample(1, ['relu', sign1, [0.25, 2]])])).toBeNull();
+    expect(straddle(base, [])).toBeNull();
   });
 
   it('does not see two crossings between the same neighbours, but sees one in any element', () => {
@@ -97,6 +101,8 @@ describe('straddle', () => {
     expect(straddle(sample(0, ['relu', sign1, [NaN]]), [sample(1, ['relu', sign1, [NaN]])])).not.toBeNull();
     expect(straddle(sample(0, ['relu', sign1, [0]]), [sample(1, ['relu', sign1, [-0]])])).toBeNull();
     expect(straddle(sample(0, ['relu', sign1, [-3]]), [sample(1, ['relu', sign1, [-1]])])).toBeNull();
+    expect(straddle(sample(0, ['relu', sign1, [-3]]), [sample(1, ['relu', sign1, [0]])])).not.toBeNull();
+    expect(straddle(sample(0, ['relu', sign1, [-3]]), [sample(1, ['relu', sign1, [-0]])])).not.toBeNull();
   });
 
   it('numbers the site that straddles', () => {
@@ -111,6 +117,10 @@ describe('straddle', () => {
     expect(straddle(base, [sample(1)])).toBe(message);
     expect(straddle(base, [sample(1, ['abs', sign1, [1]])])).toBe(message);
     expect(straddle(base, [sample(1, ['relu', sign1, [1]], ['relu', sign1, [1]])])).toBe(message);
+    // One op of two changed is enough; a graph without kinks never changes shape.
+    const two = sample(0, ['relu', sign1, [1]], ['abs', sign1, [1]]);
+    expect(straddle(two, [sample(1, ['relu', sign1, [1]], ['relu', sign1, [1]])])).toBe(message);
+    expect(straddle(sample(0), [sample(1), sample(-1)])).toBeNull();
   });
 
   describe('norm 2: within twice the reach of the origin', () => {
@@ -126,6 +136,15 @@ describe('straddle', () => {
       expect(straddle(near, [at(1, [21, 28]), at(-1, [9, 12])])).toBe("norm(2) has a corner at the zero tensor (op 'norm', kink site 1)");
       // Exactly twice the reach is still a straddle: nearest 10 = 2·5.
       expect(straddle(at(0, [9, 12]), [at(1, [12, 16]), at(-1, [6, 8])])).not.toBeNull();
+    });
+
+    it('measures distances in the 2-norm, not the largest element', () => {
+      // Moves of (1, 1) from (3.2, 0): reach √2, nearest ‖(2.2, −1)‖ = √5.84 = 2.42 < 2√2, a
+      // straddle; by the largest element it would be 2.2 > 2·1.
+      expect(straddle(at(0, [3.2, 0]), [at(1, [4.2, 1]), at(-1, [2.2, -1])])).not.toBeNull();
+      // From (3.5, 0): nearest ‖(2.5, −1)‖ = √7.25 = 2.69 < 2√2 = 2.83, still a straddle; from (4, 0): √10 = 3.16 > 2.83.
+      expect(straddle(at(0, [3.5, 0]), [at(1, [4.5, 1]), at(-1, [2.5, -1])])).not.toBeNull();
+      expect(straddle(at(0, [4, 0]), [at(1, [5, 1]), at(-1, [3, -1])])).toBeNull();
     });
 
     it('measures the distance without overflow or underflow, and reads a zero tensor as the kink', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeFailure, formatReport, label, multiIndex, type ElementCheck, type GradcheckReport } from './report.ts';
+import { GradcheckError, describeFailure, formatReport, label, multiIndex, type ElementCheck, type GradcheckReport } from './report.ts';
 
 const element = (over: Partial<ElementCheck>): ElementCheck => ({
   output: 'output[0]',
@@ -118,5 +118,14 @@ describe('formatReport', () => {
     expect(formatReport(report({ elements: [pass] }))).toBe(
       'gradcheck pass: full mode, richardson, float64, rtol 5.5e-12, 12 evaluations: 1 passed, 0 failed, 0 not checkable, 0 not finite',
     );
+  });
+});
+
+describe('GradcheckError', () => {
+  it('carries its name, message and report', () => {
+    const r = report({ verdict: 'fail' });
+    const e = new GradcheckError('gradcheck: x', r);
+    expect(e).toBeInstanceOf(Error);
+    expect([e.name, e.message, e.report]).toEqual(['GradcheckError', 'gradcheck: x', r]);
   });
 });
