@@ -117,12 +117,19 @@ describe('oracleEvaluate on small graphs', () => {
     const { jacobian, value } = oracleEvaluate(call('add', [call('mul', [input('x'), input('x')]), { op: 'const', value: 0.5 }]), inputs);
     expect(exactly(value.data[0])).toBe('9.5');
     expect(exactly(jacobian.x[0][0])).toBe('6');
-    expect(jacobian.x[0][0].e).toBeGreaterThan(0);
-    expect(jacobian.x[0][0].e).toBeLessThan(40 * u);
+    // Each part, 1·3, is one rounding of 3; their sum in any order adds (2 − 1) roundings of Σ(|part| + e).
+    const part = 3 * u + eta;
+    expect(jacobian.x[0][0].e).toBe(2 * part + (u * (2 * (3 + part)) + eta));
     expect(jacobian.y[0][0]).toEqual(tracked(0));
     expect(Object.keys(jacobian).sort()).toEqual(['x', 'y']);
     // The graph may be just an input: the identity.
     expect(oracleEvaluate(input('x'), { x: vector([3, 4]) }).jacobian.x.map((row) => row.map(exactly))).toEqual([['1', '0'], ['0', '1']]);
+  });
+
+  it('sums an empty tensor to an exact 0', () => {
+    const { value, jacobian } = oracleEvaluate(call('sum', [input('x')]), { x: { shape: [0], data: [], requiresGrad: true } });
+    expect(value.data).toEqual([tracked(0)]);
+    expect(jacobian.x).toEqual([[]]);
   });
 
   it('names an unknown input or op', () => {
@@ -143,7 +150,44 @@ describe('error bounds', () => {
     expect(op('neg')(scalar(1, 2 ** -40)).e).toBe(2 ** -40);
   });
 
+  it('propagates both operands\' errors through add, sub, mul and div', () => {
+    const a = scalar(2, 2 ** -30);
+    const b = scalar(4, 2 ** -40);
+    // add and sub: e_a + e_b, then one rounding of a result of magnitude |v| + e_a + e_b.
+    const sumErr = 2 ** -30 + 2 ** -40;
+    expect(op('add')(a, b).e).toBe(sumErr + u * (6 + sumErr) + eta);
+    expect(op('sub')(a, b).e).toBe(sumErr + u * (2 + sumErr) + eta);
+    // mul: |a|·e_b + |b|·e_a + e_a·e_b.
+    const productErr = 2 * 2 ** -40 + 4 * 2 ** -30 + 2 ** -70;
+    expect(op('mul')(a, b).e).toBe(productErr + u * (8 + productErr) + eta);
+    // div: (e_a + |a/b|·e_b)/(|b| − e_b), also when only the divisor carries an error.
+    const quotientErr = (2 ** -30 + 0.5 * 2 ** -40) / (4 - 2 ** -40);
+    expect(op('div')(a, b).e).toBe(quotientErr + u * (0.5 + quotientErr) + eta);
+    const divisorOnly = (0.5 * 2 ** -40) / (4 - 2 ** -40);
+    expect(op('div')(scalar(2), b).e).toBe(divisorOnly + u * (0.5 + divisorOnly) + eta);
+  });
+
+  it('charges the library functions their stated error, and η alone below the double range', () => {
+    // exp: 2u relative; exp(−800) ≈ 3.6e-348 is below every double, so only η remains.
+    expect(op('exp')(scalar(1)).e).toBe(2 * u * Math.E + eta);
+    expect(op('exp')(scalar(-800)).e).toBe(eta);
+    expect(op('log')(scalar(Math.E ** 2)).e).toBeCloseTo(2 * u * 2, 30);
+    const t = Math.tanh(0.5);
+    expect(op('tanh')(scalar(0.5)).e).toBeGreaterThan(5.5 * u * t * (1 - 1e-15));
+    expect(op('tanh')(scalar(0.5)).e).toBeLessThan(5.5 * u * t * (1 + 1e-15) + eta);
+  });
+
+  it('bounds sqrt and pow right at the edge of their domain', () => {
+    // sqrt(4) with e = 4: 4/(sqrt(4) + sqrt(0)) = 2, then a rounding of 2 + 2.
+    expect(op('sqrt')(scalar(4, 4)).e).toBe(2 + 4 * u + eta);
+    // x¹ with e ≥ x is still bounded: |1·t⁰|·e.
+    expect(op('pow', { exponent: 1 })(scalar(1, 2)).e).toBe(2 + 3 * 2 * u + eta);
+  });
+
   it('gives up past the double range', () => {
+    // The exact value is in range, but within its error bound the engine may overflow.
+    expect(op('add')(scalar(1e308, 0.5e308), scalar(0)).e).toBe(Infinity);
+    expect(op('add')(scalar(1e307, 0.5e307), scalar(0)).e).toBeLessThan(Infinity);
     expect(op('add')(scalar(Number.MAX_VALUE), scalar(Number.MAX_VALUE)).e).toBe(Infinity);
     expect(op('mul')(scalar(1e300), scalar(1e10)).e).toBe(Infinity);
     expect(op('exp')(scalar(800)).e).toBe(Infinity);
@@ -176,9 +220,11 @@ describe('error bounds', () => {
     expect(op('sign')(scalar(1e-20, 1e-20))).toEqual(tracked(1, 2));
     expect(op('sign')(scalar(1e-20, 1e-21))).toEqual(tracked(1, 0));
     expect(op('sign')(scalar(0))).toEqual(tracked(0, 0));
+    expect(op('sign')(scalar(NaN)).v.isNaN()).toBe(true);
     const slope = (name: OpName, x: number, e: number) => ORACLE_OPS[name].vjp({ shape: [], data: [tracked(1)] }, [scalar(x, e)], scalar(0), undefined)[0].data[0];
     expect(slope('relu', 1e-20, 1e-20)).toEqual(tracked(1, 1));
     expect(slope('relu', -1e-20, 1e-21)).toEqual(tracked(0, 0));
+    expect(slope('relu', 0, 0)).toEqual(tracked(0, 0));
     expect(slope('abs', -1e-20, 1e-20)).toEqual(tracked(-1, 2));
     // 0·∞ in a product the engine does exactly is unbounded, not NaN.
     const g = { shape: [], data: [tracked(0, Infinity)] };
