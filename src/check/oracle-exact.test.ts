@@ -171,6 +171,8 @@ describe('error bounds', () => {
     // exp: 2u relative; exp(−800) ≈ 3.6e-348 is below every double, so only η remains.
     expect(op('exp')(scalar(1)).e).toBe(2 * u * Math.E + eta);
     expect(op('exp')(scalar(-800)).e).toBe(eta);
+    // A correctly rounded op likewise: 2^-540·2^-540 = 2^-1080 is below every double.
+    expect(op('mul')(scalar(2 ** -540), scalar(2 ** -540)).e).toBe(eta);
     expect(op('log')(scalar(Math.E ** 2)).e).toBeCloseTo(2 * u * 2, 30);
     const t = Math.tanh(0.5);
     expect(op('tanh')(scalar(0.5)).e).toBeGreaterThan(5.5 * u * t * (1 - 1e-15));
@@ -196,6 +198,7 @@ describe('error bounds', () => {
   it('is unbounded where the operand\'s error reaches a pole or the edge of the domain', () => {
     expect(op('div')(scalar(1), scalar(1e-20, 1e-20)).e).toBe(Infinity);
     expect(op('div')(scalar(1), scalar(2e-20, 1e-20)).e).toBeLessThan(Infinity);
+    expect(op('div')(scalar(1), scalar(1e-20, 2e-20)).e).toBe(Infinity);
     expect(op('log')(scalar(1e-20, 1e-20)).e).toBe(Infinity);
     expect(op('log')(scalar(2e-20, 1e-20)).e).toBeCloseTo(Math.log(2), 10);
     expect(op('sqrt')(scalar(1e-20, 2e-20)).e).toBe(Infinity);
@@ -203,6 +206,13 @@ describe('error bounds', () => {
     expect(op('sqrt')(scalar(4, 4e-10)).e).toBeCloseTo(1e-10, 15);
     expect(op('pow', { exponent: 0.5 })(scalar(1e-20, 1e-20)).e).toBe(Infinity);
     expect(op('pow', { exponent: -1 })(scalar(2, 1)).e).toBeCloseTo(1, 10);
+    // p < 1 looks at the near side: |p|·(x − e)^(p − 1)·e, and gives up where x − e ≤ 0.
+    expect(op('pow', { exponent: -1 })(scalar(4, 2)).e).toBeCloseTo(0.5, 10);
+    expect(op('pow', { exponent: 0.5 })(scalar(4, 3)).e).toBeCloseTo(1.5, 10);
+    expect(op('pow', { exponent: -1 })(scalar(1, 2)).e).toBe(Infinity);
+    // Exact operands at 0: sqrt(0) and 0^0.5 are computed exactly.
+    expect(op('pow', { exponent: 0.5 })(scalar(0)).e).toBe(0);
+    expect(op('sqrt')(scalar(0)).e).toBe(0);
     // p ≥ 1 looks at the far side: |3·t²|·e at t = 2 + 1e-3.
     expect(op('pow', { exponent: 3 })(scalar(2, 1e-3)).e).toBeCloseTo(3 * 2.001 ** 2 * 1e-3, 12);
     expect(op('pow', { exponent: 0 })(scalar(2, 1)).e).toBe(0);
@@ -211,6 +221,8 @@ describe('error bounds', () => {
   it('follows the derivative bound of tanh and exp', () => {
     // tanh' ≤ 1 near 0; far out it is ≤ 4·exp(−2(|x| − e)).
     expect(op('tanh')(scalar(0, 1e-10)).e).toBeCloseTo(1e-10, 20);
+    // At 3 ± 1 the interval stays 2 away from 0: 4·exp(−4)·1.
+    expect(op('tanh')(scalar(3, 1)).e).toBeCloseTo(4 * Math.exp(-4), 12);
     expect(op('tanh')(scalar(-20, 1e-10)).e).toBeLessThan(4 * Math.exp(-40) * 1e-10 + 6 * u);
     expect(op('tanh')(scalar(-20, 1e-10)).e).toBeGreaterThan(4 * Math.exp(-40) * 1e-10);
     expect(op('exp')(scalar(0, 1e-10)).e).toBeCloseTo(Math.expm1(1e-10), 15);
