@@ -126,6 +126,19 @@ describe('oracleEvaluate on small graphs', () => {
     expect(oracleEvaluate(input('x'), { x: vector([3, 4]) }).jacobian.x.map((row) => row.map(exactly))).toEqual([['1', '0'], ['0', '1']]);
   });
 
+  it('adds the roundings of summing an input\'s contributions on top of their own errors', () => {
+    // w = exp(c) − exp(c) is 0 with an error E; each x·w contributes 0 ± E' to ∂/∂x. Three of
+    // them, summed in any order, are off by up to 3E' plus two roundings of a sum of size 3E'.
+    const w: ExprNode = call('sub', [call('exp', [input('c')]), call('exp', [input('c')])]);
+    const inputs = { x: vector([2]), c: { shape: [1], data: [1], requiresGrad: false } };
+    const term = () => call('mul', [input('x'), w]);
+    const once = oracleEvaluate(term(), inputs).jacobian.x[0][0];
+    const thrice = oracleEvaluate(call('add', [call('add', [term(), term()]), term()]), inputs).jacobian.x[0][0];
+    expect(once.v.isZero() && thrice.v.isZero()).toBe(true);
+    expect(once.e).toBeGreaterThan(0);
+    expect(thrice.e).toBe(3 * once.e + 2 * (u * (3 * once.e) + eta));
+  });
+
   it('sums an empty tensor to an exact 0', () => {
     const { value, jacobian } = oracleEvaluate(call('sum', [input('x')]), { x: { shape: [0], data: [], requiresGrad: true } });
     expect(value.data).toEqual([tracked(0)]);
@@ -163,6 +176,8 @@ describe('error bounds', () => {
     // div: (e_a + |a/b|·e_b)/(|b| − e_b), also when only the divisor carries an error.
     const quotientErr = (2 ** -30 + 0.5 * 2 ** -40) / (4 - 2 ** -40);
     expect(op('div')(a, b).e).toBe(quotientErr + u * (0.5 + quotientErr) + eta);
+    const dividendOnly = 2 ** -30 / 4;
+    expect(op('div')(a, scalar(4)).e).toBe(dividendOnly + u * (0.5 + dividendOnly) + eta);
     const divisorOnly = (0.5 * 2 ** -40) / (4 - 2 ** -40);
     expect(op('div')(scalar(2), b).e).toBe(divisorOnly + u * (0.5 + divisorOnly) + eta);
   });
