@@ -72,6 +72,42 @@ describe('oracleEvaluate on small graphs', () => {
     expect(jacobian.x[0].map(exactly)).toEqual(['10', '20', '10', '20']);
   });
 
+  it('broadcasts either operand, and names the op whose shapes do not broadcast', () => {
+    const inputs = { a: { shape: [2, 1], data: [1, 2], requiresGrad: true }, b: { shape: [3], data: [10, 20, 30], requiresGrad: true } };
+    // [2, 1] against [3]: the result is [2, 3], a[i]·b[j] at (i, j).
+    expect(value(call('mul', [input('a'), input('b')]), inputs)).toEqual({ shape: [2, 3], data: ['10', '20', '30', '20', '40', '60'] });
+    expect(value(call('sub', [input('b'), input('a')]), inputs)).toEqual({ shape: [2, 3], data: ['9', '19', '29', '8', '18', '28'] });
+    const { jacobian } = oracleEvaluate(call('sum', [call('add', [input('b'), input('a')])]), inputs);
+    expect([jacobian.a[0].map(exactly), jacobian.b[0].map(exactly)]).toEqual([['3', '3'], ['2', '2', '2']]);
+    const clash = { a: vector([1, 2]), b: vector([1, 2, 3]) };
+    for (const op of ['add', 'sub', 'mul', 'div'] as const) {
+      expect(() => oracleEvaluate(call(op, [input('a'), input('b')]), clash)).toThrow(`${op}: shapes [2] and [3] cannot be broadcast together`);
+    }
+  });
+
+  it('reduces along the middle axis of three', () => {
+    // x[i][j][k] = 4i + 2j + k + 1; summing over j pairs 4i + k + 1 with 4i + k + 3.
+    const x = { x: { shape: [2, 2, 2], data: [1, 2, 3, 4, 5, 6, 7, 8], requiresGrad: true } };
+    expect(value(call('sum', [input('x')], { axis: 1 }), x)).toEqual({ shape: [2, 2], data: ['4', '6', '12', '14'] });
+    const { jacobian } = oracleEvaluate(call('sum', [input('x')], { axis: 1 }), x);
+    expect(jacobian.x[1].map(exactly)).toEqual(['0', '1', '0', '1', '0', '0', '0', '0']);
+    expect(jacobian.x[2].map(exactly)).toEqual(['0', '0', '0', '0', '1', '0', '1', '0']);
+  });
+
+  it('moves gradients back through reshape and transpose', () => {
+    const t = oracleEvaluate(call('transpose', [input('x')]), x23).jacobian.x.map((row) => row.map(exactly).indexOf('1'));
+    // Output element (j, i) of the [3, 2] transpose is input element (i, j), at 3i + j.
+    expect(t).toEqual([0, 3, 1, 4, 2, 5]);
+    const r = oracleEvaluate({ op: 'reshape', args: [input('x')], attrs: { shape: [3, 2] } }, x23).jacobian.x.map((row) => row.map(exactly).indexOf('1'));
+    expect(r).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+
+  it('gives the 2-norm a zero gradient at the zero tensor', () => {
+    const { value: v, jacobian } = oracleEvaluate(call('norm', [input('x')], { p: 2 }), { x: vector([0, 0]) });
+    expect(v.data).toEqual([tracked(0)]);
+    expect(jacobian.x).toEqual([[tracked(0), tracked(0)]]);
+  });
+
   it('follows each op\'s derivative at simple points', () => {
     const at = (graph: ExprNode, data: number[]) => oracleEvaluate(graph, { x: vector(data) });
     const diagonal = (graph: ExprNode, data: number[]) => at(graph, data).jacobian.x.map((row, i) => exactly(row[i]));
