@@ -54,6 +54,9 @@ describe('oracleEvaluate on small graphs', () => {
     // [[1, 2, 3], [4, 5, 6]]·[[1], [0], [-1]] = [[-2], [-2]].
     const w = { shape: [3, 1], data: [1, 0, -1], requiresGrad: false };
     expect(value(call('matmul', [input('x'), input('w')]), { ...x23, w })).toEqual({ shape: [2, 1], data: ['-2', '-2'] });
+    // [[1, 2]]·[[3, 4], [5, 6]] = [[1·3 + 2·5, 1·4 + 2·6]].
+    const m = { a: { shape: [1, 2], data: [1, 2], requiresGrad: false }, b: { shape: [2, 2], data: [3, 4, 5, 6], requiresGrad: false } };
+    expect(value(call('matmul', [input('a'), input('b')]), m)).toEqual({ shape: [1, 2], data: ['13', '16'] });
   });
 
   it('differentiates a reduction back onto every element of its group', () => {
@@ -114,6 +117,7 @@ describe('oracleEvaluate on small graphs', () => {
     expect(diagonal(call('sqrt', [input('x')]), [4])).toEqual(['0.25']);
     expect(diagonal(call('log', [input('x')]), [4])).toEqual(['0.25']);
     expect(diagonal(call('square', [input('x')]), [3, -0.5])).toEqual(['6', '-1']);
+    expect(at(call('square', [input('x')]), [3, -0.5]).value.data.map(exactly)).toEqual(['9', '0.25']);
     expect(diagonal(call('neg', [input('x')]), [3])).toEqual(['-1']);
     expect(diagonal(call('abs', [input('x')]), [-2, 3])).toEqual(['-1', '1']);
     expect(diagonal(call('relu', [input('x')]), [-1, 2])).toEqual(['0', '1']);
