@@ -322,6 +322,7 @@ describe('the engine on a graph', () => {
     out.backward();
     expect(x.grad!.data[0]).toBe(2);
     expect(() => engineFunction(input('w'), ['x'])(x)).toThrow("engineFunction: unknown input 'w'");
+    expect(() => engineFunction(call('cosh' as OpName, [input('x')]), ['x'])(x)).toThrow("graph: unknown op 'cosh'");
   });
 
   it('gives one Jacobian row per output element, each from a fresh gradient', () => {
