@@ -101,10 +101,11 @@ function distance(a: Float64Array, b: Float64Array | null): number {
 /**
  * Why the stencil straddles a kink, or null.
  * - Elementwise kinks (abs, relu, sign, norm 1, and the singular points of sqrt, log, div, pow):
- *   an operand element changes sign between neighbouring samples, so by continuity the kink lies
- *   inside the stencil. A zero touched without a sign change counts too (a kink for sqrt, log and
- *   sign). Two crossings between the same neighbours cancel and go unseen; the error estimate
- *   then grows instead. Without a crossing these ops are smooth on the stencil (abs and relu are
+ *   an operand element has another sign at some sample than at the base, so it changes sign
+ *   between two neighbouring samples (whatever their order), and by continuity the kink lies
+ *   inside the stencil. A zero touched without a sign change counts too (a kink for sqrt, log
+ *   and sign). Two crossings between the same neighbours cancel and go unseen; the error
+ *   estimate then grows instead. Without a crossing these ops are smooth on the stencil (abs and relu are
  *   linear there), so nothing closer needs flagging.
  * - norm 2: the kink is the zero tensor, and near it ‖v‖ bends on the scale of its distance from
  *   the origin, even when no element changes sign (‖[1e-300, t]‖ is |t| to the eye of any step).
@@ -112,18 +113,18 @@ function distance(a: Float64Array, b: Float64Array | null): number {
  *   move from the base sample) of the origin; past that the bend is gentle at every step used.
  */
 export function straddle(base: Sample, samples: Sample[]): string | null {
-  const sorted = [base, ...samples].sort((p, q) => p.offset - q.offset);
-  for (const s of sorted) {
+  for (const s of samples) {
     if (s.sites.length !== base.sites.length || s.sites.some((site, i) => site.op !== base.sites[i].op)) return 'the graph changes shape within the stencil';
   }
+  const all = [base, ...samples];
   for (let i = 0; i < base.sites.length; i++) {
     const rule = base.sites[i].rule;
     const why = `${rule.what} (op '${base.sites[i].op}', kink site ${i + 1})`;
     if (rule.test === 'sign') {
-      for (let s = 1; s < sorted.length; s++) if (signChanges(sorted[s - 1].sites[i].values, sorted[s].sites[i].values)) return why;
+      if (samples.some((s) => signChanges(base.sites[i].values, s.sites[i].values))) return why;
     } else {
-      const reach = Math.max(...sorted.map((s) => distance(s.sites[i].values, base.sites[i].values)));
-      const nearest = Math.min(...sorted.map((s) => distance(s.sites[i].values, null)));
+      const reach = Math.max(...all.map((s) => distance(s.sites[i].values, base.sites[i].values)));
+      const nearest = Math.min(...all.map((s) => distance(s.sites[i].values, null)));
       if (!(nearest > 2 * reach)) return why;
     }
   }
