@@ -19,6 +19,7 @@ for f in package/dist/src/index.js package/dist/src/index.d.ts package/dist/src/
   grep -qx "$f" "$scratch/contents.txt" || fail "the tarball lacks $f"
 done
 if grep -q '\.test\.ts$' "$scratch/contents.txt"; then fail 'the tarball ships test files'; fi
+if grep -q 'tsbuildinfo$' "$scratch/contents.txt"; then fail "the tarball ships the build's incremental state"; fi
 
 step "npm install of the tarball into a scratch project"
 mkdir "$scratch/project" && cd "$scratch/project"
