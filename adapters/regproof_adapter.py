@@ -29,6 +29,7 @@ Put this file next to your adapter (or on PYTHONPATH): `node_modules/regproof/ad
 """
 import json
 import math
+import re
 import sys
 import traceback
 
@@ -96,26 +97,49 @@ def _run_case(request, handlers):
     return handlers[kind](case)
 
 
-# A request without these strings holds no NaN, infinity or -0 to decode; a reply whose JSON holds no
-# non-finite number and no -0.0 needs no encoding. Most hold none, and walking every number in
+# Special numbers are found in the JSON text: a request without the strings "NaN", "Infinity",
+# "-Infinity" or "-0" holds none, and a reply's json.dumps text without NaN, Infinity or -0.0 holds
+# none. When one is there, only those tokens are rewritten, outside JSON strings (a string is
+# matched whole, so a key or message holding the word is left alone): walking every number in
 # Python costs as much as running a small case.
 _SPECIAL_STRINGS = tuple(f'"{s}"' for s in _SPECIAL)
+# A special string as a value (a key is followed by a colon), or any other string, kept as it is.
+_REQUEST_TOKEN = re.compile(r'"(NaN|Infinity|-Infinity|-0)"(?!\s*:)|"(?:[^"\\]|\\.)*"')
+_REQUEST_LITERAL = {'NaN': 'NaN', 'Infinity': 'Infinity', '-Infinity': '-Infinity', '-0': '-0.0'}
+# A string, kept as it is, or a number json.dumps spells NaN, Infinity, -Infinity or -0.0.
+_REPLY_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|(-?Infinity|NaN|-0\.0(?![\d.eE]))')
+_REPLY_STRING = {'NaN': '"NaN"', 'Infinity': '"Infinity"', '-Infinity': '"-Infinity"', '-0.0': '"-0"'}
+
+
+def _request_literal(match):
+    special = match.group(1)
+    return match.group(0) if special is None else _REQUEST_LITERAL[special]
+
+
+def _reply_string(match):
+    special = match.group(1)
+    return match.group(0) if special is None else _REPLY_STRING[special]
 
 
 def _request(line):
-    request = json.loads(line)
-    return decode(request) if any(s in line for s in _SPECIAL_STRINGS) else request
+    """The request parsed, its special-number strings as floats (what decode() makes of them)."""
+    if not any(s in line for s in _SPECIAL_STRINGS):
+        return json.loads(line)
+    try:
+        return json.loads(_REQUEST_TOKEN.sub(_request_literal, line))
+    except ValueError:
+        return decode(json.loads(line))
 
 
 def _reply_line(reply):
-    """The reply as one line of JSON; encode() only when a special number (or a bad type) is in it."""
+    """The reply as one line of JSON, special numbers as the protocol's strings (what encode() makes)."""
     try:
-        text = json.dumps(reply, allow_nan=False)
-        if '-0.0' not in text:
-            return text
+        text = json.dumps(reply)
     except (ValueError, TypeError):
-        pass
-    return json.dumps(encode(reply), allow_nan=False)
+        return json.dumps(encode(reply), allow_nan=False)
+    if 'NaN' in text or 'Infinity' in text or '-0.0' in text:
+        return _REPLY_TOKEN.sub(_reply_string, text)
+    return text
 
 
 def _answer(line, identity, handlers):

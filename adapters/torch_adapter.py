@@ -257,20 +257,35 @@ def run_train(case):
     optimizer = make_optimizer(model, case)
     penalty = case.get('penalty')
     recipe = None if penalty is None else RECIPES[penalty['recipe']]
+    # The parameters are the same tensors at every step (the optimizer updates them in place), so
+    # the penalty's selection is made once.
+    penalized = None if penalty is None else select(model, penalty['select'])
+    # Each step's loss, gradients and parameters are kept as tensors (copies: zero_grad() and the
+    # optimizer reuse theirs) and turned into lists once at the end, each parameter's steps together.
     losses, grads, params = [], [], []
     for _ in range(case['steps']):
         if case['zeroGrad']:
             optimizer.zero_grad()
         loss = criterion(model(x), y)
         if penalty is not None:
-            reg = recipe(select(model, penalty['select']), penalty['lambda'], penalty.get('start'))
+            reg = recipe(penalized, penalty['lambda'], penalty.get('start'))
             loss = loss + reg if penalty['sign'] == 'add' else loss - reg
         loss.backward()
-        losses.append(loss.item())
-        grads.append({name: flat(p.grad) if p.grad is not None else [0.0] * p.numel() for name, p in named})
+        losses.append(loss.detach())
+        grads.append([torch.zeros_like(p) if p.grad is None else p.grad.clone() for _, p in named])
         optimizer.step()
-        params.append({name: flat(p) for name, p in named})
-    return {'losses': losses, 'grads': grads, 'params': params}
+        params.append([p.detach().clone() for _, p in named])
+    return {'losses': torch.stack(losses).tolist() if losses else [],
+            'grads': snapshots(named, grads), 'params': snapshots(named, params)}
+
+
+def snapshots(named, steps):
+    """[{name: flat values}] per step, from each step's list of tensors (in named's order)."""
+    if not steps:
+        return []
+    columns = [torch.stack(column).reshape(len(steps), -1).tolist() for column in zip(*steps)]
+    names = [name for name, _ in named]
+    return [dict(zip(names, row)) for row in zip(*columns)]
 
 
 # ---------------------------------------------------------------- what this adapter declares

@@ -14,9 +14,10 @@ import { basename } from 'node:path';
 import { z } from 'zod';
 import { CASE_VERSION, type ExprCase, type ExprResult, type TrainCase, type TrainResult } from '../cases/types.ts';
 import { decodeJson, encodeJson, JsonEncodingError } from '../cases/json.ts';
-import { CaseError, parseExprCase, parseExprResult, parseTrainCase, parseTrainResult, show } from '../cases/schema.ts';
+import { CaseError, parseExprCase, parseExprResult, parseTrainCase, show } from '../cases/schema.ts';
 import { BackendError, CaseDeclined, type Backend, type Capability, type Dtype } from './backend.ts';
 import { Budget, DEFAULT_LIMITS, describeTimeout, killGroup, onInterrupt, checkInterrupted, seconds, trackGroup, untrackGroup } from './lifecycle.ts';
+import { readTrainResult } from './train-result.ts';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -352,7 +353,7 @@ export class ProcessBackend implements Backend {
 
   async runTrain(c: TrainCase): Promise<TrainResult> {
     const checked = parseTrainCase(c);
-    return this.call('train', checked, (result) => parseTrainResult(result, checked));
+    return this.call('train', checked, (result) => readTrainResult(result, checked));
   }
 
   /** Stops the adapters: at most closeTimeoutMs for each to exit on its own, then its group is killed. */

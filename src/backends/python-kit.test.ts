@@ -73,6 +73,35 @@ describe.skipIf(pythonReason !== null)(`the Python adapter kit${pythonReason ===
     });
   });
 
+  it('rewrites special numbers in the JSON text exactly as walking every value with decode()/encode() would', () => {
+    // Random nested values mixing the special numbers with strings that spell them (as keys and
+    // values, inside longer strings, with quotes and backslashes); 4,000 requests and replies.
+    const check = `
+import json, math, random
+import regproof_adapter as kit
+rng = random.Random(7)
+WORDS = ['NaN', 'Infinity', '-Infinity', '-0', '-0.0', 'x', 'a"NaN"b', '\\\\', '"-0"', 'NaN:', '']
+def value(depth):
+    r = rng.random()
+    if depth > 3 or r < 0.4:
+        return rng.choice([math.nan, math.inf, -math.inf, -0.0, 0.0, -0.001, 1e300, -2.5e-8, 3, True, None] + WORDS)
+    if r < 0.7:
+        return [value(depth + 1) for _ in range(rng.randrange(4))]
+    return {rng.choice(WORDS): value(depth + 1) for _ in range(rng.randrange(4))}
+bad = 0
+for _ in range(2000):
+    v = value(0)
+    bad += kit._reply_line(v) != json.dumps(kit.encode(v), allow_nan=False)
+    for sep in [(',', ':'), (' , ', ' : ')]:
+        text = json.dumps(kit.encode(v), separators=sep)
+        bad += repr(kit._request(text)) != repr(kit.decode(json.loads(text)))
+print(bad)
+`;
+    const run = spawnSync('python3', ['-c', check], { cwd: dir, encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toBe('0\n');
+  });
+
   it('turns an exception into an error reply, logs its traceback and keeps serving', () => {
     const { replies, stderr } = converse(ECHO, [expr(5, [0]), 'not json', expr(6, [4])]);
     // The message's wording varies between Python versions; the type leads it in each.
