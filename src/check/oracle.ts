@@ -488,7 +488,8 @@ function backwardThrough(tape: TapeEntry[], leaves: OracleTensor[], root: number
       g.data.forEach((t, k) => leafParts[-1 - ref][k].push(t));
       return;
     }
-    if (pending.has(ref)) throw new Error('oracle: expression graphs are trees; a shared node needs an input name');
+    // Each tape entry is the operand of one entry only (`build` gives every visit of a node its
+    // own entry), so it receives one gradient.
     pending.set(ref, g);
   };
   if (root < 0) deliver(root, seed);
@@ -681,10 +682,10 @@ export interface OpMeasurement {
   worstErrorOverBound: number;
 }
 
-/** Each op's worst value and derivative error in ulps over opCases(), and how close it came to its bound. */
-export function measureEngineOps(): OpMeasurement[] {
+/** Each op's worst value and derivative error in ulps over the cases (opCases()), and how close it came to its bound. */
+export function measureEngineOps(cases = opCases()): OpMeasurement[] {
   const byOp = new Map<OpName, OpMeasurement>();
-  for (const c of opCases()) {
+  for (const c of cases) {
     const m = measureGraph(c.graph, c.inputs);
     const row = byOp.get(c.op) ?? { op: c.op, cases: 0, maxValueUlps: 0, maxGradientUlps: 0, worstErrorOverBound: 0 };
     row.cases++;
