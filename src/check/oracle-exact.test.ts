@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { fromData, type OpName } from '../engine/index.ts';
+import { OPS, fromData, type OpName } from '../engine/index.ts';
 import type { ExprNode } from '../cases/types.ts';
-import { ORACLE_OPS, engineFunction, engineJacobian, errorOf, measureGraph, oracleEvaluate, toBig, type GraphInputs } from './oracle.ts';
+import { ORACLE_OPS, engineFunction, engineJacobian, errorOf, measureEngineOps, measureGraph, opCases, oracleEvaluate, toBig, type GraphInputs } from './oracle.ts';
 
 // Small, fast checks of the oracle (oracle.test.ts measures the engine op by op with it):
 // small graphs whose exact values and derivatives are rationals worked out by hand.
@@ -357,5 +357,49 @@ describe('errorOf and measureGraph', () => {
     // An engine value off by one ulp of 1: ulps 1, one double apart; the error over u·Σ|x·f'| = 2^-52/(2^-53·1) = 2.
     const off = measureGraph(input('x'), { x: vector([1]) }, { value: Float64Array.of(1 + 2 ** -52), jacobian: { x: [Float64Array.of(1)] } });
     expect(off.values[0]).toMatchObject({ ulps: 1, ulpDistance: 1, error: 2 ** -52, errorOverCondition: 2 });
+  });
+});
+
+describe('the op table\'s cases and their measurement', () => {
+  it('covers every op, on inputs that fit their shapes, the ops\' domains and their kinks', () => {
+    const cases = opCases();
+    expect([...new Set(cases.map((c) => c.op))].sort()).toEqual(Object.keys(OPS).sort());
+    const size = (shape: number[]) => shape.reduce((n, d) => n * d, 1);
+    for (const c of cases) {
+      expect(c.graph.op, c.op).toBe(c.op);
+      for (const v of Object.values(c.inputs)) {
+        expect([v.data.length > 0, v.data.length === size(v.shape), v.requiresGrad], c.op).toEqual([true, true, true]);
+      }
+    }
+    const attrs = (op: OpName) => cases.filter((c) => c.op === op).map((c) => (c.graph as { attrs?: unknown }).attrs);
+    // pow's derivative bound takes the far side for p ≥ 1 and the near side below.
+    expect(attrs('pow')).toEqual([{ exponent: 0.5 }, { exponent: 3 }, { exponent: -1 }, { exponent: 1.5 }]);
+    expect(attrs('sum')).toEqual([undefined, { axis: 0 }]);
+    expect(attrs('mean')).toEqual([{ axis: 1 }]);
+    expect(attrs('norm')).toEqual([{ p: 2 }, { p: 2 }, { p: 1 }]);
+    expect(attrs('reshape')).toEqual([{ shape: [3, 2] }]);
+    const data = (c: (typeof cases)[number]) => Object.values(c.inputs).flatMap((v) => v.data);
+    // The kinks (0, and the zero tensor for the 2-norm), the domains of log, sqrt and x^0.5, x^1.5.
+    for (const op of ['abs', 'sign', 'relu'] as const) expect(data(cases.find((c) => c.op === op)!), op).toContain(0);
+    expect(cases.some((c) => c.op === 'norm' && data(c).every((x) => x === 0))).toBe(true);
+    const positive = cases.filter((c) => ['log', 'sqrt'].includes(c.op) || (c.op === 'pow' && !Number.isInteger((c.graph as { attrs: { exponent: number } }).attrs.exponent)));
+    expect(positive.length).toBe(4);
+    for (const c of positive) expect(data(c).every((x) => x > 0), c.op).toBe(true);
+    // Each graph evaluates in the oracle (its inputs are the ones it names), broadcasting included.
+    const shapes = cases.map((c) => oracleEvaluate(c.graph, c.inputs).value.shape);
+    expect(shapes[cases.findIndex((c) => c.op === 'matmul')]).toEqual([3, 2]);
+    expect(shapes[cases.findIndex((c) => c.op === 'mul' && c.inputs.x.shape.length === 2)]).toEqual([3, 2]);
+  });
+
+  it('reports per op its cases, the worst ulps of values and gradients, and the worst error over bound', () => {
+    const two = (op: OpName, x: number[], y: number[]) => ({ op, graph: call(op, [input('x'), input('y')]), inputs: { x: vector(x), y: vector(y) } });
+    // 1 + 1.5·2^-53 rounds up to 1 + 2^-52: off by 2^-54, a quarter ulp of the result, against a
+    // bound of u·(1 + 2^-52) (the rounding of the result's magnitude as a double, η lost).
+    // 0/3 is exact, and ∂(x/y)/∂x = 1/3 rounds to fl(1/3) = (1 − 2^-54)/3: off by 2^-54/3, a
+    // third of its ulp 2^-54, against a bound of u·fl(1/3) + η: a ratio of 1/2 to within 2^-53.
+    const rows = measureEngineOps([two('add', [1], [1.5 * u]), two('div', [0], [3]), two('add', [1, 2], [0, 0])]);
+    expect(rows.map((r) => [r.op, r.cases, r.maxValueUlps, r.maxGradientUlps])).toEqual([['add', 2, 0.25, 0], ['div', 1, 0, expect.closeTo(1 / 3, 12)]]);
+    expect(rows[0].worstErrorOverBound).toBe(0.5 / (1 + 2 ** -52));
+    expect(rows[1].worstErrorOverBound).toBeCloseTo(0.5, 12);
   });
 });
