@@ -481,7 +481,7 @@ export function oracleEvaluate(graph: ExprNode, inputs: GraphInputs): OracleResu
 
 /** Reverse mode over the tape; each input's contributions are summed in any order (see tSumAnyOrder). */
 function backwardThrough(tape: TapeEntry[], leaves: OracleTensor[], root: number, seed: OracleTensor, valueOf: (ref: number) => OracleTensor): (Tracked[] | undefined)[] {
-  const pending = new Map<number, OracleTensor>([[root, seed]]);
+  const pending = new Map<number, OracleTensor>();
   const leafParts: Tracked[][][] = leaves.map((l) => l.data.map(() => []));
   const deliver = (ref: number, g: OracleTensor): void => {
     if (ref < 0) {
@@ -492,7 +492,7 @@ function backwardThrough(tape: TapeEntry[], leaves: OracleTensor[], root: number
     // own entry), so it receives one gradient.
     pending.set(ref, g);
   };
-  if (root < 0) deliver(root, seed);
+  deliver(root, seed);
   for (let n = tape.length - 1; n >= 0; n--) {
     const g = pending.get(n);
     if (g === undefined) continue;
