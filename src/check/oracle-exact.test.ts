@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { fromData, type OpName } from '../engine/index.ts';
+import { OPS, fromData, type OpName } from '../engine/index.ts';
 import type { ExprNode } from '../cases/types.ts';
-import { ORACLE_OPS, engineFunction, engineJacobian, errorOf, measureGraph, oracleEvaluate, toBig, type GraphInputs } from './oracle.ts';
+import { ORACLE_OPS, engineFunction, engineJacobian, errorOf, measureEngineOps, measureGraph, opCases, oracleEvaluate, toBig, type GraphInputs } from './oracle.ts';
 
 // Small, fast checks of the oracle (oracle.test.ts measures the engine op by op with it):
 // small graphs whose exact values and derivatives are rationals worked out by hand.
@@ -28,6 +28,8 @@ describe('toBig beyond the normal range', () => {
     expect(toBig(Infinity).toString()).toBe('Infinity');
     expect(toBig(NaN).isNaN()).toBe(true);
     expect(toBig(0).isZero()).toBe(true);
+    // −0 reads as its shortest decimal, "0": an exact value has no sign of zero.
+    expect(Object.is(toBig(-0).toNumber(), 0)).toBe(true);
   });
 });
 
@@ -357,5 +359,66 @@ describe('errorOf and measureGraph', () => {
     // An engine value off by one ulp of 1: ulps 1, one double apart; the error over u·Σ|x·f'| = 2^-52/(2^-53·1) = 2.
     const off = measureGraph(input('x'), { x: vector([1]) }, { value: Float64Array.of(1 + 2 ** -52), jacobian: { x: [Float64Array.of(1)] } });
     expect(off.values[0]).toMatchObject({ ulps: 1, ulpDistance: 1, error: 2 ** -52, errorOverCondition: 2 });
+    // At x = 2, one ulp of 2 is 2^-51, against u·|2·1| = 2^-52: again 2.
+    const off2 = measureGraph(input('x'), { x: vector([2]) }, { value: Float64Array.of(2 + 2 ** -51), jacobian: { x: [Float64Array.of(1)] } });
+    expect(off2.values[0]).toMatchObject({ ulps: 1, error: 2 ** -51, errorOverCondition: 2 });
+    // A constant depends on no input: condition 0/|c| = 0, and an exact result explains itself (0, not 0/0).
+    const constant = measureGraph({ op: 'const', value: 0.5 }, { x: vector([3]) });
+    expect(constant.values[0]).toMatchObject({ engine: 0.5, error: 0, condition: 0, errorOverCondition: 0 });
+  });
+});
+
+describe('the op table\'s cases and their measurement', () => {
+  it('covers every op, on inputs that fit their shapes, the ops\' domains and their kinks', () => {
+    const cases = opCases();
+    expect([...new Set(cases.map((c) => c.op))].sort()).toEqual(Object.keys(OPS).sort());
+    const size = (shape: number[]) => shape.reduce((n, d) => n * d, 1);
+    for (const c of cases) {
+      expect(c.graph.op, c.op).toBe(c.op);
+      for (const v of Object.values(c.inputs)) {
+        expect([v.data.length > 0, v.data.length === size(v.shape), v.requiresGrad], c.op).toEqual([true, true, true]);
+      }
+    }
+    const attrsOf = (c: (typeof cases)[number]) => (c.graph as { attrs?: Record<string, unknown> }).attrs;
+    const attrs = (op: OpName) => cases.filter((c) => c.op === op).map(attrsOf);
+    // pow's derivative bound takes the far side for p ≥ 1 and the near side below.
+    expect(attrs('pow')).toEqual([{ exponent: 0.5 }, { exponent: 3 }, { exponent: -1 }, { exponent: 1.5 }]);
+    expect(attrs('sum')).toEqual([undefined, { axis: 0 }]);
+    expect(attrs('mean')).toEqual([{ axis: 1 }]);
+    expect(attrs('norm')).toEqual([{ p: 2 }, { p: 2 }, { p: 1 }]);
+    expect(attrs('reshape')).toEqual([{ shape: [3, 2] }]);
+    const data = (c: (typeof cases)[number]) => Object.values(c.inputs).flatMap((v) => v.data);
+    // The kinks (0, and the zero tensor for the 2-norm), the domains of log, sqrt and x^0.5, x^1.5.
+    for (const op of ['abs', 'sign', 'relu'] as const) expect(data(cases.find((c) => c.op === op)!), op).toContain(0);
+    // exp into both tails (exp(−20) ≈ 2e-9, exp(12.5) ≈ 3e5), tanh into both saturated tails, where
+    // its gradient 1 − y² cancels.
+    const range = (op: OpName) => {
+      const xs = data(cases.find((c) => c.op === op)!);
+      return [Math.min(...xs), Math.max(...xs)];
+    };
+    expect(range('exp')[0]).toBeLessThanOrEqual(-20);
+    expect(range('exp')[1]).toBeGreaterThanOrEqual(12.5);
+    expect(range('tanh')[0]).toBeLessThanOrEqual(-4);
+    expect(range('tanh')[1]).toBeGreaterThanOrEqual(4);
+    expect(cases.some((c) => c.op === 'norm' && data(c).every((x) => x === 0))).toBe(true);
+    const positive = cases.filter((c) => ['log', 'sqrt'].includes(c.op) || (c.op === 'pow' && !Number.isInteger(attrsOf(c)?.exponent)));
+    expect(positive.length).toBe(4);
+    for (const c of positive) expect(data(c).every((x) => x > 0), c.op).toBe(true);
+    // Each graph evaluates in the oracle (its inputs are the ones it names), broadcasting included.
+    const shapes = cases.map((c) => oracleEvaluate(c.graph, c.inputs).value.shape);
+    expect(shapes[cases.findIndex((c) => c.op === 'matmul')]).toEqual([3, 2]);
+    expect(shapes[cases.findIndex((c) => c.op === 'mul' && c.inputs.x.shape.length === 2)]).toEqual([3, 2]);
+  });
+
+  it('reports per op its cases, the worst ulps of values and gradients, and the worst error over bound', () => {
+    const two = (op: OpName, x: number[], y: number[]) => ({ op, graph: call(op, [input('x'), input('y')]), inputs: { x: vector(x), y: vector(y) } });
+    // 1 + 1.5·2^-53 rounds up to 1 + 2^-52: off by 2^-54, a quarter ulp of the result, against a
+    // bound of u·(1 + 2^-52) (the rounding of the result's magnitude as a double, η lost).
+    // 0/3 is exact, and ∂(x/y)/∂x = 1/3 rounds to fl(1/3) = (1 − 2^-54)/3: off by 2^-54/3, a
+    // third of its ulp 2^-54, against a bound of u·fl(1/3) + η: a ratio of 1/2 to within 2^-53.
+    const rows = measureEngineOps([two('add', [1], [1.5 * u]), two('div', [0], [3]), two('add', [1, 2], [0, 0])]);
+    expect(rows.map((r) => [r.op, r.cases, r.maxValueUlps, r.maxGradientUlps])).toEqual([['add', 2, 0.25, 0], ['div', 1, 0, expect.closeTo(1 / 3, 12)]]);
+    expect(rows[0].worstErrorOverBound).toBe(0.5 / (1 + 2 ** -52));
+    expect(rows[1].worstErrorOverBound).toBeCloseTo(0.5, 12);
   });
 });

@@ -481,17 +481,18 @@ export function oracleEvaluate(graph: ExprNode, inputs: GraphInputs): OracleResu
 
 /** Reverse mode over the tape; each input's contributions are summed in any order (see tSumAnyOrder). */
 function backwardThrough(tape: TapeEntry[], leaves: OracleTensor[], root: number, seed: OracleTensor, valueOf: (ref: number) => OracleTensor): (Tracked[] | undefined)[] {
-  const pending = new Map<number, OracleTensor>([[root, seed]]);
+  const pending = new Map<number, OracleTensor>();
   const leafParts: Tracked[][][] = leaves.map((l) => l.data.map(() => []));
   const deliver = (ref: number, g: OracleTensor): void => {
     if (ref < 0) {
       g.data.forEach((t, k) => leafParts[-1 - ref][k].push(t));
       return;
     }
-    if (pending.has(ref)) throw new Error('oracle: expression graphs are trees; a shared node needs an input name');
+    // Each tape entry is the operand of one entry only (`build` gives every visit of a node its
+    // own entry), so it receives one gradient.
     pending.set(ref, g);
   };
-  if (root < 0) deliver(root, seed);
+  deliver(root, seed);
   for (let n = tape.length - 1; n >= 0; n--) {
     const g = pending.get(n);
     if (g === undefined) continue;
@@ -681,10 +682,10 @@ export interface OpMeasurement {
   worstErrorOverBound: number;
 }
 
-/** Each op's worst value and derivative error in ulps over opCases(), and how close it came to its bound. */
-export function measureEngineOps(): OpMeasurement[] {
+/** Each op's worst value and derivative error in ulps over the cases (opCases()), and how close it came to its bound. */
+export function measureEngineOps(cases = opCases()): OpMeasurement[] {
   const byOp = new Map<OpName, OpMeasurement>();
-  for (const c of opCases()) {
+  for (const c of cases) {
     const m = measureGraph(c.graph, c.inputs);
     const row = byOp.get(c.op) ?? { op: c.op, cases: 0, maxValueUlps: 0, maxGradientUlps: 0, worstErrorOverBound: 0 };
     row.cases++;
