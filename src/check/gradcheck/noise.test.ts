@@ -42,6 +42,13 @@ describe('roundingScale', () => {
     expect(s.singular).toBeNull();
   });
 
+  it('gives an exact zero a radius of two subnormal spacings, enough to open relu', () => {
+    // relu(a·b) at a = 0, b = 3: a·b = 0 has radius 2·(u·0 + η) = 2η > 0, and so has relu's value,
+    // so at the upper corner the adjoints are 1 (relu's value), 1 (a·b) and 3 (a), 0 at the others.
+    expect(roundingScale(scalar(0).mul(scalar(3)).relu(), ONE, 'float64')).toEqual({ relative: 0, absolute: 5, underflow: 0, singular: null });
+    expect(roundingScale(scalar(0).mul(scalar(3)).relu(), ONE, 'float32')).toEqual({ relative: 0, absolute: 5, underflow: 0, singular: null });
+  });
+
   it('takes the adjoints at the lower corner where they are largest there, per dtype', () => {
     // 1/d with d = log(exp(a)) + 1e-15, a = 5e-50: d's radius is about 2u (log's value inherits
     // exp's two roundings of 1), so at the lower corner d is 1e-15 − 2u and its adjoint
