@@ -61,13 +61,21 @@ describe('differentiateLine', () => {
   });
 
   it('divides by the realized offsets, and adds |f″|·Σ|w·μ| when they are not symmetric', () => {
-    // f = t², x + h realized at 0.75 and x + 2h at 1.25 (x − h, x − 2h exact): μ = 1/8 for both.
-    const f = (t: number): number => t * t;
-    const r = line('central', 0.5, [f], (t) => (t > 0 ? t + 0.25 : t));
-    // D = (a² − b²)/(a + b) = a − b = 2μ = 1/4 for both steps, so the plain estimate is 0;
-    // f″ from the 2h samples: (1.25² + 1²)/(1.25·1) = 2.05; central's weights (1, 0).
-    expect([...r.numerical]).toEqual([0.25]);
-    expect(r.estimate[0]).toBeCloseTo((2.5625 / 1.25) * 0.125, 15);
+    // f = t² + 1, h = 1/4, x + h realized at 0.375 and x + 2h at 0.625 (x − h, x − 2h exact):
+    // μ = 1/16 for both.
+    const f = (t: number): number => t * t + 1;
+    const r = line('central', 0.25, [f], (t) => (t > 0 ? t + 0.125 : t));
+    // D = (a² − b²)/(a + b) = a − b = 2μ = 1/8 for both steps, so the plain estimate is 0;
+    // f″ from the 2h samples: (1.390625 − 2 + 1.25)/(0.625·0.5) = 2.05; central's weights (1, 0).
+    expect([...r.numerical]).toEqual([0.125]);
+    expect(r.estimate[0]).toBeCloseTo((0.640625 / 0.3125) * 0.0625, 15);
+  });
+
+  it('weighs the shifts by Richardson\'s weights 4/3, −1/3 and 0', () => {
+    // As above with x + 4h realized at 1.125: μ = 1/16 for every step, D = 1/8 for every step.
+    const r = line('richardson', 0.25, [(t) => t * t + 1], (t) => (t > 0 ? t + 0.125 : t));
+    expect(r.numerical[0]).toBeCloseTo(0.125, 15);
+    expect(r.estimate[0]).toBeCloseTo(2.05 * (4 / 3 + 1 / 3) * 0.0625, 15);
   });
 
   it('weighs each shift by its Richardson weight, a shift of one step only included', () => {
@@ -83,9 +91,15 @@ describe('differentiateLine', () => {
       (t) => (t === -0.5 ? Infinity : t === 1 ? NaN : t),
       (t) => (t === 1 ? NaN : t),
       (t) => (t === -2 ? -Infinity : t),
+      (t) => (t === 0.5 ? Infinity : t === -0.5 ? NaN : t),
       (t) => t,
     ]);
-    expect(r.nonfinite).toEqual(['f(x − h) = Infinity', 'f(x + 2h) = NaN', 'f(x − 4h) = -Infinity', null]);
+    expect(r.nonfinite).toEqual(['f(x − h) = Infinity', 'f(x + 2h) = NaN', 'f(x − 4h) = -Infinity', 'f(x + h) = Infinity', null]);
+  });
+
+  it('keeps an infinite error estimate infinite when the offsets are symmetric', () => {
+    // f(x + 2h) = ∞: |D(2h) − D(h)| = ∞, with no shift correction (which would add ∞·0 = NaN).
+    expect([...line('central', 0.5, [(t) => (t === 1 ? Infinity : t)]).estimate]).toEqual([Infinity]);
   });
 
   it('shrinks the step by 16 while the stencil straddles a kink', () => {
