@@ -67,6 +67,30 @@ describe('roundingScale', () => {
     expect(s32).toBeLessThanOrEqual(1.001e30);
   });
 
+  it('skips an op that backward does not reach, and copies an adjoint passed through as it is', () => {
+    // 3·exp(c) with c constant: exp's value gets no adjoint; 3·1 (out) + 3·1 (a).
+    expect(roundingScale(scalar(3).mul(scalar(0, false).exp()), ONE, 'float64')).toMatchObject({ relative: 6, absolute: 2 });
+    // reshape(a) + a·b at a = 2, b = 5: reshape passes its adjoint array back as it is, and a's
+    // adjoint 1 + 5 must not be added into it: 12·1 + 2·1 (reshape) + 10·1 (a·b) + 2·6 + 5·2.
+    const a = scalar(2);
+    for (const out of [a.reshape([1]).add(a.mul(scalar(5))), a.mul(scalar(5)).add(a.reshape([1]))]) {
+      expect(roundingScale(out, ONE, 'float64')).toMatchObject({ relative: 46, absolute: 1 + 1 + 1 + 6 + 2 });
+    }
+  });
+
+  it('ignores an adjoint that is infinite only at a corner', () => {
+    // 1/d with d = log(exp(a)) ± c, a = 5e-50, c = 2^-52 + 2^-104: d's radius is 2·u·c (rounded
+    // away) plus 2^-52 from exp's value, exactly c, so one corner puts d at 0, where the adjoint
+    // 1/d² is infinite. The computed point's 1/c² stands.
+    for (const sign of [1, -1]) {
+      const c = sign * (2 ** -52 + 2 ** -104);
+      const s = roundingScale(scalar(1).div(scalar(5e-50).exp().log().add(scalar(c, false))), ONE, 'float64');
+      expect(s.singular).toBeNull();
+      expect(s.relative).toBeGreaterThanOrEqual(1 / (c * c));
+      expect(s.relative).toBeLessThan(2 / (c * c));
+    }
+  });
+
   it('names a computed value whose adjoint is infinite; a leaf\'s adds nothing', () => {
     // sqrt(log(exp(a))) at a = 5e-50: sqrt'(0) = ∞ reaches log's and exp's values, exp's first.
     const s = roundingScale(scalar(5e-50).exp().log().sqrt(), ONE, 'float64');
@@ -145,5 +169,6 @@ describe('forwardSensitivity', () => {
     const f = (x: number[]): Tensor => leaf(x).exp();
     expect(forwardSensitivity(sampleOf(f([0, 700])), [sampleOf(f([0.5, 710]))], 0.5)).toBe((Math.exp(0.5) - 1) / 0.5);
     expect(forwardSensitivity(sampleOf(f([0, 1])), [sampleOf(f([1, 2]).neg())], 0.5)).toBe(0);
+    expect(forwardSensitivity(sampleOf(f([0, 1])), [sampleOf(f([1, 2])), sampleOf(f([1, 2]).neg())], 0.5)).toBe(0);
   });
 });
