@@ -110,6 +110,16 @@ describe('gradcheck counts and reports', () => {
     expect(() => gradcheck(scaled(), [x([1])], { throwOnFailure: true })).not.toThrow();
   });
 
+  it('passes a gradient off by 1e-6 at rtol 2e-6 and fails it at rtol 0.5e-6, in both modes', () => {
+    const off = scaled((g) => g.map((v) => 3 * (1 + 1e-6) * v));
+    for (const mode of ['full', 'fast'] as const) {
+      for (const method of ['central', 'richardson'] as const) {
+        expect(gradcheck(off, [x([1])], { mode, method, rtol: 2e-6 }).verdict).toBe('pass');
+        expect(gradcheck(off, [x([1])], { mode, method, rtol: 0.5e-6 }).verdict).toBe('fail');
+      }
+    }
+  });
+
   it('sees a detached output: zero analytical gradients, no zero-gradient check', () => {
     const r = gradcheck((t) => fromData(t.data.map((v) => 3 * v), t.shape), [x([1])]);
     expect(r).toMatchObject({ verdict: 'fail', detached: true, zeroGradient: [], reentrancy: [] });
