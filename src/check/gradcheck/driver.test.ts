@@ -146,6 +146,17 @@ describe('gradcheck counts and reports', () => {
     expect(fast.zeroGradient.map((z) => z.kind)).toEqual(['singular']);
   });
 
+  it('names the singular point behind NaN from a zero upstream gradient', () => {
+    // sqrt at (1, 0): 0/(2·0) = NaN at the operand that is exactly 0, none at 1.
+    expect(gradcheck((t) => t.sqrt(), [x([1, 0])]).zeroGradient).toEqual([
+      { input: 'x0[1]', value: NaN, kind: 'singular', reason: "0·∞ at a singular point: sqrt has an infinite derivative at 0 and no real value below (op 'sqrt' has an operand exactly at 0)" },
+    ]);
+    // exp(1000) = ∞, and 0·∞ = NaN in its backward.
+    expect(gradcheck((t) => t.exp(), [x([1000])]).zeroGradient).toEqual([
+      { input: 'x0[0]', value: NaN, kind: 'singular', reason: "0·∞ at a singular point: op 'exp' has a value that is not finite" },
+    ]);
+  });
+
   it('is incomplete, not a pass, when a value is not finite or a kink is straddled', () => {
     expect(gradcheck((t) => t.sqrt(), [x([0])]).verdict).toBe('incomplete');
     expect(gradcheck((t) => t.relu(), [x([0])]).verdict).toBe('incomplete');
