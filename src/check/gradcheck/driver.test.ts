@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { apply, fromData, noGrad, tensor, type OpDef, type Tensor } from '../../engine/index.ts';
 import { gradcheck } from './driver.ts';
 import { GradcheckError } from './report.ts';
-import { DEFAULT_TOLERANCES } from './tolerances.ts';
+import { DEFAULT_TOLERANCES, baseStep } from './tolerances.ts';
 
 const x = (values: number[] = [1]): Tensor => tensor(values, { requiresGrad: true });
 const id = (t: Tensor): Tensor => t;
@@ -121,9 +121,10 @@ describe('gradcheck counts and reports', () => {
   });
 
   it('sees a detached output: zero analytical gradients, no zero-gradient check', () => {
-    const r = gradcheck((t) => fromData(t.data.map((v) => 3 * v), t.shape), [x([1])]);
+    const r = gradcheck((t) => fromData(t.data.map((v) => 3 * v), t.shape), [x([1, 2])]);
     expect(r).toMatchObject({ verdict: 'fail', detached: true, zeroGradient: [], reentrancy: [] });
-    expect(r.failures.map((e) => e.analytical)).toEqual([0]);
+    expect(r.elements.map((e) => e.analytical)).toEqual([0, 0, 0, 0]);
+    expect(r.failures.map((e) => e.input)).toEqual(['x0[0]', 'x0[1]']);
   });
 
   it('fails a backward that answers a zero upstream gradient, or answers twice differently', () => {
@@ -157,9 +158,57 @@ describe('gradcheck counts and reports', () => {
     ]);
   });
 
+  it('names the singular point among other kink sites', () => {
+    // relu (not singular), log at (2, 1) (singular, no operand at 0), sqrt at (1, 0): sqrt is named.
+    const r = gradcheck((t) => t.relu().add(t.add(1).log()).add(t.sqrt()), [x([1, 0])]);
+    expect(r.zeroGradient.map((z) => z.reason)).toEqual(["0·∞ at a singular point: sqrt has an infinite derivative at 0 and no real value below (op 'sqrt' has an operand exactly at 0)"]);
+  });
+
+  it('fast mode: a NaN answer to a zero upstream gradient fails where the gradient is finite', () => {
+    const nan = gradcheck(scaled((g) => g.map((v) => (v === 0 ? NaN : 3 * v))), [x([1])], { mode: 'fast', directions: 1 });
+    expect(nan.zeroGradient.map((z) => z.kind)).toEqual(['fail']);
+  });
+
+  it('fails on reentrancy alone, and names the direction in fast mode', () => {
+    let calls = 0;
+    const r = gradcheck(scaled((g) => g.map((v) => 3 * v * (1 + 2 ** -50 * (calls++ % 2)))), [x([1])], { mode: 'fast', directions: 1 });
+    expect(r.failures).toEqual([]);
+    expect(r.reentrancy).toHaveLength(1);
+    expect(r.reentrancy[0]).toMatch(/^vᵀ·output \(direction 1 of 1\): the gradient of x0\[0\] is /);
+    expect(r.verdict).toBe('fail');
+  });
+
+  it('scales the step by x\'s power of two and leaves the base point as it was between elements', () => {
+    const [e] = gradcheck(scaled(), [x([3])]).elements;
+    expect(e.step).toBe(baseStep('richardson', 'float64') * 2);
+    // (a₀ + a₁)²: each element's derivative is 2·(a₀ + a₁) only if a₀ is back at x for a₁'s stencil;
+    // exact offsets, so no shift correction widens the error estimate.
+    const r = gradcheck((t) => t.sum().square(), [x([1, 2])]);
+    expect(r.verdict).toBe('pass');
+    for (const el of r.elements) expect(el.errorEstimate).toBeLessThan(1e-9);
+  });
+
+  it('checks an input the output does not depend on as a zero gradient', () => {
+    const r = gradcheck((a, _b) => scaled()(a), [x([1]), x([2])]);
+    expect(r.verdict).toBe('pass');
+    expect(r.elements.map((e) => [e.input, e.analytical])).toEqual([['x0[0]', 3], ['x1[0]', 0]]);
+  });
+
+  it('names a null returned at a stencil point', () => {
+    expect(() => gradcheck((t) => (t.data[0] === 1 ? t : (null as never)), [x()])).toThrow(/^gradcheck: the function returned null at x0\[0\] \+/);
+  });
+
+  it('covers the rounding noise of a cancelling function', () => {
+    // (x + 1e8) − 1e8: each evaluation is off by up to u·1e8, far beyond rtol·1 once divided by h.
+    const c = tensor([1e8]);
+    expect(gradcheck((t) => t.add(c).sub(c), [x([0.3])]).verdict).toBe('pass');
+    expect(gradcheck((t) => t.add(c).sub(c), [x([0.3])], { mode: 'fast' }).verdict).toBe('pass');
+  });
+
   it('is incomplete, not a pass, when a value is not finite or a kink is straddled', () => {
     expect(gradcheck((t) => t.sqrt(), [x([0])]).verdict).toBe('incomplete');
     expect(gradcheck((t) => t.relu(), [x([0])]).verdict).toBe('incomplete');
+    expect(gradcheck((t) => t.relu(), [x([0])], { mode: 'fast' }).verdict).toBe('incomplete');
   });
 
   it('leaves the caller\'s inputs and their gradients as they were', () => {
