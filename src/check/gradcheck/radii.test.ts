@@ -67,3 +67,36 @@ describe('error radii op by op', () => {
     expect(radiusRule('constructor')).toBe(byRows);
   });
 });
+
+describe('error radii with exact operands (null radius)', () => {
+  const f64 = (values: number[]) => new Float64Array(values);
+  const run = (t: Tensor, radii: (Float64Array | null)[], rule = radiusRule(t.node!.op.name)): number[] => {
+    const into = new Float64Array(t.size);
+    rule(t, radii, into);
+    return [...into];
+  };
+
+  it('elementwise and row by row: only the operands with a radius reach the result', () => {
+    // a·b at a = (1, 2), b = (3, −4): |∂/∂a| = |b|, |∂/∂b| = |a|.
+    const t = leaf([2], [1, 2]).mul(leaf([2], [3, -4]));
+    for (const rule of [radiusRule('mul'), byRows]) {
+      expect(run(t, [f64([1, 2]), null], rule)).toEqual([3, 8]);
+      expect(run(t, [null, f64([1, 2])], rule)).toEqual([1, 4]);
+      expect(run(t, [null, null], rule)).toEqual([0, 0]);
+    }
+  });
+
+  it('sums and matmul: nothing from an exact operand', () => {
+    expect(run(leaf([2, 3]).sum(0), [null])).toEqual([0, 0, 0]);
+    // [1, −2]·[3; 4]: r_A·|B| = 1·3 + 1·4, |A|·r_B = 1·1 + 2·2.
+    const t = leaf([1, 2], [1, -2]).matmul(leaf([2, 1], [3, 4]));
+    expect(run(t, [f64([1, 1]), null])).toEqual([7]);
+    expect(run(t, [null, f64([1, 2])])).toEqual([5]);
+    expect(run(t, [null, null])).toEqual([0]);
+  });
+
+  it('row by row adds nothing from a zero radius where the row is infinite', () => {
+    const t = leaf([2], [0, 1]).sqrt();
+    expect(run(t, [f64([0, 4])], byRows)).toEqual([0, 2]);
+  });
+});
