@@ -172,6 +172,11 @@ describe('matmul kernels: the textbook loop, bit for bit', () => {
     // and the block of sums (n²): 5n² float64s. 5·7324² = 268,204,880 ≤ 2²⁸ = 268,435,456 < 5·7328².
     const fits = (n: number) => simdFits(n * n, n, 1, n * n, n, 1, n, n, n);
     expect([SIMD_MAX_FLOATS, fits(7324), fits(7328)]).toEqual([268_435_456, true, false]);
+    // A 4×4·4×4 product whose A has `length` elements (all copied, though only 16 are read) needs
+    // length rounded up to even (each region starts on 16 bytes), then 16 each for B, the two
+    // panels and the sums: with length 2²⁸ − 64 exactly SIMD_MAX_FLOATS, with one more past it.
+    const withA = (length: number) => simdFits(length, 4, 1, 16, 4, 1, 4, 4, 4);
+    expect([withA(2 ** 28 - 64), withA(2 ** 28 - 63)]).toEqual([true, false]);
     const tiny = new Float64Array(1);
     expect(() => simdProduct(tiny, 7328, 1, tiny, 7328, 1, tiny, 7328, 7328, 7328))
       .toThrow(/a 7328×7328·7328×7328 product needs 268497920 float64s of WebAssembly memory, more than SIMD_MAX_FLOATS \(268435456\); check simdFits first/);
