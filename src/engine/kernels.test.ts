@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { fromData, Random, type Tensor } from './index.ts';
+import {
+  scalarMatmulInto, scalarMatmulTransposedLeftInto, scalarMatmulTransposedRightInto, scratchFloats,
+} from './kernels.ts';
 import * as ops from './ops.ts';
 
 // The blocked kernels must give, bit for bit, what the textbook loops below give: each element is
@@ -141,5 +144,48 @@ describe('broadcasting and reductions', () => {
       expect(firstDifference(ops.mean(x).data, Float64Array.of(all / (r * c)))).toBe(-1);
       expect(firstDifference(ops.mean(x, 0).data, rows.map((s) => s / r))).toBe(-1);
     }
+  });
+});
+
+describe('the JavaScript kernels\' scratch', () => {
+  const ones = (n: number) => new Float64Array(n).fill(1);
+  // Each call returns the scratch sizes after it; the sizes before come from the previous call, so
+  // the checks hold whatever ran earlier in this file.
+  const forward = (m: number, k: number, n: number) => {
+    scalarMatmulInto(ones(m * k), ones(k * n), new Float64Array(m * n), m, k, n);
+    return scratchFloats();
+  };
+  /** g[m×n]·bᵀ with b [k×n]: transposes b (k·n floats), then packs bᵀ's columns (4n). */
+  const right = (m: number, n: number, k: number) => {
+    scalarMatmulTransposedRightInto(ones(m * n), ones(k * n), new Float64Array(m * k), m, n, k);
+    return scratchFloats();
+  };
+  /** aᵀ·g with a [m×k]: transposes a (m·k floats), then packs g's columns (4m). */
+  const left = (m: number, k: number, n: number) => {
+    scalarMatmulTransposedLeftInto(ones(m * k), ones(m * n), new Float64Array(k * n), m, k, n);
+    return scratchFloats();
+  };
+
+  it('packs four columns of k values: grown to what a product needs, or to twice its size if that is more', () => {
+    const k1 = scratchFloats().packed + 3; // 4·k1 is more than twice the scratch held
+    const p1 = forward(2, k1, 5).packed;
+    expect(p1).toBe(4 * k1);
+    expect(forward(3, k1 + 1, 4).packed).toBe(2 * p1); // 4·(k1 + 1) ≤ 2·p1
+    expect(forward(2, p1 / 2, 1).packed).toBe(2 * p1); // exactly what it holds: kept
+    expect(forward(1, 1, 1).packed).toBe(2 * p1);
+  });
+
+  it('transposes into one scratch array for both backward products, grown the same way', () => {
+    const f0 = scratchFloats().flipped;
+    const f1 = right(2, 3, f0 + 1).flipped; // 3·(f0 + 1) floats, more than twice f0
+    expect(f1).toBe(3 * (f0 + 1));
+    expect(left(2, Math.ceil((f1 + 1) / 2), 3).flipped).toBe(2 * f1); // just more than it holds
+    expect(left(4, f1 / 2, 2).flipped).toBe(2 * f1); // exactly what it holds: kept
+    const f2 = left(3, 2 * f1 + 1, 1).flipped;
+    expect(f2).toBe(3 * (2 * f1 + 1));
+    expect(right(5, 2, f2 / 2).flipped).toBe(f2);
+    // The packed columns of the backward products: 4n for g·bᵀ, 4m for aᵀ·g.
+    const p = scratchFloats().packed;
+    expect([right(1, p, 1).packed, left(4 * p + 1, 1, 1).packed]).toEqual([4 * p, 16 * p + 4]);
   });
 });

@@ -24,6 +24,13 @@ export const runsOnSimd = (m: number, k: number, n: number): boolean => m * k * 
 let packed: Float64Array = new Float64Array(0);
 let flipped: Float64Array = new Float64Array(0);
 
+/**
+ * The float64s the JavaScript kernels' two scratch arrays hold: the packed columns of the right
+ * operand, and the transposed operand of the backward products. Each grows only when a product
+ * needs more, at least doubling, and is kept for the next product; tests check that from here.
+ */
+export const scratchFloats = (): { packed: number; flipped: number } => ({ packed: packed.length, flipped: flipped.length });
+
 function scratch(buffer: Float64Array, n: number): Float64Array {
   return buffer.length >= n ? buffer : new Float64Array(Math.max(n, 2 * buffer.length));
 }

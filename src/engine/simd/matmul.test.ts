@@ -5,7 +5,7 @@ import {
   SIMD_MIN_WORK, matmulInto, matmulTransposedLeftInto, matmulTransposedRightInto, runsOnSimd,
   scalarMatmulInto, scalarMatmulTransposedLeftInto, scalarMatmulTransposedRightInto,
 } from '../kernels.ts';
-import { SIMD_MAX_FLOATS, simdFits, simdProduct } from './matmul.ts';
+import { SIMD_MAX_FLOATS, simdFits, simdProduct, simdWork } from './matmul.ts';
 
 // Every kernel must give, bit for bit, what the textbook loop gives: each output element is
 // ((0 + t₀) + t₁) + … over the inner index in order, every product and sum rounded on its own.
@@ -172,8 +172,52 @@ describe('matmul kernels: the textbook loop, bit for bit', () => {
     // and the block of sums (n²): 5n² float64s. 5·7324² = 268,204,880 ≤ 2²⁸ = 268,435,456 < 5·7328².
     const fits = (n: number) => simdFits(n * n, n, 1, n * n, n, 1, n, n, n);
     expect([SIMD_MAX_FLOATS, fits(7324), fits(7328)]).toEqual([268_435_456, true, false]);
+    // A 4×4·4×4 product whose A has `length` elements (all copied, though only 16 are read) needs
+    // length rounded up to even (each region starts on 16 bytes), then 16 each for B, the two
+    // panels and the sums: with length 2²⁸ − 64 exactly SIMD_MAX_FLOATS, with one more past it.
+    const withA = (length: number) => simdFits(length, 4, 1, 16, 4, 1, 4, 4, 4);
+    expect([withA(2 ** 28 - 64), withA(2 ** 28 - 63)]).toEqual([true, false]);
     const tiny = new Float64Array(1);
     expect(() => simdProduct(tiny, 7328, 1, tiny, 7328, 1, tiny, 7328, 7328, 7328))
       .toThrow(/a 7328×7328·7328×7328 product needs 268497920 float64s of WebAssembly memory, more than SIMD_MAX_FLOATS \(268435456\); check simdFits first/);
+  });
+
+  it('dispatches each product by its work and its memory: SIMD from SIMD_MIN_WORK on, else JavaScript', () => {
+    const caseOf = (name: Name, shape: Shape): ProductCase => {
+      const [aSize, bSize] = PRODUCTS[name].sizes(shape);
+      return { name, ...shape, a: new Float64Array(aSize).fill(0.5), b: new Float64Array(bSize).fill(-3) };
+    };
+    const simdRuns = (c: ProductCase) => {
+      const before = simdWork().products;
+      const out = resultOf(KERNELS[c.name].dispatch, c);
+      expect(firstDifference(out, textbook(c, plain)), c.name).toBe(-1);
+      return simdWork().products - before;
+    };
+    for (const name of NAMES) {
+      // 8·8·8 = 512 multiply-adds, and 511 = 7·73·1.
+      expect([simdRuns(caseOf(name, { m: 8, k: 8, n: 8 })), simdRuns(caseOf(name, { m: 7, k: 73, n: 1 }))]).toEqual([1, 0]);
+      // An operand whose length says 2²⁹ float64s (its first 64 are real; no product reads
+      // further) needs more than SIMD_MAX_FLOATS of WebAssembly memory: JavaScript runs it.
+      const huge = caseOf(name, { m: 8, k: 8, n: 8 });
+      Object.defineProperty(huge.b, 'length', { value: 2 ** 29 });
+      expect(simdRuns(huge), `${name}, too large for SIMD`).toBe(0);
+    }
+  });
+
+  it('compiles its module once, and grows its memory to the whole pages the largest product needs', () => {
+    const grown = (m: number, k: number, n: number) => {
+      const before = simdWork().memoryBytes;
+      const a = new Float64Array(m * k).fill(1);
+      const b = new Float64Array(k * n).fill(2);
+      simdProduct(a, k, 1, b, n, 1, new Float64Array(m * n), m, k, n);
+      // m, k and n multiples of 4: A and B, their panels (as many floats again) and the m×n sums.
+      const bytes = 8 * (2 * m * k + 2 * k * n + m * n);
+      return [before, simdWork().memoryBytes, Math.max(before, Math.ceil(bytes / 65536) * 65536)];
+    };
+    const [, after, expected] = grown(96, 400, 96);
+    expect(after).toBe(expected);
+    const [before, unchanged] = grown(8, 8, 8);
+    expect(unchanged).toBe(before);
+    expect(simdWork().compilations).toBe(1);
   });
 });

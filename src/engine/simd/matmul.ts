@@ -131,9 +131,22 @@ interface Instance {
 
 let instance: Instance | null = null;
 let heap = new Float64Array(0);
+let products = 0;
+let compilations = 0;
+
+/**
+ * What the SIMD kernel has done since this module was loaded: the products it ran, how many times
+ * it compiled its WebAssembly module (once, at the first product), and the bytes of its memory.
+ * Tests count work with it (which kernel a product ran on, that memory grows only as needed) where
+ * timings would be noise.
+ */
+export function simdWork(): { products: number; compilations: number; memoryBytes: number } {
+  return { products, compilations, memoryBytes: instance === null ? 0 : instance.memory.buffer.byteLength };
+}
 
 function compiled(): Instance {
   if (instance === null) {
+    compilations++;
     const module = new WebAssembly.Module(wasmModule([pack, kernel], 1));
     instance = new WebAssembly.Instance(module).exports as unknown as Instance;
     heap = new Float64Array(instance.memory.buffer);
@@ -209,6 +222,7 @@ export function simdProduct(
     throw new RangeError(`simdProduct: a ${m}×${k}·${k}×${n} product needs ${at.end} float64s of WebAssembly memory, more than SIMD_MAX_FLOATS (${SIMD_MAX_FLOATS}); check simdFits first`);
   }
   const wasm = compiled();
+  products++;
   const mem = reserve(wasm, at.end);
   mem.set(a, at.aAt);
   mem.set(b, at.bAt);
