@@ -391,3 +391,25 @@ describe('the op table', () => {
     expect(Array.from(x.grad!.data)).toEqual([1, 2, 1, 2, 1, 2, 3, 4, 3, 4, 3, 4]);
   });
 });
+
+describe('pow with the exponent 2, which skips Math.pow', () => {
+  it("gives Math.pow's value and gradient g·(2·x^1) bit for bit, specials and random doubles", () => {
+    const bits = new BigUint64Array(4096);
+    const doubles = new Float64Array(bits.buffer);
+    let state = 0x9e3779b97f4a7c15n;
+    for (let i = 0; i < bits.length; i++) {
+      state = (state * 6364136223846793005n + 1442695040888963407n) & 0xffffffffffffffffn;
+      bits[i] = state;
+    }
+    const specials = [0, -0, NaN, Infinity, -Infinity, 5e-324, -5e-324, 2.2250738585072014e-308, 1.4916681462400413e-154, 1.3407807929942596e154, -3, 1.7976931348623157e308];
+    const xs = [...specials, ...doubles];
+    const x = fromData(Float64Array.from(xs), [xs.length], { requiresGrad: true });
+    const y = ops.pow(x, 2);
+    // Gradients of every size, the largest double meeting 1e-300: g·(2·x) = 1e-300·∞ = ∞, where
+    // (g·2)·x would be 3.6e8, so the order of the products shows.
+    const g = xs.map((_, i) => [1, -0.75, 3e300, 1e-300][i % 4]);
+    y.backward(fromData(Float64Array.from(g), [xs.length]));
+    const differ = xs.filter((v, i) => !Object.is(y.data[i], Math.pow(v, 2)) || !Object.is(x.grad!.data[i], g[i] * (2 * Math.pow(v, 1))));
+    expect(differ).toEqual([]);
+  });
+});

@@ -132,13 +132,20 @@ interface PowAttrs {
   exponent: number;
 }
 
-// PyTorch's pow_backward: zero for exponent 0, else g · (p · x^(p−1)).
+// PyTorch's pow_backward: zero for exponent 0, else g · (p · x^(p−1)). The square, the L2
+// penalty's op, skips Math.pow (a call per element, most of a large model's penalty): V8's
+// Math.pow is fdlibm's, which returns x·x for the exponent 2 and x for 1, so x·x and g·(2·x) are
+// the same values bit for bit (ops.test.ts checks it over specials and random doubles).
 const powOp = unaryOp<PowAttrs>({
   name: 'pow',
   savesTensors: true,
-  forward: (xs, out, { exponent }) => { for (let i = 0; i < out.length; i++) out[i] = Math.pow(xs[i], exponent); },
+  forward: (xs, out, { exponent }) => {
+    if (exponent === 2) for (let i = 0; i < out.length; i++) out[i] = xs[i] * xs[i];
+    else for (let i = 0; i < out.length; i++) out[i] = Math.pow(xs[i], exponent);
+  },
   backward: (g, xs, _ys, out, { exponent }) => {
-    if (exponent !== 0) for (let i = 0; i < out.length; i++) out[i] = g[i] * (exponent * Math.pow(xs[i], exponent - 1));
+    if (exponent === 2) for (let i = 0; i < out.length; i++) out[i] = g[i] * (2 * xs[i]);
+    else if (exponent !== 0) for (let i = 0; i < out.length; i++) out[i] = g[i] * (exponent * Math.pow(xs[i], exponent - 1));
   },
 });
 
