@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeJson, encodeJson, JsonEncodingError } from './json.ts';
+import { decodeJson, encodeDeep, encodeJson, JsonEncodingError } from './json.ts';
 
 describe('JSON with every float64', () => {
   it('round-trips NaN, ±Infinity and −0, which plain JSON loses', () => {
@@ -33,3 +33,38 @@ describe('JSON with every float64', () => {
     expect(() => decodeJson('[1e999]')).toThrow(expect.objectContaining({ name: 'JsonEncodingError' }));
   });
 });
+
+describe("encodeDeep, the explicit-stack writer for values too deep for JSON.stringify", () => {
+  it("writes JSON.stringify's text: values JSON omits are dropped from objects and null in arrays", () => {
+    const f = () => 1;
+    const values: unknown[] = [
+      undefined, 3, 'x', null,
+      { a: undefined, b: f, c: Symbol('s'), d: 1, e: null },
+      [undefined, f, Symbol('s'), 2, null],
+      { nested: [{ k: [] }, {}], n: -0, big: new Float64Array([1, NaN]) },
+    ];
+    for (const v of values) {
+      for (const indent of [undefined, 2]) expect(encodeDeep(v, indent)).toBe(encodeJson(v, indent));
+    }
+    // JSON.stringify's own spellings, written out: an omitted root is no text at all.
+    expect([encodeJson(undefined), encodeJson({ a: undefined, b: f }), encodeJson([undefined, f])]).toEqual([undefined, '{}', '[null,null]']);
+  });
+
+  it('names a cycle, which never ends however deep the writer goes', () => {
+    const cycle: Record<string, unknown> = {};
+    cycle.self = cycle;
+    expect(() => encodeJson(cycle)).toThrow(/the value refers to itself \(a cycle\), which JSON cannot write/);
+  });
+});
+
+describe('decodeJson walks every value', () => {
+  it('keeps nulls in objects and arrays', () => {
+    expect(decodeJson('{"a":null,"b":[null,"NaN"]}')).toEqual({ a: null, b: [null, NaN] });
+  });
+
+  it('names the root as the key "" when the whole text is a number beyond float64', () => {
+    expect(() => decodeJson('1e400')).toThrow(/the number at key "" is beyond float64's range/);
+    expect(() => decodeJson('{"w":[1e400]}')).toThrow(/the number at key "0" is beyond float64's range/);
+  });
+});
+
