@@ -31,12 +31,14 @@ describe('the signs of opCases\' samples', () => {
     expect(means.map((c) => [attrsOf(c).axis, c.inputs.x.shape.length])).toEqual([[1, 2]]);
     for (const c of means) {
       const { data, shape: [rows, cols] } = c.inputs.x;
-      const mixed = Array.from({ length: rows }, (_, i) => hasBothSigns(data.slice(i * cols, (i + 1) * cols)));
+      const row = (i: number) => data.slice(i * cols, (i + 1) * cols);
+      const mixed = Array.from({ length: rows }, (_, i) => hasBothSigns(row(i)));
       expect(mixed, data.join(', ')).toEqual(new Array(rows).fill(true));
     }
   });
 
-  it('give each operand of mul and matmul both signs: a product\'s partials are the other operand\'s values', () => {
+  it('give each operand of mul and matmul both signs', () => {
+    // A product's partials with respect to one operand are the other operand's values:
     // ∂(x·y)/∂x = y and ∂(x·y)/∂y = x; for matmul, ∂(XY)ᵢⱼ/∂Xᵢₚ = Yₚⱼ and ∂(XY)ᵢⱼ/∂Yₚⱼ = Xᵢₚ. So the
     // derivatives with respect to one operand take both signs only if the other operand does.
     for (const op of ['mul', 'matmul']) {

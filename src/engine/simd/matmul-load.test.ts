@@ -7,8 +7,12 @@ import { expect, it, vi } from 'vitest';
 // a builder that throws then fails this test, where it would stop a file that imports it from
 // loading, which Stryker's vitest runner counts as no failed test.
 
-/** out[i·n + j] = ((0 + A(i, 0)·B(0, j)) + A(i, 1)·B(1, j)) + …, with A and B read through strides. */
-function naive(a: Float64Array, aRow: number, aCol: number, b: Float64Array, bRow: number, bCol: number, m: number, k: number, n: number) {
+/** out[i·n + j] = ((0 + A(i, 0)·B(0, j)) + A(i, 1)·B(1, j)) + …, A and B read through strides. */
+function naive(
+  a: Float64Array, aRow: number, aCol: number,
+  b: Float64Array, bRow: number, bCol: number,
+  m: number, k: number, n: number,
+): Float64Array {
   const out = new Float64Array(m * n);
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) {
@@ -22,10 +26,12 @@ const value = fc.oneof(
   { weight: 4, arbitrary: fc.double({ min: -4, max: 4, noNaN: true }) },
   { weight: 1, arbitrary: fc.constantFrom(-0, 0, 5e-324, -2.5e-310, Infinity, -Infinity, NaN, 1e308) },
 );
-const values = (size: number) => fc.array(value, { minLength: size, maxLength: size }).map((v) => Float64Array.from(v));
+const values = (size: number) =>
+  fc.array(value, { minLength: size, maxLength: size }).map((v) => Float64Array.from(v));
 const side = fc.integer({ min: 0, max: 13 });
 /** A is m×k, stored as it is or as its transpose (k×m); likewise B, k×n or n×k. */
-const product = fc.record({ m: side, k: side, n: side, aTransposed: fc.boolean(), bTransposed: fc.boolean() }).chain((s) =>
+const shape = fc.record({ m: side, k: side, n: side, aTransposed: fc.boolean(), bTransposed: fc.boolean() });
+const product = shape.chain((s) =>
   fc.record({ a: values(s.m * s.k), b: values(s.k * s.n) }).map((operands) => ({
     ...s,
     ...operands,
@@ -33,7 +39,7 @@ const product = fc.record({ m: side, k: side, n: side, aTransposed: fc.boolean()
   })),
 );
 
-it('builds, when it loads, a kernel that gives the naive loop\'s bits, and reports no work before its first product', async () => {
+it('builds, when it loads, a kernel that gives the naive loop\'s bits, and counts no work before a product', async () => {
   vi.resetModules();
   const { simdProduct, simdWork } = await import('./matmul.ts');
   expect(simdWork()).toEqual({ products: 0, compilations: 0, memoryBytes: 0 });
