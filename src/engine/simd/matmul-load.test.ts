@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { expect, it, vi } from 'vitest';
 
-// matmul.ts writes its WebAssembly functions while it loads, once per process, so the other tests
-// only ever see the kernel built by the first import. This test imports a fresh copy, which runs
-// that code again (under a mutant, the mutated builder). Nothing here imports matmul.ts statically:
-// a builder that throws then fails this test, where it would stop a file that imports it from
-// loading, which Stryker's vitest runner counts as no failed test.
+// matmul.ts writes its WebAssembly functions while it loads. This test imports a fresh copy inside
+// the test, so that code runs under the test (under a mutant, the mutated builder) and simdWork()
+// is read before any product. Nothing here imports matmul.ts statically: a builder that throws
+// fails this test, where it stops every file that imports matmul.ts from loading, which Stryker's
+// vitest runner counts as no failed test.
 
 /** out[i·n + j] = ((0 + A(i, 0)·B(0, j)) + A(i, 1)·B(1, j)) + …, A and B read through strides. */
 function naive(
