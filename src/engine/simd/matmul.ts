@@ -203,9 +203,12 @@ function layout(aLength: number, aRow: number, aCol: number, bLength: number, bR
   return { mBlocks, nBlocks, height, width, aAt, bAt, aPanelsAt, bPanelsAt, cAt, end: cAt + height * width };
 }
 
+/** Whether a product laid out as `at` stays within SIMD_MAX_FLOATS. */
+const withinLimit = (at: Layout) => at.end <= SIMD_MAX_FLOATS;
+
 /** Whether simdProduct can run this product within SIMD_MAX_FLOATS (arguments as simdProduct's). */
 export function simdFits(aLength: number, aRow: number, aCol: number, bLength: number, bRow: number, bCol: number, m: number, k: number, n: number): boolean {
-  return layout(aLength, aRow, aCol, bLength, bRow, bCol, m, k, n).end <= SIMD_MAX_FLOATS;
+  return withinLimit(layout(aLength, aRow, aCol, bLength, bRow, bCol, m, k, n));
 }
 
 /**
@@ -218,7 +221,7 @@ export function simdProduct(
   out: Float64Array, m: number, k: number, n: number,
 ): void {
   const at = layout(a.length, aRow, aCol, b.length, bRow, bCol, m, k, n);
-  if (at.end > SIMD_MAX_FLOATS) {
+  if (!withinLimit(at)) {
     throw new RangeError(`simdProduct: a ${m}×${k}·${k}×${n} product needs ${at.end} float64s of WebAssembly memory, more than SIMD_MAX_FLOATS (${SIMD_MAX_FLOATS}); check simdFits first`);
   }
   const wasm = compiled();
