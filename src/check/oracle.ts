@@ -531,28 +531,44 @@ function backwardThrough(tape: TapeEntry[], leaves: OracleTensor[], root: number
  * float32 values join as a constant, so the result is exactly Math.fround of each value.
  */
 function roundToFloat32(t: Tensor): Tensor {
-  const offsets = t.data.map((x) => (Number.isFinite(x) ? Math.fround(x) - x : 0));
+  const data = t.data;
+  const offsets = new Float64Array(data.length);
+  for (let i = 0; i < data.length; i++) if (Number.isFinite(data[i])) offsets[i] = Math.fround(data[i]) - data[i];
   return engine.add(t, fromData(offsets, t.shape));
 }
+
+type Compiled = (xs: readonly Tensor[]) => Tensor;
+
+const GRAPH_PATH = (): string => 'graph';
 
 /**
  * The graph as an engine function of its inputs, in the order of `names`, for gradcheck. With
  * dtype 'float32' every op's result is rounded to float32, as a float32 backend rounds it (the
- * gradient is still computed in float64).
+ * gradient is still computed in float64). The graph is walked once, here: each call only runs
+ * the ops (gradcheck calls the function once per stencil point, about 55 times per check).
  */
 export function engineFunction(graph: ExprNode, names: readonly string[], dtype: 'float64' | 'float32' = 'float64'): (...xs: Tensor[]) => Tensor {
-  const finish = dtype === 'float32' ? roundToFloat32 : (t: Tensor) => t;
-  const build = (node: ExprNode, xs: Tensor[]): Tensor => (node.op === 'input' ? buildNode(node, xs) : finish(buildNode(node, xs)));
-  const buildNode = (node: ExprNode, xs: Tensor[]): Tensor => {
+  const finish = (f: Compiled): Compiled => (dtype === 'float32' ? (xs) => roundToFloat32(f(xs)) : f);
+  const compile = (node: ExprNode): Compiled => {
     if (node.op === 'input') {
       const j = names.indexOf(node.name);
-      if (j < 0) throw new RangeError(`engineFunction: unknown input '${node.name}'`);
-      return xs[j];
+      if (j < 0) {
+        return () => {
+          throw new RangeError(`engineFunction: unknown input '${node.name}'`);
+        };
+      }
+      return (xs) => xs[j];
     }
-    if (node.op === 'const') return tensor(node.value);
-    return applyExprOp(node, node.args.map((a) => build(a, xs)), () => 'graph');
+    if (node.op === 'const') return finish(() => tensor(node.value));
+    const args = node.args.map(compile);
+    return finish((xs) => {
+      const values = new Array<Tensor>(args.length);
+      for (let i = 0; i < args.length; i++) values[i] = args[i](xs);
+      return applyExprOp(node, values, GRAPH_PATH);
+    });
   };
-  return (...xs) => build(graph, xs);
+  const root = compile(graph);
+  return (...xs) => root(xs);
 }
 
 /** The engine's value and full Jacobian (one backward per output element). */
