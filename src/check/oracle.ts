@@ -69,6 +69,11 @@ export interface Tracked {
 }
 
 const exact = (x: number): Tracked => ({ v: toBig(x), e: 0 });
+// Tracked values are never modified, so the common constants are shared: a seed row of the
+// Jacobian would otherwise read 0 and 1 from decimal strings for every element of every row.
+const ZERO_EXACT = exact(0);
+const ONE_EXACT = exact(1);
+const TWO_EXACT = exact(2);
 const abs = (b: BigNumber): number => Math.abs(b.toNumber());
 
 /**
@@ -208,7 +213,7 @@ function reluSlope(a: Tracked): Tracked {
  * sums and dot products start from 0 and add in index order, as here.
  */
 function tSum(terms: readonly Tracked[]): Tracked {
-  if (terms.length === 0) return exact(0);
+  if (terms.length === 0) return ZERO_EXACT;
   let acc = terms[0];
   for (let i = 1; i < terms.length; i++) acc = tAdd(acc, terms[i]);
   return acc;
@@ -270,7 +275,9 @@ function binary(f: (a: Tracked, b: Tracked) => Tracked, da: (g: Tracked, a: Trac
   return {
     forward([a, b]) {
       const { shape, ia, ib } = operands(a, b);
-      return make(shape, Array.from(ia, (_, k) => f(a.data[ia[k]], b.data[ib[k]])));
+      const out = new Array<Tracked>(ia.length);
+      for (let k = 0; k < ia.length; k++) out[k] = f(a.data[ia[k]], b.data[ib[k]]);
+      return make(shape, out);
     },
     vjp(g, [a, b]) {
       const { shape, ia, ib } = operands(a, b);
@@ -352,8 +359,6 @@ function powSlope(x: OracleTensor, y: OracleTensor, exponent: number): Tracked[]
   return slope;
 }
 
-const TWO_EXACT = exact(2);
-const ONE_EXACT = exact(1);
 
 /** Every engine op in high precision: forward, and the derivative as PyTorch states it. */
 export const ORACLE_OPS: Record<OpName, OracleOp> = {
@@ -362,14 +367,14 @@ export const ORACLE_OPS: Record<OpName, OracleOp> = {
   log: unary(tLog, (g, x) => tDiv(g, x)),
   sqrt: unary(tSqrt, (g, _x, y) => tDiv(g, tMulExact(TWO_EXACT, y))),
   abs: unary(tAbs, (g, x) => tMulExact(g, tSign(x))),
-  sign: unary(tSign, () => exact(0)),
+  sign: unary(tSign, () => ZERO_EXACT),
   relu: unary(tRelu, (g, x) => tMulExact(g, reluSlope(x))),
   tanh: unary(tTanh, (g, _x, y) => tMul(g, tSub(ONE_EXACT, tMul(y, y)))),
   square: unary((x) => tMul(x, x), (g, x) => tMul(g, tMulExact(TWO_EXACT, x))),
   pow: {
     forward: ([x], { exponent }: { exponent: number }) => map(x, (t) => tPow(t, exponent)),
     vjp: (g, [x], y, { exponent }: { exponent: number }) => {
-      if (exponent === 0) return [map(g, () => exact(0))];
+      if (exponent === 0) return [map(g, () => ZERO_EXACT)];
       const slope = powSlope(x, y, exponent);
       return [map(g, (gi, i) => tMul(gi, slope[i]))];
     },
@@ -401,7 +406,7 @@ export const ORACLE_OPS: Record<OpName, OracleOp> = {
     vjp: (g, [x], y, { p }: { p: 1 | 2 }) => {
       if (p === 1) return [map(x, (t) => tMulExact(g.data[0], tSign(t)))];
       const norm = y.data[0];
-      if (norm.v.isZero() && norm.e === 0) return [map(x, () => exact(0))];
+      if (norm.v.isZero() && norm.e === 0) return [map(x, () => ZERO_EXACT)];
       const scale = tDiv(g.data[0], norm);
       return [map(x, (t) => tMul(t, scale))];
     },
@@ -489,10 +494,10 @@ export function oracleEvaluate(graph: ExprNode, inputs: GraphInputs): OracleResu
     if (inputs[name].requiresGrad) jacobian[name] = [];
   });
   for (let i = 0; i < value.data.length; i++) {
-    const seed = make(value.shape, value.data.map((_, k) => exact(k === i ? 1 : 0)));
+    const seed = make(value.shape, value.data.map((_, k) => (k === i ? ONE_EXACT : ZERO_EXACT)));
     const grads = backwardThrough(tape, leaves, root, seed, valueOf);
     names.forEach((name, j) => {
-      if (inputs[name].requiresGrad) jacobian[name].push(grads[j] ?? leaves[j].data.map(() => exact(0)));
+      if (inputs[name].requiresGrad) jacobian[name].push(grads[j] ?? leaves[j].data.map(() => ZERO_EXACT));
     });
   }
   return { value, jacobian };
@@ -520,7 +525,7 @@ function backwardThrough(tape: TapeEntry[], leaves: OracleTensor[], root: number
     const grads = ORACLE_OPS[entry.op].vjp(g, entry.args.map(valueOf), entry.value, entry.attrs);
     entry.args.forEach((ref, i) => deliver(ref, grads[i]));
   }
-  return leafParts.map((parts) => (parts.every((p) => p.length === 0) ? undefined : parts.map((p) => (p.length === 0 ? exact(0) : p.length === 1 ? p[0] : tSumAnyOrder(p)))));
+  return leafParts.map((parts) => (parts.every((p) => p.length === 0) ? undefined : parts.map((p) => (p.length === 0 ? ZERO_EXACT : p.length === 1 ? p[0] : tSumAnyOrder(p)))));
 }
 
 // ---------------------------------------------------------------- the engine on the same graphs
