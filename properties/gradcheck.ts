@@ -154,9 +154,10 @@ export function agreesWithOracle(): Claim {
     property: () =>
       fc.asyncProperty(graphArb({ smooth: false, maxDepth: 3 }), graphInputsArb(false), async (graph, inputs) => {
         const what = () => describeCase(graph, inputs);
-        const report = gradcheck(engineFunction(graph, NAMES), leavesOf(inputs), { names: NAMES, method: 'richardson' });
+        const fn = engineFunction(graph, NAMES);
+        const report = gradcheck(fn, leavesOf(inputs), { names: NAMES, method: 'richardson' });
         const oracle = oracleEvaluate(graph, inputs);
-        const value = engineFunction(graph, NAMES)(...leavesOf(inputs)).data;
+        const value = fn(...leavesOf(inputs)).data;
         oracle.value.data.forEach((t, i) => {
           // A bound that is not finite means the engine's operand may sit across a pole or a
           // domain edge, or a value may overflow: that value is ill-conditioned, reported by the

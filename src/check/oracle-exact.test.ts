@@ -327,6 +327,11 @@ describe('the engine on a graph', () => {
     expect(() => engineFunction(call('cosh' as OpName, [input('x')]), ['x'])(x)).toThrow("graph: unknown op 'cosh'");
   });
 
+  it('keeps an infinite value infinite when it rounds to float32 (Math.fround(∞) − ∞ would be NaN)', () => {
+    const grow = engineFunction(call('exp', [input('x')]), ['x'], 'float32');
+    expect(grow(fromData([1000, -1000, 1], [3])).data).toEqual(new Float64Array([Infinity, 0, Math.fround(Math.E)]));
+  });
+
   it('gives one Jacobian row per output element, each from a fresh gradient', () => {
     const inputs = { x: vector([3, -2]), c: { shape: [2], data: [1, 1], requiresGrad: false } };
     const { value, jacobian } = engineJacobian(call('mul', [input('x'), input('x')]), inputs);

@@ -69,6 +69,11 @@ export interface Tracked {
 }
 
 const exact = (x: number): Tracked => ({ v: toBig(x), e: 0 });
+// Tracked values are never modified, so the common constants are shared: a seed row of the
+// Jacobian would otherwise read 0 and 1 from decimal strings for every element of every row.
+const ZERO_EXACT = exact(0);
+const ONE_EXACT = exact(1);
+const TWO_EXACT = exact(2);
 const abs = (b: BigNumber): number => Math.abs(b.toNumber());
 
 /**
@@ -208,7 +213,7 @@ function reluSlope(a: Tracked): Tracked {
  * sums and dot products start from 0 and add in index order, as here.
  */
 function tSum(terms: readonly Tracked[]): Tracked {
-  if (terms.length === 0) return exact(0);
+  if (terms.length === 0) return ZERO_EXACT;
   let acc = terms[0];
   for (let i = 1; i < terms.length; i++) acc = tAdd(acc, terms[i]);
   return acc;
@@ -270,7 +275,9 @@ function binary(f: (a: Tracked, b: Tracked) => Tracked, da: (g: Tracked, a: Trac
   return {
     forward([a, b]) {
       const { shape, ia, ib } = operands(a, b);
-      return make(shape, Array.from(ia, (_, k) => f(a.data[ia[k]], b.data[ib[k]])));
+      const out = new Array<Tracked>(ia.length);
+      for (let k = 0; k < ia.length; k++) out[k] = f(a.data[ia[k]], b.data[ib[k]]);
+      return make(shape, out);
     },
     vjp(g, [a, b]) {
       const { shape, ia, ib } = operands(a, b);
@@ -335,8 +342,23 @@ function transposed(x: OracleTensor): OracleTensor {
   return make([c, r], out);
 }
 
-const TWO_EXACT = exact(2);
-const ONE_EXACT = exact(1);
+/**
+ * p·x^(p−1) for pow's backward, kept by its output y (one per tape entry): it is the same in every
+ * output's backward pass, and a fractional power at 50 digits is an exp of a log. Computed once
+ * per row, pow's backward took 38% of oracleEvaluate's CPU on the gradcheck claims' graphs.
+ */
+const powSlopes = new WeakMap<OracleTensor, Tracked[]>();
+
+function powSlope(x: OracleTensor, y: OracleTensor, exponent: number): Tracked[] {
+  let slope = powSlopes.get(y);
+  if (slope === undefined) {
+    const p = exact(exponent);
+    slope = x.data.map((t) => tMul(p, tPow(t, exponent - 1)));
+    powSlopes.set(y, slope);
+  }
+  return slope;
+}
+
 
 /** Every engine op in high precision: forward, and the derivative as PyTorch states it. */
 export const ORACLE_OPS: Record<OpName, OracleOp> = {
@@ -345,15 +367,17 @@ export const ORACLE_OPS: Record<OpName, OracleOp> = {
   log: unary(tLog, (g, x) => tDiv(g, x)),
   sqrt: unary(tSqrt, (g, _x, y) => tDiv(g, tMulExact(TWO_EXACT, y))),
   abs: unary(tAbs, (g, x) => tMulExact(g, tSign(x))),
-  sign: unary(tSign, () => exact(0)),
+  sign: unary(tSign, () => ZERO_EXACT),
   relu: unary(tRelu, (g, x) => tMulExact(g, reluSlope(x))),
   tanh: unary(tTanh, (g, _x, y) => tMul(g, tSub(ONE_EXACT, tMul(y, y)))),
   square: unary((x) => tMul(x, x), (g, x) => tMul(g, tMulExact(TWO_EXACT, x))),
   pow: {
     forward: ([x], { exponent }: { exponent: number }) => map(x, (t) => tPow(t, exponent)),
-    vjp: (g, [x], _y, { exponent }: { exponent: number }) => [
-      map(g, (gi, i) => (exponent === 0 ? exact(0) : tMul(gi, tMul(exact(exponent), tPow(x.data[i], exponent - 1))))),
-    ],
+    vjp: (g, [x], y, { exponent }: { exponent: number }) => {
+      if (exponent === 0) return [map(g, () => ZERO_EXACT)];
+      const slope = powSlope(x, y, exponent);
+      return [map(g, (gi, i) => tMul(gi, slope[i]))];
+    },
   },
   add: binary(tAdd, (g) => g, (g) => g, 'add'),
   sub: binary(tSub, (g) => g, (g) => tNeg(g), 'sub'),
@@ -382,7 +406,7 @@ export const ORACLE_OPS: Record<OpName, OracleOp> = {
     vjp: (g, [x], y, { p }: { p: 1 | 2 }) => {
       if (p === 1) return [map(x, (t) => tMulExact(g.data[0], tSign(t)))];
       const norm = y.data[0];
-      if (norm.v.isZero() && norm.e === 0) return [map(x, () => exact(0))];
+      if (norm.v.isZero() && norm.e === 0) return [map(x, () => ZERO_EXACT)];
       const scale = tDiv(g.data[0], norm);
       return [map(x, (t) => tMul(t, scale))];
     },
@@ -470,10 +494,10 @@ export function oracleEvaluate(graph: ExprNode, inputs: GraphInputs): OracleResu
     if (inputs[name].requiresGrad) jacobian[name] = [];
   });
   for (let i = 0; i < value.data.length; i++) {
-    const seed = make(value.shape, value.data.map((_, k) => exact(k === i ? 1 : 0)));
+    const seed = make(value.shape, value.data.map((_, k) => (k === i ? ONE_EXACT : ZERO_EXACT)));
     const grads = backwardThrough(tape, leaves, root, seed, valueOf);
     names.forEach((name, j) => {
-      if (inputs[name].requiresGrad) jacobian[name].push(grads[j] ?? leaves[j].data.map(() => exact(0)));
+      if (inputs[name].requiresGrad) jacobian[name].push(grads[j] ?? leaves[j].data.map(() => ZERO_EXACT));
     });
   }
   return { value, jacobian };
@@ -501,7 +525,7 @@ function backwardThrough(tape: TapeEntry[], leaves: OracleTensor[], root: number
     const grads = ORACLE_OPS[entry.op].vjp(g, entry.args.map(valueOf), entry.value, entry.attrs);
     entry.args.forEach((ref, i) => deliver(ref, grads[i]));
   }
-  return leafParts.map((parts) => (parts.every((p) => p.length === 0) ? undefined : parts.map((p) => (p.length === 0 ? exact(0) : p.length === 1 ? p[0] : tSumAnyOrder(p)))));
+  return leafParts.map((parts) => (parts.every((p) => p.length === 0) ? undefined : parts.map((p) => (p.length === 0 ? ZERO_EXACT : p.length === 1 ? p[0] : tSumAnyOrder(p)))));
 }
 
 // ---------------------------------------------------------------- the engine on the same graphs
@@ -512,28 +536,44 @@ function backwardThrough(tape: TapeEntry[], leaves: OracleTensor[], root: number
  * float32 values join as a constant, so the result is exactly Math.fround of each value.
  */
 function roundToFloat32(t: Tensor): Tensor {
-  const offsets = t.data.map((x) => (Number.isFinite(x) ? Math.fround(x) - x : 0));
+  const data = t.data;
+  const offsets = new Float64Array(data.length);
+  for (let i = 0; i < data.length; i++) if (Number.isFinite(data[i])) offsets[i] = Math.fround(data[i]) - data[i];
   return engine.add(t, fromData(offsets, t.shape));
 }
+
+type Compiled = (xs: readonly Tensor[]) => Tensor;
+
+const GRAPH_PATH = (): string => 'graph';
 
 /**
  * The graph as an engine function of its inputs, in the order of `names`, for gradcheck. With
  * dtype 'float32' every op's result is rounded to float32, as a float32 backend rounds it (the
- * gradient is still computed in float64).
+ * gradient is still computed in float64). The graph is walked once, here: each call only runs
+ * the ops (gradcheck calls the function once per stencil point, about 55 times per check).
  */
 export function engineFunction(graph: ExprNode, names: readonly string[], dtype: 'float64' | 'float32' = 'float64'): (...xs: Tensor[]) => Tensor {
-  const finish = dtype === 'float32' ? roundToFloat32 : (t: Tensor) => t;
-  const build = (node: ExprNode, xs: Tensor[]): Tensor => (node.op === 'input' ? buildNode(node, xs) : finish(buildNode(node, xs)));
-  const buildNode = (node: ExprNode, xs: Tensor[]): Tensor => {
+  const finish = (f: Compiled): Compiled => (dtype === 'float32' ? (xs) => roundToFloat32(f(xs)) : f);
+  const compile = (node: ExprNode): Compiled => {
     if (node.op === 'input') {
       const j = names.indexOf(node.name);
-      if (j < 0) throw new RangeError(`engineFunction: unknown input '${node.name}'`);
-      return xs[j];
+      if (j < 0) {
+        return () => {
+          throw new RangeError(`engineFunction: unknown input '${node.name}'`);
+        };
+      }
+      return (xs) => xs[j];
     }
-    if (node.op === 'const') return tensor(node.value);
-    return applyExprOp(node, node.args.map((a) => build(a, xs)), () => 'graph');
+    if (node.op === 'const') return finish(() => tensor(node.value));
+    const args = node.args.map(compile);
+    return finish((xs) => {
+      const values = new Array<Tensor>(args.length);
+      for (let i = 0; i < args.length; i++) values[i] = args[i](xs);
+      return applyExprOp(node, values, GRAPH_PATH);
+    });
   };
-  return (...xs) => build(graph, xs);
+  const root = compile(graph);
+  return (...xs) => root(xs);
 }
 
 /** The engine's value and full Jacobian (one backward per output element). */

@@ -42,6 +42,14 @@ describe('graphNodes', () => {
     expect(names(graphNodes(g.out), g)).toEqual(['out', 's', 'xy', 'ex']);
   });
 
+  it('lists a computed tensor used twice once', () => {
+    const x = tensor([2], { requiresGrad: true });
+    const t = x.exp();
+    const out = t.mul(t);
+    expect(graphNodes(out)).toEqual([out, t]);
+    expect(topologicalOrder(out)).toEqual([x, t, out]);
+  });
+
   it('is empty for a leaf', () => {
     expect(graphNodes(tensor([1], { requiresGrad: true }))).toEqual([]);
   });

@@ -20,24 +20,26 @@ export interface KinkRule {
 
 type KinkOf = (attrs: any) => KinkRule | null;
 
-const corner = (what: string): KinkOf => () => ({ operand: 0, test: 'sign', singular: false, what });
+// Scanned at every stencil point, so a rule that does not depend on the op's attributes is one
+// object, handed out again rather than built per scan.
+const fixed = (rule: KinkRule): KinkOf => () => rule;
+const corner = (what: string): KinkOf => fixed({ operand: 0, test: 'sign', singular: false, what });
+const NORM_1: KinkRule = { operand: 0, test: 'sign', singular: false, what: 'norm(1) has a corner wherever an element is 0' };
+const NORM_2: KinkRule = { operand: 0, test: 'origin', singular: false, what: 'norm(2) has a corner at the zero tensor' };
 
 /** Every op of the engine's OPS table that has a kink, a jump or a singular point. */
 export const KINKS: Partial<Record<OpName, KinkOf>> = {
   abs: corner('|x| has a corner at 0'),
   relu: corner('relu has a corner at 0'),
   sign: corner('sign jumps at 0'),
-  sqrt: () => ({ operand: 0, test: 'sign', singular: true, what: 'sqrt has an infinite derivative at 0 and no real value below' }),
-  log: () => ({ operand: 0, test: 'sign', singular: true, what: 'log is singular at 0' }),
-  div: () => ({ operand: 1, test: 'sign', singular: true, what: 'a/b has a pole where b = 0' }),
+  sqrt: fixed({ operand: 0, test: 'sign', singular: true, what: 'sqrt has an infinite derivative at 0 and no real value below' }),
+  log: fixed({ operand: 0, test: 'sign', singular: true, what: 'log is singular at 0' }),
+  div: fixed({ operand: 1, test: 'sign', singular: true, what: 'a/b has a pole where b = 0' }),
   pow: ({ exponent }: { exponent: number }) =>
     Number.isInteger(exponent) && exponent >= 0
       ? null
       : { operand: 0, test: 'sign', singular: exponent < 1, what: `x^${exponent} is not differentiable at 0` },
-  norm: ({ p }: { p: 1 | 2 }) =>
-    p === 1
-      ? { operand: 0, test: 'sign', singular: false, what: 'norm(1) has a corner wherever an element is 0' }
-      : { operand: 0, test: 'origin', singular: false, what: 'norm(2) has a corner at the zero tensor' },
+  norm: ({ p }: { p: 1 | 2 }) => (p === 1 ? NORM_1 : NORM_2),
 };
 
 /** The engine's ops that are smooth wherever they are defined. */
@@ -49,7 +51,7 @@ export interface Site {
   values: Float64Array;
 }
 
-interface GraphScan {
+export interface GraphScan {
   sites: Site[];
   /** An op whose output is not finite, named, or null. */
   nonfiniteOp: string | null;

@@ -50,6 +50,8 @@ interface LineResult {
   inner: [Sample, Sample];
 }
 
+const stepName = (k: number): string => (k === 1 ? 'h' : `${k}h`);
+
 /** Weights of D(h), D(2h), D(4h) in each method's result. */
 const COMBINATION: Record<Method, number[]> = { central: [1, 0], richardson: [4 / 3, -1 / 3, 0] };
 
@@ -65,7 +67,8 @@ export function differentiateLine(method: Method, h0: number, base: Sample, m: n
     const plus = multiples.map((k) => probe(k * h));
     const minus = multiples.map((k) => probe(-k * h));
     count.n += 2 * multiples.length;
-    const crossing = straddle(base, [...plus, ...minus]);
+    const samples = [...plus, ...minus];
+    const crossing = straddle(base, samples);
     const kink = crossing === null ? null : `the stencil straddles a kink: ${crossing}`;
     if (crossing !== null && attempt < MAX_SHRINKS) {
       h /= SHRINK_FACTOR;
@@ -75,18 +78,23 @@ export function differentiateLine(method: Method, h0: number, base: Sample, m: n
     // shift μ_k = (offset₊ + offset₋)/2, off by f''·μ_k, and f'' comes from the same samples.
     const shifts = multiples.map((_, s) => (plus[s].offset + minus[s].offset) / 2);
     const shifted = shifts.some((mu) => mu !== 0);
+    // What does not depend on the output element, once per line rather than once per element.
+    const spans = multiples.map((_, s) => plus[s].offset - minus[s].offset);
+    const shiftWeight = shifted ? weights.reduce((acc, w, s) => acc + Math.abs(w * shifts[s]), 0) : 0;
     const numerical = new Float64Array(m);
     const estimate = new Float64Array(m);
     const magnitude = new Float64Array(m);
     const nonfinite: (string | null)[] = [];
+    const d = new Float64Array(multiples.length);
     for (let i = 0; i < m; i++) {
-      const d = multiples.map((_, s) => (plus[s].values[i] - minus[s].values[i]) / (plus[s].offset - minus[s].offset));
       let bad: string | null = null;
-      multiples.forEach((k, s) => {
-        const step = k === 1 ? 'h' : `${k}h`;
-        if (bad === null && !Number.isFinite(plus[s].values[i])) bad = `f(x + ${step}) = ${plus[s].values[i]}`;
-        if (bad === null && !Number.isFinite(minus[s].values[i])) bad = `f(x − ${step}) = ${minus[s].values[i]}`;
-      });
+      for (let s = 0; s < multiples.length; s++) {
+        const above = plus[s].values[i];
+        const below = minus[s].values[i];
+        d[s] = (above - below) / spans[s];
+        if (bad === null && !Number.isFinite(above)) bad = `f(x + ${stepName(multiples[s])}) = ${above}`;
+        if (bad === null && !Number.isFinite(below)) bad = `f(x − ${stepName(multiples[s])}) = ${below}`;
+      }
       nonfinite.push(bad);
       if (method === 'central') {
         numerical[i] = d[0];
@@ -99,10 +107,10 @@ export function differentiateLine(method: Method, h0: number, base: Sample, m: n
       }
       if (shifted) {
         const curvature = Math.abs((plus[1].values[i] - 2 * base.values[i] + minus[1].values[i]) / (plus[1].offset * -minus[1].offset));
-        estimate[i] += curvature * weights.reduce((acc, w, s) => acc + Math.abs(w * shifts[s]), 0);
+        estimate[i] += curvature * shiftWeight;
       }
       let mag = Math.abs(base.values[i]);
-      for (const p of [...plus, ...minus]) mag = Math.max(mag, Math.abs(p.values[i]));
+      for (const p of samples) mag = Math.max(mag, Math.abs(p.values[i]));
       magnitude[i] = mag;
     }
     return { numerical, estimate, magnitude, step: h, kink, nonfinite, ends: [plus[plus.length - 1], minus[minus.length - 1]], inner: [plus[0], minus[0]] };
