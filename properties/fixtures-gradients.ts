@@ -48,12 +48,31 @@ const PENALTY_VALUE: Record<string, (values: number[], lambda: number) => number
 
 type Matrix = number[][];
 
-const matmulT = (a: Matrix, w: number[], rows: number, cols: number, bias: number[], abs: boolean): Matrix =>
-  a.map((row) => Array.from({ length: rows }, (_, j) => {
-    let s = abs ? Math.abs(bias[j]) : bias[j];
-    for (let k = 0; k < cols; k++) s += abs ? row[k] * Math.abs(w[j * cols + k]) : row[k] * w[j * cols + k];
-    return s;
-  }));
+/** Each row of a times wᵀ plus the bias (all three taken absolutely with `abs`), summed from the bias up. */
+function matmulT(a: Matrix, w: number[], rows: number, cols: number, bias: number[], abs: boolean): Matrix {
+  return a.map((row) => {
+    const out = new Array<number>(rows);
+    for (let j = 0; j < rows; j++) {
+      let s = abs ? Math.abs(bias[j]) : bias[j];
+      for (let k = 0; k < cols; k++) s += abs ? row[k] * Math.abs(w[j * cols + k]) : row[k] * w[j * cols + k];
+      out[j] = s;
+    }
+    return out;
+  });
+}
+
+/** Each row of delta times |w| (w is a layer's weight, `cols` inputs wide): the absolute network's backward through the layer. */
+function backAbs(delta: Matrix, w: number[], cols: number): Matrix {
+  return delta.map((row) => {
+    const out = new Array<number>(cols);
+    for (let k = 0; k < cols; k++) {
+      let s = 0;
+      for (let j = 0; j < row.length; j++) s += row[j] * Math.abs(w[j * cols + k]);
+      out[k] = s;
+    }
+    return out;
+  });
+}
 
 /**
  * The bound on |loss_a − loss_b| and |grad_a − grad_b| between two implementations (dtypes a and
@@ -160,7 +179,7 @@ export function gradientBound(c: TrainCase, params: Record<string, number[]>, a:
     gradAbs[layer.weight] = gw;
     gradAbs[layer.bias] = gb;
     const w = params[layer.weight];
-    delta = delta.map((row) => Array.from({ length: layer.cols }, (_, k) => row.reduce((acc, d, j) => acc + d * Math.abs(w[j * layer.cols + k]), 0)));
+    delta = backAbs(delta, w, layer.cols);
   }
   if (penalty !== null) {
     const gradient = PENALTY_GRADIENT[penalty.recipe];

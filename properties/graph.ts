@@ -37,10 +37,14 @@ const CHAIN_OPS: ChainOp[] = [
 const chainArb = (backend: Backend) =>
   fc.array(fc.constantFrom(...CHAIN_OPS.filter(([, , , op]) => backend.capabilities.has(`op:${op}`))), { minLength: 1, maxLength: 5 });
 
-const inputArb = (backend: Backend) =>
-  fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })).chain(([r, c]) =>
-    fc.record({ shape: fc.constant<number[]>([r, c]), data: arbitrariesFor(backend).values(r * c, arbitrariesFor(backend).num(-1, 1)) }),
+function inputArb(backend: Backend) {
+  // Built once, not per case: arbitrariesFor builds every arbitrary of the backend's dtype.
+  const A = arbitrariesFor(backend);
+  const entry = A.num(-1, 1);
+  return fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })).chain(([r, c]) =>
+    fc.record({ shape: fc.constant<number[]>([r, c]), data: A.values(r * c, entry) }),
   );
+}
 
 function chainCase(chain: ChainOp[], input: { shape: number[]; data: number[] }, backward: ExprCase['backward']): ExprCase {
   const body = chain.reduce<ExprNode>((x, [, , wrap]) => wrap(x), { op: 'input', name: 'w' });

@@ -139,17 +139,36 @@ export function outputShapeOf(c: Pick<OpCase, 'op' | 'attrs' | 'inputs'>): numbe
   return out!.shape;
 }
 
+/** One arbitrary per key, built on first use: the same draws as building it afresh, without the cost. */
+export function memo<K, V>(make: (key: K) => V): (key: K) => V {
+  const made = new Map<K, V>();
+  return (key) => {
+    if (!made.has(key)) made.set(key, make(key));
+    return made.get(key)!;
+  };
+}
+
 /**
  * A case for one op. `values` draws the input values (special points by default, or the
- * moderate grid the finite-difference claim needs).
+ * moderate grid the finite-difference claim needs). The arbitraries the chains pick per case
+ * (arrays of a length, attributes of a rank) are built once per length or rank rather than once
+ * per case: an arbitrary keeps no state between draws, so the cases are the same. Those whose
+ * values are shared objects (fc.constant, constantFrom of arrays) are still built per case, so
+ * that no two cases share an object a backend could change.
  */
 export function opCaseArb(op: OpName, dtype: Dtype, values: fc.Arbitrary<number> = numberArb(dtype, op)): fc.Arbitrary<OpCase> {
+  const arrayOf = memo((n: number) => fc.array(values, { minLength: n, maxLength: n }));
+  const seedsOf = memo((n: number) => fc.array(seedArb(dtype), { minLength: n, maxLength: n }));
+  const reductionAttrs = memo((rank: number) => attrsArb(op, dtype, [new Array<number>(rank).fill(1)]));
+  const fixedAttrs = op === 'pow' || op === 'norm' ? attrsArb(op, dtype, [[]]) : null;
+  const attrsFor = (shapes: number[][]) =>
+    fixedAttrs ?? (op === 'sum' || op === 'mean' ? reductionAttrs(shapes[0].length) : attrsArb(op, dtype, shapes));
   return shapesArb(op).chain((shapes) =>
-    fc.tuple(attrsArb(op, dtype, shapes), fc.tuple(...shapes.map((s) => fc.array(values, { minLength: size(s), maxLength: size(s) })))).chain(([attrs, data]) => {
+    fc.tuple(attrsFor(shapes), fc.tuple(...shapes.map((s) => arrayOf(size(s))))).chain(([attrs, data]) => {
       const names = inputNames(op);
       const inputs = Object.fromEntries(shapes.map((shape, i) => [names[i], { shape, data: data[i] }]));
       const n = size(outputShapeOf({ op, attrs, inputs }));
-      return fc.array(seedArb(dtype), { minLength: n, maxLength: n }).map((seed): OpCase => ({ op, inputs, attrs, seed }));
+      return seedsOf(n).map((seed): OpCase => ({ op, inputs, attrs, seed }));
     }),
   );
 }
@@ -158,8 +177,11 @@ const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
 /** The expression case for an op case; `withGrad` false asks for the value only. */
 export function toExprCase(c: OpCase, withGrad = true): ExprCase {
-  const inputs = Object.fromEntries(Object.entries(c.inputs).map(([name, t]) => [name, { shape: t.shape, data: t.data, requiresGrad: withGrad }]));
-  return { kind: 'expr', version: CASE_VERSION, inputs, graph: opGraph(c), ...(withGrad ? { seed: c.seed } : {}) };
+  const inputs: ExprCase['inputs'] = {};
+  for (const name in c.inputs) inputs[name] = { shape: c.inputs[name].shape, data: c.inputs[name].data, requiresGrad: withGrad };
+  const value: ExprCase = { kind: 'expr', version: CASE_VERSION, inputs, graph: opGraph(c) };
+  if (withGrad) value.seed = c.seed;
+  return value;
 }
 
 /** The ops a backend declares, in the table's order. */

@@ -24,10 +24,21 @@ export interface ReferenceRun {
   gradScale: Record<string, number[]>;
 }
 
+/** The reference's run of a case and, for a 'terms' op, of its absolute case; without gradients, only the forward pass runs (its values are the same). */
+async function referenceRuns(c: OpCase, withGrad: boolean): Promise<{ result: ExprResult; source: ExprResult }> {
+  const result = await reference.runExpr(toExprCase(c, withGrad));
+  const terms = OP_ACCURACY[c.op].scale === 'terms' ? await reference.runExpr(toExprCase(absoluteCase(c), withGrad)) : null;
+  return { result, source: terms ?? result };
+}
+
+/** The reference's value of a case and its scale, for a claim about values alone. */
+export async function referenceValues(c: OpCase): Promise<Pick<ReferenceRun, 'result' | 'valueScale'>> {
+  const { result, source } = await referenceRuns(c, false);
+  return { result, valueScale: source.value.data.map(Math.abs) };
+}
+
 export async function runReference(c: OpCase): Promise<ReferenceRun> {
-  const result = await reference.runExpr(toExprCase(c));
-  const terms = OP_ACCURACY[c.op].scale === 'terms' ? await reference.runExpr(toExprCase(absoluteCase(c))) : null;
-  const source = terms ?? result;
+  const { result, source } = await referenceRuns(c, true);
   const valueScale = source.value.data.map(Math.abs);
   const gradScale = Object.fromEntries(Object.entries(source.grads).map(([k, g]) => [k, (g ?? []).map(Math.abs)]));
   if (c.op === 'tanh') {
@@ -106,7 +117,7 @@ export interface Choice {
  * Throws, naming the op, the inputs, the element and both values, unless the backend's value
  * agrees; returns the elements where it made another choice at a singular point.
  */
-export function expectValuesAgree(backend: Backend, c: OpCase, mine: ExprResult, ref: ReferenceRun): Choice[] {
+export function expectValuesAgree(backend: Backend, c: OpCase, mine: ExprResult, ref: Pick<ReferenceRun, 'result' | 'valueScale'>): Choice[] {
   const choices: Choice[] = [];
   const theirs = mine.value;
   const expected = ref.result.value;

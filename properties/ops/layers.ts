@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import type { Backend } from '../../src/backends/backend.ts';
-import { arbitrariesFor } from '../../src/cases/arbitraries.ts';
+import { arbitrariesFor, type Arbitraries } from '../../src/cases/arbitraries.ts';
 import type { SGDSpec, TrainCase, TrainResult } from '../../src/cases/types.ts';
 import type { Claim, Observer } from '../../src/runner/claim.ts';
 import { gradientBound } from '../fixtures-gradients.ts';
@@ -20,8 +20,7 @@ function describeModel(c: TrainCase): string {
 }
 
 /** Runs one step on both and compares the loss (when asked) and every gradient within the bound. */
-async function compareOneStep(backend: Backend, c: TrainCase<SGDSpec>, observe: Observer | undefined, what: 'loss' | 'gradients'): Promise<void> {
-  const A = arbitrariesFor(backend);
+async function compareOneStep(backend: Backend, A: Arbitraries, c: TrainCase<SGDSpec>, observe: Observer | undefined, what: 'loss' | 'gradients'): Promise<void> {
   const state = Object.fromEntries(Object.entries(c.init).map(([k, vs]) => [k, vs.map(A.round)]));
   const bound = gradientBound(c, state, backend.dtype, 'float64');
   if (bound.illConditioned !== null) {
@@ -51,8 +50,10 @@ export function mseClaim(reduction: 'mean' | 'sum'): Claim {
       `MSELoss('${reduction}') gives the reference's loss and gradients${reduction === 'mean' ? ' (dividing by every element, N·D)' : ''}, ` +
       'within the rounding bound of both dtypes.',
     requires: ['layer:linear', `loss:mse:${reduction}`, 'optimizer:sgd'],
-    property: (backend, observe) =>
-      fc.asyncProperty(layerCaseArb(backend, plainSgdArb(backend), 1, [reduction]), (c) => compareOneStep(backend, c, observe, 'loss')),
+    property: (backend, observe) => {
+      const A = arbitrariesFor(backend);
+      return fc.asyncProperty(layerCaseArb(backend, plainSgdArb(backend), 1, [reduction]), (c) => compareOneStep(backend, A, c, observe, 'loss'));
+    },
   };
 }
 
@@ -62,8 +63,10 @@ export const linearGradients: Claim = {
     "Linear layers' weight and bias gradients over a batch (the bias's summed over the rows) match the reference's " +
     'within the rounding bound of both dtypes.',
   requires: ['layer:linear', 'loss:mse:mean', 'optimizer:sgd'],
-  property: (backend, observe) =>
-    fc.asyncProperty(layerCaseArb(backend, plainSgdArb(backend), 1, reductionsOf(backend)), (c) => compareOneStep(backend, c, observe, 'gradients')),
+  property: (backend, observe) => {
+    const A = arbitrariesFor(backend);
+    return fc.asyncProperty(layerCaseArb(backend, plainSgdArb(backend), 1, reductionsOf(backend)), (c) => compareOneStep(backend, A, c, observe, 'gradients'));
+  },
 };
 
 export const claims: Claim[] = [mseClaim('mean'), mseClaim('sum'), linearGradients];

@@ -10,7 +10,7 @@ import { OPS, type OpName } from '../../src/engine/index.ts';
 import type { ExprCase, ExprResult } from '../../src/cases/types.ts';
 import type { Claim } from '../../src/runner/claim.ts';
 import { fmt } from '../support.ts';
-import { declaredOps, opCaseArb, toExprCase, type OpCase } from './cases.ts';
+import { declaredOps, memo, opCaseArb, toExprCase, type OpCase } from './cases.ts';
 import { where } from './compare.ts';
 
 /** Values on a grid of 1/8 in [1/2, 2]: no kink, pole or NaN, so that the doubled gradient is a plain number. */
@@ -19,7 +19,7 @@ const moderate = fc.integer({ min: 4, max: 16 }).map((k) => k / 8);
 function caseArb(backend: Backend): fc.Arbitrary<OpCase> {
   const ops = declaredOps(backend.capabilities);
   if (ops.length === 0) throw new Error('the backend declares graph features but no op (op:<name>) to build a graph from');
-  return fc.constantFrom(...ops).chain((op) => opCaseArb(op, backend.dtype, moderate));
+  return fc.constantFrom(...ops).chain(memo((op: OpName) => opCaseArb(op, backend.dtype, moderate)));
 }
 
 const twice = (c: OpCase, retainGraph: boolean): ExprCase => ({ ...toExprCase(c), backward: { times: 2, retainGraph } });

@@ -70,6 +70,14 @@ describe('claims across worker threads', () => {
     }
   });
 
+  it('deal the claims that run whole before the ranges, so that no uncut claim runs alone at the end', async () => {
+    const backend = await loadBackend(source);
+    const many = { ...claims[0], id: 'many' };
+    const fixed = { ...claims[1], id: 'fixed', runsScale: 0 };
+    const tasks = dealTasks([many, fixed], backend, { runs: 200, seed: 1 });
+    expect(tasks.map((t) => [t.claim, t.range?.start, t.range?.count])).toEqual([[1, undefined, undefined], [0, 0, 100], [0, 100, 100]]);
+  });
+
   it('refuse a claim that a worker could not load by id', async () => {
     const stranger: Claim = { ...claims[0], id: 'test.unregistered' };
     await expect(run(2, false, [stranger])).rejects.toThrow(/'test\.unregistered' is not in properties\/index\.ts/);

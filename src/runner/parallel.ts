@@ -157,13 +157,15 @@ export const MAX_RANGES = 8;
  * The tasks in deal order. Dearest first: a claim's cost grows with its run count, and a long
  * claim dealt last would run alone while the other threads sit idle; the sort is stable, so equal
  * claims keep their order. A claim of many cases is cut into ranges, so that no single claim
- * holds up the end of the run, whatever it costs.
+ * holds up the end of the run, whatever it costs. The claims that run whole are dealt before all
+ * ranges: one that cannot be cut (a fixture claim's fixed work, a saved failure's replay) would
+ * otherwise come last and run alone, while ranges, each a fraction of a claim, fill in behind.
  */
 export function dealTasks(claims: readonly Claim[], backend: Backend, config: RunConfig, failuresDir: string | null = null, minRangeCases = MIN_RANGE_CASES): Task[] {
   const order = claims.map((_, i) => i).sort((a, b) => (claims[b].runsScale ?? 1) - (claims[a].runsScale ?? 1));
   // A claim with a saved failure replays it first and its search depends on it: it runs whole.
   const saved = (id: string) => failuresDir !== null && existsSync(savedFailureFile(failuresDir, id, backend.name));
-  return order.flatMap((claim): Task[] => {
+  const perClaim = order.map((claim): Task[] => {
     const runs = claimRuns(claims[claim], config);
     const pieces = Math.min(MAX_RANGES, Math.floor(runs / minRangeCases));
     if (pieces < 2 || missingCapabilities(backend.capabilities, claims[claim].requires).length > 0 || saved(claims[claim].id)) return [{ claim }];
@@ -172,6 +174,8 @@ export function dealTasks(claims: readonly Claim[], backend: Backend, config: Ru
       return { claim, range: { piece: p, start, count: Math.floor(((p + 1) * runs) / pieces) - start } };
     });
   });
+  const whole = (tasks: Task[]) => tasks[0].range === undefined;
+  return [...perClaim.filter(whole), ...perClaim.filter((tasks) => !whole(tasks))].flat();
 }
 
 /**
