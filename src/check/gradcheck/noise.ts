@@ -100,18 +100,21 @@ interface Pass {
  */
 function adjointPass(ball: ErrorBall, at: number, seed: Float64Array, computed: Pass | null): Pass {
   const { order, operands, needsGrad, inflows, fixed, readsValues } = ball;
-  const contexts = ball.points[at];
   const adjoints = new Array<Float64Array | undefined>(order.length);
   const grads = new Array<(Float64Array | null)[] | undefined>(order.length);
   adjoints[order.length - 1] = seed;
   for (let n = order.length - 1; n >= 0; n--) {
-    const context = contexts[n];
-    if (context === undefined) continue;
+    if (order[n].node === null) continue;
     const reuse = computed !== null && fixed[n];
     const g = reuse ? computed.adjoints[n] : adjoints[n];
     if (g === undefined) continue;
-    const got = reuse && !readsValues[n] ? computed.grads[n]! : context.op.backward(g, context);
-    grads[n] = got;
+    let got: (Float64Array | null)[];
+    if (reuse && !readsValues[n]) got = computed.grads[n]!;
+    else {
+      const call = callAt(ball, at, n);
+      got = call.op.backward(g, call);
+    }
+    if (computed === null) grads[n] = got;
     const into = operands[n];
     const needs = needsGrad[n];
     for (let i = 0; i < into.length; i++) {
@@ -137,10 +140,23 @@ const COMPUTED = 0;
 const UPPER = 1;
 const LOWER = 2;
 
+/** Node n's rule's call at a point, made when first needed (a corner's only where a rule reads values there). */
+function callAt(ball: ErrorBall, at: number, n: number): Call {
+  const known = ball.calls[at][n];
+  if (known !== undefined) return known;
+  const { order, tensors, data } = ball;
+  const values = tensors[at];
+  const valueOf = (p: number): Tensor => (values[p] ??= order[p].node === null ? order[p] : fromData(data[at][p], order[p].shape));
+  const node = order[n].node!;
+  const call = { op: node.op, inputs: ball.operands[n].map(valueOf), output: valueOf(n), attrs: node.attrs, needsGrad: ball.needsGrad[n] };
+  ball.calls[at][n] = call;
+  return call;
+}
+
 /**
  * The graph below an output in topological order (the output last), each node's operands by
- * position and whether they need a gradient, and what each node's backward rule is handed at
- * three points: as computed, and moved to either corner of their error ball.
+ * position and whether they need a gradient, and its values at three points: as computed, and
+ * moved to either corner of their error ball.
  */
 interface ErrorBall {
   order: Tensor[];
@@ -155,8 +171,12 @@ interface ErrorBall {
    * has a rule that reads no values (the output's adjoint is the seed itself).
    */
   fixed: boolean[];
-  /** Per point (COMPUTED, UPPER, LOWER), per node: its rule's call, undefined for a leaf. */
-  points: (Call | undefined)[][];
+  /** Per point (COMPUTED, UPPER, LOWER), per node: its values there. */
+  data: Float64Array[][];
+  /** Per point, per node: its value as a tensor, once a rule's call needed it. */
+  tensors: (Tensor | undefined)[][];
+  /** Per point, per node: its rule's call, once needed. */
+  calls: (Call | undefined)[][];
 }
 
 // The last few balls built, for the seeds and stencil ends that ask again about the same output.
@@ -188,12 +208,7 @@ function errorBall(out: Tensor, dtype: Dtype): ErrorBall {
     });
   }
   const radii = errorRadii(order, operands, dtype);
-  const callsAt = (values: Tensor[]): (Call | undefined)[] =>
-    order.map((t, n) => {
-      const node = t.node;
-      if (node === null) return undefined;
-      return { op: node.op, inputs: operands[n].map((p) => values[p]), output: values[n], attrs: node.attrs, needsGrad: needsGrad[n] };
-    });
+  const none = (): undefined[] => new Array<undefined>(order.length);
   const ball: ErrorBall = {
     order,
     operands,
@@ -201,7 +216,9 @@ function errorBall(out: Tensor, dtype: Dtype): ErrorBall {
     inflows,
     readsValues,
     fixed,
-    points: [order, ...[1, -1].map((sign) => order.map((t, n) => movedBy(t, radii[n], sign)))].map(callsAt),
+    data: [order.map((t) => t.data), ...[1, -1].map((sign) => order.map((t, n) => movedBy(t, radii[n], sign)))],
+    tensors: [order, none(), none()],
+    calls: [none(), none(), none()],
   };
   recentBalls.unshift({ out, dtype, ball });
   if (recentBalls.length > RECENT_BALLS) recentBalls.pop();
@@ -239,12 +256,12 @@ function errorRadii(order: Tensor[], operands: number[][], dtype: Dtype): (Float
   return radii;
 }
 
-/** A computed value moved by `sign` times its radius (where the radius is finite); a leaf (no radius) as it is. */
-function movedBy(t: Tensor, r: Float64Array | undefined, sign: number): Tensor {
-  if (r === undefined) return t;
+/** A computed value's values moved by `sign` times its radius (where it is finite); a leaf's (no radius) as they are. */
+function movedBy(t: Tensor, r: Float64Array | undefined, sign: number): Float64Array {
+  if (r === undefined) return t.data;
   const data = new Float64Array(t.size);
   for (let e = 0; e < data.length; e++) data[e] = Number.isFinite(r[e]) ? t.data[e] + sign * r[e] : t.data[e];
-  return fromData(data, t.shape);
+  return data;
 }
 
 /**
