@@ -50,6 +50,18 @@ describe('roundingScale', () => {
     expect(roundingScale(scalar(0).mul(scalar(3)).relu(), ONE, 'float32')).toEqual({ relative: 0, absolute: 5, underflow: 0, singular: null });
   });
 
+  it('adds the subnormal spacing to a radius, which keeps it open where an inherited one would cancel it', () => {
+    // |a·1 − c| at a = c = 2^-1020: a·1 has radius 2·(u·2^-1020 + η) = 2^-1072 + 2^-1073 and the
+    // difference, computed as exactly 0, 2η plus that: 2^-1071. At either corner abs reads ±2^-1071
+    // and passes back ±1, where it passes back sgn(0) = 0 at the computed point: the adjoints are 1
+    // for the output, the difference, a·1 and a, and |v|·1 adds up to 2^-1020 for a·1 and for a.
+    // With u·|v| − η instead, a·1's radius would be 2·(2^-1073 − 2^-1074) = 2η and the difference's
+    // −2η + 2η = 0: abs would read 0 at both corners, and only the output would count.
+    const a = scalar(2 ** -1020);
+    const out = a.mul(scalar(1, false)).sub(scalar(2 ** -1020, false)).abs();
+    expect(roundingScale(out, ONE, 'float64')).toEqual({ relative: 2 ** -1019, absolute: 4, underflow: 0, singular: null });
+  });
+
   it('takes the adjoints at the lower corner where they are largest there, per dtype', () => {
     // 1/d with d = log(exp(a)) + 1e-15, a = 5e-50: d's radius is about 2u (log's value inherits
     // exp's two roundings of 1), so at the lower corner d is 1e-15 − 2u and its adjoint
