@@ -144,9 +144,9 @@ const LOWER = 2;
 function callAt(ball: ErrorBall, at: number, n: number): Call {
   const known = ball.calls[at][n];
   if (known !== undefined) return known;
-  const { order, tensors, data } = ball;
+  const { order, tensors, moved } = ball;
   const values = tensors[at];
-  const valueOf = (p: number): Tensor => (values[p] ??= order[p].node === null ? order[p] : fromData(data[at][p], order[p].shape));
+  const valueOf = (p: number): Tensor => (values[p] ??= order[p].node === null ? order[p] : fromData(moved[at - 1][p], order[p].shape));
   const node = order[n].node!;
   const call = { op: node.op, inputs: ball.operands[n].map(valueOf), output: valueOf(n), attrs: node.attrs, needsGrad: ball.needsGrad[n] };
   ball.calls[at][n] = call;
@@ -171,9 +171,9 @@ interface ErrorBall {
    * has a rule that reads no values (the output's adjoint is the seed itself).
    */
   fixed: boolean[];
-  /** Per point (COMPUTED, UPPER, LOWER), per node: its values there. */
-  data: Float64Array[][];
-  /** Per point, per node: its value as a tensor, once a rule's call needed it. */
+  /** Per corner (UPPER, LOWER, from index 0), per node: its values moved there. */
+  moved: Float64Array[][];
+  /** Per point (COMPUTED, UPPER, LOWER), per node: its value as a tensor, once a rule's call needed it. */
   tensors: (Tensor | undefined)[][];
   /** Per point, per node: its rule's call, once needed. */
   calls: (Call | undefined)[][];
@@ -216,7 +216,7 @@ function errorBall(out: Tensor, dtype: Dtype): ErrorBall {
     inflows,
     readsValues,
     fixed,
-    data: [order.map((t) => t.data), ...[1, -1].map((sign) => order.map((t, n) => movedBy(t, radii[n], sign)))],
+    moved: [1, -1].map((sign) => order.map((t, n) => movedBy(t, radii[n], sign))),
     tensors: [order, none(), none()],
     calls: [none(), none(), none()],
   };
