@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fromData, type Tensor } from '../../engine/index.ts';
+import { OPS, fromData, type Tensor } from '../../engine/index.ts';
+import { graphNodes } from './graph.ts';
 import { forwardSensitivity, roundingScale, stencilScale } from './noise.ts';
 import type { Sample } from './stencils.ts';
 
@@ -47,6 +48,18 @@ describe('roundingScale', () => {
     // so at the upper corner the adjoints are 1 (relu's value), 1 (a·b) and 3 (a), 0 at the others.
     expect(roundingScale(scalar(0).mul(scalar(3)).relu(), ONE, 'float64')).toEqual({ relative: 0, absolute: 5, underflow: 0, singular: null });
     expect(roundingScale(scalar(0).mul(scalar(3)).relu(), ONE, 'float32')).toEqual({ relative: 0, absolute: 5, underflow: 0, singular: null });
+  });
+
+  it('adds the subnormal spacing to a radius, which keeps it open where an inherited one would cancel it', () => {
+    // |a·1 − c| at a = c = 2^-1020: a·1 has radius 2·(u·2^-1020 + η) = 2^-1072 + 2^-1073 and the
+    // difference, computed as exactly 0, 2η plus that: 2^-1071. At either corner abs reads ±2^-1071
+    // and passes back ±1, where it passes back sgn(0) = 0 at the computed point: the adjoints are 1
+    // for the output, the difference, a·1 and a, and |v|·1 adds up to 2^-1020 for a·1 and for a.
+    // With u·|v| − η instead, a·1's radius would be 2·(2^-1073 − 2^-1074) = 2η and the difference's
+    // −2η + 2η = 0: abs would read 0 at both corners, and only the output would count.
+    const a = scalar(2 ** -1020);
+    const out = a.mul(scalar(1, false)).sub(scalar(2 ** -1020, false)).abs();
+    expect(roundingScale(out, ONE, 'float64')).toEqual({ relative: 2 ** -1019, absolute: 4, underflow: 0, singular: null });
   });
 
   it('takes the adjoints at the lower corner where they are largest there, per dtype', () => {
@@ -139,6 +152,58 @@ describe('roundingScale', () => {
     expect(calls(outs[1])).toBe(6);
     expect(calls(outs[1], 'float32')).toBe(7);
     expect(calls(outs[0])).toBe(7);
+  });
+});
+
+describe('roundingScale, counted work', () => {
+  /** Backward calls per op name during one roundingScale of `out` whose error ball is already built. */
+  function callsPerSeed(out: Tensor, seed: Float64Array): Record<string, number> {
+    roundingScale(out, seed, 'float64');
+    const ops = new Set(graphNodes(out).map((t) => t.node!.op));
+    const calls: Record<string, number> = {};
+    const originals = [...ops].map((op) => [op, op.backward] as const);
+    for (const [op, original] of originals) {
+      op.backward = (g, ctx) => {
+        calls[op.name] = (calls[op.name] ?? 0) + 1;
+        return original(g, ctx);
+      };
+    }
+    try {
+      roundingScale(out, seed, 'float64');
+    } finally {
+      for (const [op, original] of originals) op.backward = original;
+    }
+    return calls;
+  }
+
+  it('relies on the engine: a rule that does not save tensors gives the same bits whatever the values', () => {
+    // The corners reuse such a rule's result; here every one of the OPS table is called with its
+    // operands' and result's values replaced by NaN, on broadcasting and reducing shapes.
+    const m = fromData([1.5, -2, 0, 3e-310], [2, 2], { requiresGrad: true });
+    const row = leaf([-0.25, 7]);
+    const results = [m.neg(), m.sign(), m.add(row), row.sub(m), m.sub(scalar(2)), m.sum(0), m.sum(), m.mean(1), m.mean(), m.reshape([4]), m.transpose()];
+    const free = Object.values(OPS).filter((op) => !op.savesTensors);
+    expect(new Set(results.map((t) => t.node!.op))).toEqual(new Set(free));
+    const nan = (t: Tensor): Tensor => fromData(new Float64Array(t.size).fill(NaN), t.shape);
+    for (const t of results) {
+      const { op, inputs, attrs } = t.node!;
+      const g = Float64Array.from({ length: t.size }, (_, k) => k - 1.25);
+      const needsGrad = inputs.map(() => true);
+      const real = op.backward(g, { inputs, output: t, attrs, needsGrad });
+      const blind = op.backward(g, { inputs: inputs.map(nan), output: nan(t), attrs, needsGrad });
+      expect(blind).toEqual(real);
+    }
+  });
+
+  it('calls a rule at the corners only where the adjoint or the values it reads can differ there', () => {
+    // −Σ(exp(x)·w): neg and sum read no values and feed only the seed's way, so their adjoints and
+    // results are the computed ones at the corners; mul's adjoint is too, but it reads exp's
+    // moved value; exp's adjoint comes from mul at the corners. One pass plus two corners of two.
+    const x = leaf([0.5, -1]);
+    const out = x.exp().mul(leaf([2, 3])).sum().neg();
+    expect(callsPerSeed(out, ONE)).toEqual({ neg: 1, sum: 1, mul: 3, exp: 3 });
+    // Rules that read no values all the way down: the corners cost no call at all.
+    expect(callsPerSeed(x.add(leaf([1, 2])).neg().sub(x).sum(), ONE)).toEqual({ sum: 1, sub: 1, neg: 1, add: 1 });
   });
 });
 

@@ -3,7 +3,7 @@
  * that the tolerance covers what the differences cannot resolve.
  */
 import type { Dtype } from '../../backends/backend.ts';
-import { fromData, type Tensor } from '../../engine/index.ts';
+import { fromData, type BackwardContext, type OpDef, type Tensor } from '../../engine/index.ts';
 import { graphNodes, topologicalOrder } from './graph.ts';
 import { radiusRule } from './radii.ts';
 import type { Sample } from './stencils.ts';
@@ -41,21 +41,24 @@ export interface RoundingScale {
  */
 export function roundingScale(out: Tensor, seed: Float64Array, dtype: Dtype): RoundingScale {
   const ball = errorBall(out, dtype);
-  const computed = adjointPass(ball, ball.computed, seed);
+  const computed = adjointPass(ball, COMPUTED, seed, null);
   // The adjoints at the corners of the error ball, both ways: where they are not finite the ball
   // merely reaches towards a pole; whether one is crossed is judged at the computed values.
-  const [plus, minus] = ball.corners.map((corner) => adjointPass(ball, corner, seed));
+  const plus = adjointPass(ball, UPPER, seed, computed);
+  const minus = adjointPass(ball, LOWER, seed, computed);
+  const { order, fixed } = ball;
   let relative = 0;
   let absolute = 0;
   let underflow = 0;
   let singular: string | null = null;
-  for (let n = 0; n < ball.order.length; n++) {
-    const g = computed[n];
+  for (let n = 0; n < order.length; n++) {
+    const g = computed.adjoints[n];
     if (g === undefined) continue;
-    const t = ball.order[n];
+    const t = order[n];
     const data = t.data;
-    const atPlus = plus[n];
-    const atMinus = minus[n];
+    // A fixed adjoint is the same at the corners, so the computed one is the largest of the three.
+    const atPlus = fixed[n] ? undefined : plus.adjoints[n];
+    const atMinus = fixed[n] ? undefined : minus.adjoints[n];
     for (let e = 0; e < g.length; e++) {
       const v = Math.abs(data[e]);
       if (!Number.isFinite(v)) continue;
@@ -81,35 +84,73 @@ export function roundingScale(out: Tensor, seed: Float64Array, dtype: Dtype): Ro
   return { relative, absolute, underflow, singular };
 }
 
+/** The adjoints of one reverse pass by position in the ball's order, and what each node's rule returned. */
+interface Pass {
+  adjoints: (Float64Array | undefined)[];
+  grads: ((Float64Array | null)[] | undefined)[];
+}
+
 /**
  * The adjoints ∂out/∂v for upstream gradient `seed`, by position in the ball's order, from a
- * reverse pass with the ops' own backward rules, each rule handed the values at `point`.
+ * reverse pass with the ops' own backward rules, each rule handed the values at point `at`.
+ * With the pass at the computed point given, a corner pass takes from it what is provably the
+ * same (see ErrorBall.fixed): the adjoints of fixed nodes, and the rules' results of fixed nodes
+ * whose rule reads no values. Gradients reach a node in the same order as in a full pass, so the
+ * sums are the same.
  */
-function adjointPass(ball: ErrorBall, point: GraphPoint, seed: Float64Array): (Float64Array | undefined)[] {
-  const { order, operands, needsGrad } = ball;
+function adjointPass(ball: ErrorBall, at: number, seed: Float64Array, computed: Pass | null): Pass {
+  const { order, operands, needsGrad, inflows, fixed, readsValues } = ball;
   const adjoints = new Array<Float64Array | undefined>(order.length);
+  const grads = new Array<(Float64Array | null)[] | undefined>(order.length);
   adjoints[order.length - 1] = seed;
   for (let n = order.length - 1; n >= 0; n--) {
-    const g = adjoints[n];
-    const node = order[n].node;
-    if (g === undefined || node === null) continue;
-    const grads = node.op.backward(g, { inputs: point.inputs[n], output: point.outputs[n], attrs: node.attrs, needsGrad: needsGrad[n] });
+    if (order[n].node === null) continue;
+    const reuse = computed !== null && fixed[n];
+    const g = reuse ? computed.adjoints[n] : adjoints[n];
+    if (g === undefined) continue;
+    let got: (Float64Array | null)[];
+    if (reuse && !readsValues[n]) got = computed.grads[n]!;
+    else {
+      const call = callAt(ball, at, n);
+      got = call.op.backward(g, call);
+    }
+    if (computed === null) grads[n] = got;
     const into = operands[n];
+    const needs = needsGrad[n];
     for (let i = 0; i < into.length; i++) {
-      const gi = grads[i];
-      if (!needsGrad[n][i] || gi === null) continue;
-      const existing = adjoints[into[i]];
-      if (existing === undefined) adjoints[into[i]] = gi.slice();
+      const gi = got[i];
+      const p = into[i];
+      if (!needs[i] || gi === null || (computed !== null && fixed[p])) continue;
+      const existing = adjoints[p];
+      // An adjoint that more than one gradient flows into is summed in a copy of the first.
+      if (existing === undefined) adjoints[p] = inflows[p] > 1 ? gi.slice() : gi;
       else for (let k = 0; k < existing.length; k++) existing[k] += gi[k];
     }
   }
-  return adjoints;
+  return { adjoints, grads };
 }
 
-/** The graph's values at one point: per position in the ball's order, the node's operands and its result. */
-interface GraphPoint {
-  inputs: Tensor[][];
-  outputs: Tensor[];
+/** What a node's backward rule is handed at one point, and the rule. */
+interface Call extends BackwardContext<unknown> {
+  op: OpDef<unknown>;
+}
+
+/** The points of the ball: as computed, and moved to either corner. */
+const COMPUTED = 0;
+const UPPER = 1;
+const LOWER = 2;
+
+/** Node n's rule's call at a point, made when first needed (a corner's only where a rule reads values there). */
+function callAt(ball: ErrorBall, at: number, n: number): Call {
+  const known = ball.calls[at][n];
+  if (known !== undefined) return known;
+  const { order, tensors, moved } = ball;
+  const values = tensors[at];
+  const valueOf = (p: number): Tensor => (values[p] ??= order[p].node === null ? order[p] : fromData(moved[at - 1][p], order[p].shape));
+  const node = order[n].node!;
+  const call = { op: node.op, inputs: ball.operands[n].map(valueOf), output: valueOf(n), attrs: node.attrs, needsGrad: ball.needsGrad[n] };
+  ball.calls[at][n] = call;
+  return call;
 }
 
 /**
@@ -121,8 +162,21 @@ interface ErrorBall {
   order: Tensor[];
   operands: number[][];
   needsGrad: boolean[][];
-  computed: GraphPoint;
-  corners: [GraphPoint, GraphPoint];
+  /** Per node: how many gradients flow into it (the operand slots of other nodes it fills). */
+  inflows: number[];
+  /** Per node: whether its op's backward rule reads values (OpDef.savesTensors). */
+  readsValues: boolean[];
+  /**
+   * Per node: its adjoint is the same at every point, since every node it feeds is fixed and
+   * has a rule that reads no values (the output's adjoint is the seed itself).
+   */
+  fixed: boolean[];
+  /** Per corner (UPPER, LOWER, from index 0), per node: its values moved there. */
+  moved: Float64Array[][];
+  /** Per point (COMPUTED, UPPER, LOWER), per node: its value as a tensor, once a rule's call needed it. */
+  tensors: (Tensor | undefined)[][];
+  /** Per point, per node: its rule's call, once needed. */
+  calls: (Call | undefined)[][];
 }
 
 // The last few balls built, for the seeds and stencil ends that ask again about the same output.
@@ -139,14 +193,32 @@ function errorBall(out: Tensor, dtype: Dtype): ErrorBall {
   const order = topologicalOrder(out);
   const position = new Map(order.map((t, n) => [t, n]));
   const operands = order.map((t) => (t.node === null ? [] : t.node.inputs.map((input) => position.get(input)!)));
-  const pointAt = (outputs: Tensor[]): GraphPoint => ({ inputs: operands.map((ps) => ps.map((p) => outputs[p])), outputs });
+  const needsGrad = order.map((t) => (t.node === null ? [] : t.node.inputs.map((input) => input.requiresGrad)));
+  const inflows = order.map(() => 0);
+  operands.forEach((ps, n) => ps.forEach((p, i) => {
+    if (needsGrad[n][i]) inflows[p]++;
+  }));
+  const readsValues = order.map((t) => t.node !== null && t.node.op.savesTensors);
+  // Consumers come later in the order, so a reverse sweep settles each node after all of them.
+  const fixed = order.map(() => true);
+  for (let n = order.length - 1; n >= 0; n--) {
+    if (fixed[n] && !readsValues[n]) continue;
+    operands[n].forEach((p, i) => {
+      if (needsGrad[n][i]) fixed[p] = false;
+    });
+  }
   const radii = errorRadii(order, operands, dtype);
+  const none = (): undefined[] => new Array<undefined>(order.length);
   const ball: ErrorBall = {
     order,
     operands,
-    needsGrad: order.map((t) => (t.node === null ? [] : t.node.inputs.map((input) => input.requiresGrad))),
-    computed: pointAt(order),
-    corners: [pointAt(order.map((t, n) => movedBy(t, radii[n], 1))), pointAt(order.map((t, n) => movedBy(t, radii[n], -1)))],
+    needsGrad,
+    inflows,
+    readsValues,
+    fixed,
+    moved: [1, -1].map((sign) => order.map((t, n) => movedBy(t, radii[n], sign))),
+    tensors: [order, none(), none()],
+    calls: [none(), none(), none()],
   };
   recentBalls.unshift({ out, dtype, ball });
   if (recentBalls.length > RECENT_BALLS) recentBalls.pop();
@@ -184,12 +256,12 @@ function errorRadii(order: Tensor[], operands: number[][], dtype: Dtype): (Float
   return radii;
 }
 
-/** A computed value moved by `sign` times its radius (where the radius is finite); a leaf (no radius) as it is. */
-function movedBy(t: Tensor, r: Float64Array | undefined, sign: 1 | -1): Tensor {
-  if (r === undefined) return t;
+/** A computed value's values moved by `sign` times its radius (where it is finite); a leaf's (no radius) as they are. */
+function movedBy(t: Tensor, r: Float64Array | undefined, sign: number): Float64Array {
+  if (r === undefined) return t.data;
   const data = new Float64Array(t.size);
   for (let e = 0; e < data.length; e++) data[e] = Number.isFinite(r[e]) ? t.data[e] + sign * r[e] : t.data[e];
-  return fromData(data, t.shape);
+  return data;
 }
 
 /**
