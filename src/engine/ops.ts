@@ -32,6 +32,19 @@ function sgn(x: number): number {
 
 // ---------------------------------------------------------------- elementwise unary
 
+/** Below this |y|, y² ≤ 2⁻⁵⁴ is at most half an ulp under 1, so 1 − y² rounds to 1 (a tie to even). */
+const TANH_FLAT = 2 ** -27;
+
+/**
+ * 1 − y² rounded once, as PyTorch's tanh_backward computes it with a fused multiply-add. The two
+ * ends are exact without fma, which reaches them only through its slow exact path: 1 for
+ * |y| ≤ 2⁻²⁷ (a tiny y² leaves fma's safe range) and +0 at a saturated y = ±1.
+ */
+function oneMinusSquare(y: number): number {
+  const a = Math.abs(y);
+  return a <= TANH_FLAT ? 1 : a === 1 ? 0 : fma(-y, y, 1);
+}
+
 /**
  * An elementwise op as two loops: forward fills `out` from the input `xs`; backward fills `out` with
  * d(output)/d(input) times the upstream gradient g, from the input xs and the output ys. Each op
@@ -107,12 +120,11 @@ const unaryRules = {
     forward: (xs, out) => { for (let i = 0; i < out.length; i++) out[i] = xs[i] < 0 ? 0 : xs[i]; },
     backward: (g, _xs, ys, out) => { for (let i = 0; i < out.length; i++) out[i] = ys[i] <= 0 ? 0 : g[i]; },
   },
-  // PyTorch's tanh_backward computes 1 − y² with one fused multiply-add.
   tanh: {
     name: 'tanh',
     savesTensors: true,
     forward: (xs, out) => { for (let i = 0; i < out.length; i++) out[i] = Math.tanh(xs[i]); },
-    backward: (g, _xs, ys, out) => { for (let i = 0; i < out.length; i++) out[i] = g[i] * fma(-ys[i], ys[i], 1); },
+    backward: (g, _xs, ys, out) => { for (let i = 0; i < out.length; i++) out[i] = g[i] * oneMinusSquare(ys[i]); },
   },
   square: {
     name: 'square',

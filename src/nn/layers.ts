@@ -1,4 +1,4 @@
-import { Random, Tensor, fromData, relu, tanh } from '../engine/index.ts';
+import { Random, Tensor, fromData, linear, relu, tanh } from '../engine/index.ts';
 import { allocate } from '../engine/alloc.ts';
 import { Module } from './module.ts';
 
@@ -39,8 +39,7 @@ export class Linear extends Module {
     if (x.ndim !== 2 || x.shape[1] !== this.inFeatures) {
       throw new RangeError(`Linear(${this.inFeatures}, ${this.outFeatures}): input must have shape [batch, ${this.inFeatures}], got [${x.shape.join(', ')}]`);
     }
-    const y = x.matmul(this.weight.transpose());
-    return this.bias === null ? y : y.add(this.bias);
+    return linear(x, this.weight, this.bias);
   }
 }
 
