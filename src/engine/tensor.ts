@@ -268,8 +268,9 @@ function runBackward(root: Tensor, seed: Tensor | undefined, retainGraph: boolea
     if (t.node !== null && t.node.released && t.node.op.savesTensors) throw new GraphReleasedError(t.node.op.name);
   }
   // pending[i]: the gradient gathered so far for order[i]; `owned` says whether backward may add into it.
+  // owned[i] is set with pending[i], and read only where pending[i] is.
   const pending: (Float64Array | undefined)[] = new Array(order.length);
-  const owned: boolean[] = new Array(order.length).fill(false);
+  const owned: boolean[] = new Array(order.length);
   pending[0] = seedData;
   owned[0] = true;
   for (let i = 0; i < order.length; i++) {
@@ -286,7 +287,8 @@ function runBackward(root: Tensor, seed: Tensor | undefined, retainGraph: boolea
       continue;
     }
     const inputs = node.inputs;
-    const needsGrad = inputs.map((input) => input.requiresGrad);
+    const needsGrad: boolean[] = [];
+    for (let j = 0; j < inputs.length; j++) needsGrad.push(inputs[j].requiresGrad);
     const inputGrads = node.op.backward(g, { inputs, output: t, attrs: node.attrs, needsGrad });
     if (!retainGraph) node.released = true;
     for (let j = 0; j < inputs.length; j++) {

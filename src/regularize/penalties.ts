@@ -31,14 +31,17 @@ export function l1Penalty(params: readonly Tensor[], lambda: number): Tensor {
 }
 
 /** Chooses parameters by name, as `named_parameters()` filters do: `*.weight` or `*.bias`. */
+const KEEP: Record<ParamSelect, (name: string) => boolean> = {
+  all: () => true,
+  weights: (name) => name === 'weight' || name.endsWith('.weight'),
+  biases: (name) => name === 'bias' || name.endsWith('.bias'),
+};
+
 export function selectParams(named: Iterable<[string, Tensor]>, select: ParamSelect): Tensor[] {
-  const keep: Record<ParamSelect, (name: string) => boolean> = {
-    all: () => true,
-    weights: (name) => name === 'weight' || name.endsWith('.weight'),
-    biases: (name) => name === 'bias' || name.endsWith('.bias'),
-  };
   // An own-property lookup: 'constructor' or 'toString' must not find Object's members.
-  const test = Object.hasOwn(keep, select) ? keep[select] : undefined;
+  const test = Object.hasOwn(KEEP, select) ? KEEP[select] : undefined;
   if (test === undefined) throw new RangeError(`selectParams: select must be 'all', 'weights' or 'biases', got '${String(select)}'`);
-  return [...named].filter(([name]) => test(name)).map(([, p]) => p);
+  const out: Tensor[] = [];
+  for (const [name, p] of named) if (test(name)) out.push(p);
+  return out;
 }
