@@ -1,4 +1,4 @@
-import { Tensor, abs, add, mul, pow, sum } from '../engine/index.ts';
+import { Tensor, abs, add, mul, sum, sumOfSquares } from '../engine/index.ts';
 import type { ParamSelect } from '../cases/types.ts';
 
 function checkLambda(fn: string, lambda: number): void {
@@ -18,8 +18,8 @@ function checkParams(fn: string, params: readonly Tensor[]): void {
 export function l2Penalty(params: readonly Tensor[], lambda: number): Tensor {
   checkLambda('l2Penalty', lambda);
   checkParams('l2Penalty', params);
-  const total = params.map((p) => sum(pow(p, 2))).reduce((acc, s) => add(acc, s));
-  return mul(lambda, mul(0.5, total));
+  // One op with the numbers of params.map((p) => sum(pow(p, 2))).reduce(add), bit for bit.
+  return mul(lambda, mul(0.5, sumOfSquares(params)));
 }
 
 /** λ·Σ|w|, in the graph; its gradient is λ·sign(w), and 0 at exact zeros (abs'(0) = 0). */
