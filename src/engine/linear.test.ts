@@ -4,7 +4,7 @@ import { Linear } from '../nn/index.ts';
 import { fromData } from './create.ts';
 import { linear } from './linear.ts';
 import * as ops from './ops.ts';
-import type { Tensor } from './tensor.ts';
+import { GraphReleasedError, type Tensor } from './tensor.ts';
 
 const bits = (t: Tensor | null): string[] => (t === null ? ['none'] : Array.from(t.data, (v) => (Object.is(v, -0) ? '-0' : String(v))));
 
@@ -76,5 +76,16 @@ describe('linear', () => {
     expect(() => linear(x, w, fromData([1, 2], [1, 2]))).toThrow('bias [1, 2]');
     expect(() => linear(fromData([1, 2, 3], [3]), w, null)).toThrow('input [3]');
     expect(() => linear(x, fromData([1, 2, 3], [3]), null)).toThrow('weight [3]');
+    // Ranks other than 2, 2 and 1 whose leading dimensions would fit.
+    expect(() => linear(fromData([1, 2, 3], [1, 3, 1]), w, null)).toThrow('input [1, 3, 1]');
+    expect(() => linear(x, fromData([1, 2, 3, 4, 5, 6], [2, 3, 1]), null)).toThrow('weight [2, 3, 1]');
+    expect(() => linear(x, w, fromData([1, 2], [2, 1]))).toThrow('bias [2, 1]');
+  });
+  it('saves its inputs: a second backward through a released graph names the op', () => {
+    const w = fromData([1, 2, 3, 4, 5, 6], [2, 3], { requiresGrad: true });
+    const y = ops.sum(linear(fromData([1, 2, 3], [1, 3]), w, null));
+    y.backward();
+    expect(() => y.backward()).toThrow(GraphReleasedError);
+    expect(() => y.backward()).toThrow("backward() reached op 'linear' a second time");
   });
 });

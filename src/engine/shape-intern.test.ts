@@ -40,8 +40,11 @@ describe('internShape', () => {
   it(`keeps at most ${INTERNED_LIMIT} shapes and then hands out frozen copies`, () => {
     const kept = internShape([2, 3]);
     for (let i = 0; i < INTERNED_LIMIT; i++) internShape([7, i]);
-    const a = internShape([5, 5, 5]);
+    const dims = [5, 5, 5];
+    const a = internShape(dims);
     const b = internShape([5, 5, 5]);
+    expect(a).not.toBe(dims);
+    expect(Object.isFrozen(dims)).toBe(false);
     expect(a).not.toBe(b);
     expect([a, b]).toEqual([[5, 5, 5], [5, 5, 5]]);
     expect(Object.isFrozen(a) && Object.isFrozen(b)).toBe(true);

@@ -30,13 +30,14 @@ export function l1Penalty(params: readonly Tensor[], lambda: number): Tensor {
   return mul(lambda, total);
 }
 
-/** Chooses parameters by name, as `named_parameters()` filters do: `*.weight` or `*.bias`. */
+/** Which parameter names each selection keeps. */
 const KEEP: Record<ParamSelect, (name: string) => boolean> = {
   all: () => true,
   weights: (name) => name === 'weight' || name.endsWith('.weight'),
   biases: (name) => name === 'bias' || name.endsWith('.bias'),
 };
 
+/** Chooses parameters by name, as `named_parameters()` filters do: `*.weight` or `*.bias`. */
 export function selectParams(named: Iterable<[string, Tensor]>, select: ParamSelect): Tensor[] {
   // An own-property lookup: 'constructor' or 'toString' must not find Object's members.
   const test = Object.hasOwn(KEEP, select) ? KEEP[select] : undefined;
