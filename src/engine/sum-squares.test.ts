@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { fromData } from './create.ts';
 import * as ops from './ops.ts';
 import { sumOfSquares } from './sum-squares.ts';
-import type { Tensor } from './tensor.ts';
+import { GraphReleasedError, type Tensor } from './tensor.ts';
 
 const bits = (t: Tensor | null): string[] => (t === null ? ['none'] : Array.from(t.data, (v) => (Object.is(v, -0) ? '-0' : String(v))));
 
@@ -51,6 +51,12 @@ describe('sumOfSquares', () => {
     expect(s.node!.op.name).toBe('sumOfSquares');
     expect(s.node!.inputs).toEqual(ts);
     expect(s.item()).toBe(14);
+  });
+  it('saves its inputs: a second backward through a released graph names the op', () => {
+    const s = sumOfSquares([fromData([1, 2], [2], { requiresGrad: true })]);
+    s.backward();
+    expect(() => s.backward()).toThrow(GraphReleasedError);
+    expect(() => s.backward()).toThrow("backward() reached op 'sumOfSquares' a second time");
   });
   it('needs at least one tensor', () => {
     expect(() => sumOfSquares([])).toThrow('sumOfSquares: no tensors');
