@@ -35,10 +35,14 @@ class FunctionModule extends Module {
   }
 }
 
-export function buildModel(spec: ModelSpec, activations: ReferenceOverrides['activations'] = {}): Sequential {
+/**
+ * The model a spec describes, its parameters drawn as PyTorch initialises them from Random(0), or
+ * left at zero when `draw` is false because the caller loads the case's values (runTraining).
+ */
+export function buildModel(spec: ModelSpec, activations: ReferenceOverrides['activations'] = {}, draw = true): Sequential {
   const modules: Module[] = [];
   let width = spec.inputSize;
-  const rng = new Random(0);
+  const rng = draw ? new Random(0) : null;
   for (const layer of spec.layers) {
     modules.push(new Linear(width, layer.outFeatures, { rng }));
     const replaced = layer.activation === 'identity' ? undefined : activations[layer.activation];
@@ -63,7 +67,8 @@ export function loadParameters(named: NamedParams, init: Record<string, number[]
     if (values.length !== p.size) {
       throw new RangeError(`init.${name}: ${values.length} values for a parameter of shape [${p.shape.join(', ')}] (${p.size} needed)`);
     }
-    p.data.set(values);
+    const data = p.data;
+    for (let i = 0; i < data.length; i++) data[i] = values[i];
   }
 }
 
@@ -110,16 +115,21 @@ export function parameterGroups(named: NamedParams, c: TrainCase): ParamGroup<SG
 
 // A plain loop: Array.from over a typed array goes through the iterator protocol, many times slower.
 function toNumbers(values: Float64Array | undefined, size: number): number[] {
-  const out = new Array<number>(size);
-  for (let i = 0; i < size; i++) out[i] = values === undefined ? 0 : values[i];
+  const out: number[] = [];
+  if (values === undefined) for (let i = 0; i < size; i++) out.push(0);
+  else for (let i = 0; i < size; i++) out.push(values[i]);
   return out;
 }
 
-const snapshot = (named: NamedParams, pick: (p: Tensor) => Float64Array | undefined): Record<string, number[]> =>
-  Object.fromEntries(named.map(([name, p]) => [name, toNumbers(pick(p), p.size)]));
+/** Every parameter's values, or with `grads` its gradient's (zeros where it has none), by name. */
+function snapshot(named: NamedParams, grads: boolean): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  for (const [name, p] of named) out[name] = toNumbers(grads ? p.grad?.data : p.data, p.size);
+  return out;
+}
 
 export function runTraining(c: TrainCase, overrides: ReferenceOverrides = {}): TrainResult {
-  const model = buildModel(c.model, overrides.activations);
+  const model = buildModel(c.model, overrides.activations, false);
   const named = [...model.namedParameters()];
   loadParameters(named, c.init);
   const x = ops.tensor(c.data.x);
@@ -138,9 +148,9 @@ export function runTraining(c: TrainCase, overrides: ReferenceOverrides = {}): T
     }
     total.backward();
     result.losses.push(total.item());
-    result.grads.push(snapshot(named, (p) => p.grad?.data));
+    result.grads.push(snapshot(named, true));
     optimizer.step();
-    result.params.push(snapshot(named, (p) => p.data));
+    result.params.push(snapshot(named, false));
   }
   return result;
 }

@@ -36,3 +36,10 @@ export function copyOf(values: Float64Array): Float64Array {
   out.set(values);
   return out;
 }
+
+/** A one-element array holding x: `new Float64Array([x])` walks its argument as an iterable, several times slower. */
+export function scalarOf(x: number): Float64Array {
+  const out = new Float64Array(1);
+  out[0] = x;
+  return out;
+}

@@ -14,24 +14,33 @@ function inferShape(value: Nested, path: string): number[] {
   return [value.length, ...inferShape(value[0], `${path}[0]`)];
 }
 
-function flatten(value: Nested, shape: Shape, dim: number, out: number[], path: string): void {
+/** `value[1][0]`: where the walk is, built only for an error message. */
+const pathOf = (at: readonly number[]): string => `value${at.map((i) => `[${i}]`).join('')}`;
+
+/** Writes value's numbers into out from `next` on, row-major; returns where the next number goes. */
+function flatten(value: Nested, shape: Shape, dim: number, out: Float64Array, next: number, at: number[]): number {
   if (dim === shape.length) {
-    if (typeof value !== 'number') throw new TypeError(`tensor(): ${path} should be a number (the array is ragged)`);
-    out.push(value);
-    return;
+    if (typeof value !== 'number') throw new TypeError(`tensor(): ${pathOf(at)} should be a number (the array is ragged)`);
+    out[next] = value;
+    return next + 1;
   }
   if (!Array.isArray(value) || value.length !== shape[dim]) {
-    throw new RangeError(`tensor(): ${path} should be an array of length ${shape[dim]} (the array is ragged)`);
+    throw new RangeError(`tensor(): ${pathOf(at)} should be an array of length ${shape[dim]} (the array is ragged)`);
   }
-  value.forEach((v, i) => flatten(v, shape, dim + 1, out, `${path}[${i}]`));
+  for (let i = 0; i < value.length; i++) {
+    at.push(i);
+    next = flatten(value[i], shape, dim + 1, out, next, at);
+    at.pop();
+  }
+  return next;
 }
 
 /** A tensor from a number or nested arrays, as `torch.tensor(...)`. */
 export function tensor(value: Nested, options: CreateOptions = {}): Tensor {
   const shape = inferShape(value, 'value');
-  const flat: number[] = [];
-  flatten(value, shape, 0, flat, 'value');
-  return new Tensor(Float64Array.from(flat), shape, options);
+  const data = new Float64Array(sizeOf(shape));
+  flatten(value, shape, 0, data, 0, []);
+  return new Tensor(data, shape, options);
 }
 
 /** A tensor that takes ownership of `data`, read row-major into `shape`. */

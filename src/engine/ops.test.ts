@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Random, Tensor, fromData, noGrad, tensor, zeros, GraphReleasedError } from './index.ts';
 import * as ops from './ops.ts';
+import { fma } from '../arith/fma.ts';
 
 /**
  * Central differences: the truncation error is about h²·|f'''|/6 and the rounding error about
@@ -221,6 +222,22 @@ describe('forward values, shapes and input checks, op by op', () => {
     expect(v(ops.tanh(tensor([0])))).toEqual([0]);
     expect(v(ops.square(tensor([-3])))).toEqual([9]);
     expect(v(ops.pow(tensor([2, 3]), 3))).toEqual([8, 27]);
+  });
+  it('tanh backward at saturated and tiny outputs is g·fma(−y, y, 1) as everywhere else, bit for bit', () => {
+    // ±2⁻²⁷ and its neighbours: where 1 − y² stops rounding to 1; tanh(x) = x this small.
+    const edge = 2 ** -27;
+    const next = edge * (1 + Number.EPSILON);
+    const below = edge * (1 - Number.EPSILON / 2);
+    const xs = [30, -30, 0.5, -1e-200, 5e-324, 0, -0, edge, -edge, next, -next, below, NaN, 2 ** -26];
+    const x = tensor(xs, { requiresGrad: true });
+    const y = ops.tanh(x);
+    expect([v(y)[7], v(y)[9] > edge, v(y)[11] < edge]).toEqual([edge, true, true]);
+    const g = [-3, 2, -0.25, 7, 1, -1, 1, -2, 3, 0.5, -0.5, 1, 1, 1];
+    y.backward(tensor(g));
+    expect(v(y).slice(0, 2)).toEqual([1, -1]);
+    const expected = v(y).map((t, i) => g[i] * fma(-t, t, 1));
+    v(x.grad!).forEach((d, i) => expect(Object.is(d, expected[i])).toBe(true));
+    expect(Object.is(v(x.grad!)[0], -0)).toBe(true);
   });
   it('pow names an exponent that is not a number', () => {
     expect(() => ops.pow(tensor([1]), '2' as unknown as number)).toThrow(TypeError);

@@ -7,14 +7,14 @@
  */
 import { fma } from '../arith/fma.ts';
 import { broadcastRead, broadcastShapes, formatShape, sameShape, sizeOf, type Shape } from './shape.ts';
-import { allocate, copyOf } from './alloc.ts';
+import { allocate, copyOf, scalarOf } from './alloc.ts';
 import { matmulInto, matmulTransposedLeftInto, matmulTransposedRightInto, transposeInto } from './kernels.ts';
 import { apply, Tensor, type OpDef } from './tensor.ts';
 
 export type TensorLike = Tensor | number;
 
 function asTensor(x: TensorLike): Tensor {
-  if (typeof x === 'number') return new Tensor(new Float64Array([x]), []);
+  if (typeof x === 'number') return new Tensor(scalarOf(x), []);
   if (!(x instanceof Tensor)) throw new TypeError(`expected a Tensor or a number, got ${describe(x)}`);
   return x;
 }
@@ -31,6 +31,19 @@ function sgn(x: number): number {
 }
 
 // ---------------------------------------------------------------- elementwise unary
+
+/** Below this |y|, y² ≤ 2⁻⁵⁴ is at most half an ulp under 1, so 1 − y² rounds to 1 (a tie to even). */
+const TANH_FLAT = 2 ** -27;
+
+/**
+ * 1 − y² rounded once, as PyTorch's tanh_backward computes it with a fused multiply-add. The two
+ * ends are exact without fma, which reaches them only through its slow exact path: 1 for
+ * |y| ≤ 2⁻²⁷ (a tiny y² leaves fma's safe range) and +0 at a saturated y = ±1.
+ */
+function oneMinusSquare(y: number): number {
+  const a = Math.abs(y);
+  return a <= TANH_FLAT ? 1 : a === 1 ? 0 : fma(-y, y, 1);
+}
 
 /**
  * An elementwise op as two loops: forward fills `out` from the input `xs`; backward fills `out` with
@@ -107,12 +120,11 @@ const unaryRules = {
     forward: (xs, out) => { for (let i = 0; i < out.length; i++) out[i] = xs[i] < 0 ? 0 : xs[i]; },
     backward: (g, _xs, ys, out) => { for (let i = 0; i < out.length; i++) out[i] = ys[i] <= 0 ? 0 : g[i]; },
   },
-  // PyTorch's tanh_backward computes 1 − y² with one fused multiply-add.
   tanh: {
     name: 'tanh',
     savesTensors: true,
     forward: (xs, out) => { for (let i = 0; i < out.length; i++) out[i] = Math.tanh(xs[i]); },
-    backward: (g, _xs, ys, out) => { for (let i = 0; i < out.length; i++) out[i] = g[i] * fma(-ys[i], ys[i], 1); },
+    backward: (g, _xs, ys, out) => { for (let i = 0; i < out.length; i++) out[i] = g[i] * oneMinusSquare(ys[i]); },
   },
   square: {
     name: 'square',
@@ -164,11 +176,16 @@ function binaryOp(rule: BinaryRule): OpDef<undefined> {
     name: rule.name,
     savesTensors: rule.savesTensors,
     forward([a, b]) {
-      const shape = sameShape(a.shape, b.shape) ? a.shape : broadcastShapes(a.shape, b.shape, rule.name);
-      const n = sizeOf(shape);
-      const out = allocate(n);
       const as = a.data;
       const bs = b.data;
+      if (sameShape(a.shape, b.shape)) {
+        const out = allocate(as.length);
+        for (let i = 0; i < out.length; i++) out[i] = rule.f(as[i], bs[i]);
+        return { data: out, shape: a.shape };
+      }
+      const shape = broadcastShapes(a.shape, b.shape, rule.name);
+      const n = sizeOf(shape);
+      const out = allocate(n);
       const ra = broadcastRead(a.shape, shape);
       const rb = broadcastRead(b.shape, shape);
       const ia = ra.index;
@@ -185,6 +202,7 @@ function binaryOp(rule: BinaryRule): OpDef<undefined> {
       const n = g.length;
       const as = a.data;
       const bs = b.data;
+      if (sameShape(a.shape, b.shape)) return sameShapeGrads(rule, g, as, bs, needsGrad);
       const ra = broadcastRead(a.shape, output.shape);
       const rb = broadcastRead(b.shape, output.shape);
       const ia = ra.index;
@@ -205,6 +223,21 @@ function binaryOp(rule: BinaryRule): OpDef<undefined> {
       return [ga, gb];
     },
   };
+}
+
+/** The binary backward of operands of one shape: element i of each gradient is the rate at i alone. */
+function sameShapeGrads(rule: BinaryRule, g: Float64Array, as: Float64Array, bs: Float64Array, needsGrad: readonly boolean[]): (Float64Array | null)[] {
+  let ga: Float64Array | null = null;
+  let gb: Float64Array | null = null;
+  if (needsGrad[0]) {
+    ga = allocate(g.length);
+    for (let i = 0; i < g.length; i++) ga[i] = rule.da(g[i], as[i], bs[i]);
+  }
+  if (needsGrad[1]) {
+    gb = allocate(g.length);
+    for (let i = 0; i < g.length; i++) gb[i] = rule.db(g[i], as[i], bs[i]);
+  }
+  return [ga, gb];
 }
 
 const binaryOps = {
@@ -283,7 +316,7 @@ function sumForward(x: Tensor, attrs: ReduceAttrs): Float64Array {
   if (attrs.axis === null) {
     let s = 0;
     for (let i = 0; i < xs.length; i++) s += xs[i];
-    return new Float64Array([s]);
+    return scalarOf(s);
   }
   const [outer, len, inner] = blocks(x.shape, attrs.axis);
   const out = allocate(outer * inner);
@@ -358,7 +391,7 @@ const normOp: OpDef<NormAttrs> = {
       for (let i = 0; i < xs.length; i++) s += xs[i] * xs[i];
       s = Math.sqrt(s);
     }
-    return { data: new Float64Array([s]), shape: [] };
+    return { data: scalarOf(s), shape: [] };
   },
   // p = 1: g·sign(x), 0 at zeros. p = 2: x·(g/‖x‖), and 0 at the zero tensor (PyTorch's
   // masked_fill where the norm is 0): the minimum-norm subgradient.

@@ -7,6 +7,7 @@ export function sizeOf(shape: Shape): number {
 }
 
 export function sameShape(a: Shape, b: Shape): boolean {
+  if (a === b) return true;
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
@@ -22,6 +23,37 @@ export function checkShape(shape: Shape, what: string): void {
       throw new RangeError(`${what}: shape ${formatShape(shape)} has an invalid dimension ${d} (dimensions are non-negative integers)`);
     }
   }
+}
+
+/** A node of the shape trie: the frozen shape of the dimensions leading to it, and its children by next dimension. */
+interface ShapeNode {
+  readonly shape: Shape;
+  readonly next: Map<number, ShapeNode>;
+}
+
+const ROOT: ShapeNode = { shape: Object.freeze([]), next: new Map() };
+/** Past this many distinct shapes, new ones are frozen copies: ever new shapes cannot grow the trie without bound. */
+export const INTERNED_LIMIT = 4096;
+let internedCount = 1;
+
+/**
+ * The one frozen array kept for a dimension list, so tensors of one shape share it and freezing (a
+ * fifth of a small op's cost) happens once per shape rather than once per tensor. The shape's own
+ * array is never kept: the caller may change it afterwards.
+ */
+export function internShape(shape: Shape): Shape {
+  let node = ROOT;
+  for (let i = 0; i < shape.length; i++) {
+    let child = node.next.get(shape[i]);
+    if (child === undefined) {
+      if (internedCount >= INTERNED_LIMIT) return Object.freeze(shape.slice());
+      child = { shape: Object.freeze(shape.slice(0, i + 1)), next: new Map() };
+      node.next.set(shape[i], child);
+      internedCount++;
+    }
+    node = child;
+  }
+  return node.shape;
 }
 
 export function stridesOf(shape: Shape): number[] {

@@ -155,6 +155,18 @@ function probe(grads: (g: Float64Array) => (Float64Array | null)[], seen: boolea
   };
 }
 
+describe('apply', () => {
+  it('names an op whose forward does not fill the shape it gives', () => {
+    const short: OpDef<undefined> = {
+      name: 'short',
+      savesTensors: false,
+      forward: () => ({ data: new Float64Array(3), shape: [2, 2] }),
+      backward: () => [],
+    };
+    expect(() => apply(short, [tensor([1])], undefined)).toThrow('short: its forward gave 3 values for shape [2, 2] (4 needed)');
+  });
+});
+
 describe('backward', () => {
   it('names a tensor without graph, a missing gradient and a gradient of the wrong shape', () => {
     expect(() => tensor([1]).backward()).toThrow(

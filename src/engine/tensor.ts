@@ -1,6 +1,6 @@
-import { copyOf } from './alloc.ts';
+import { copyOf, scalarOf } from './alloc.ts';
 import * as ops from './ops.ts';
-import { checkShape, formatShape, sameShape, sizeOf, type Shape } from './shape.ts';
+import { checkShape, formatShape, internShape, sameShape, sizeOf, type Shape } from './shape.ts';
 
 /** What an op's backward receives: everything it may need, nothing it has to look up. */
 export interface BackwardContext<A> {
@@ -64,11 +64,19 @@ export interface BackwardOptions {
   retainGraph?: boolean;
 }
 
-/** Passed by the engine's own ops, whose shapes are fresh arrays they computed and never touch again. */
+/** Passed by the engine itself with a shape that internShape returned: no check, no lookup. */
 const OWNED: unique symbol = Symbol('owned');
+
+export interface TensorOptions {
+  requiresGrad?: boolean;
+  node?: Node | null;
+}
+
+const NO_OPTIONS: TensorOptions = {};
 
 export class Tensor {
   readonly data: Float64Array;
+  /** Frozen and shared by every tensor of this shape (see internShape). */
   readonly shape: Shape;
   /** Accumulated gradient of a leaf that requires grad; null until the first backward. */
   grad: Tensor | null = null;
@@ -79,13 +87,15 @@ export class Tensor {
   visit = 0;
   slot = -1;
 
-  constructor(data: Float64Array, shape: Shape, options: { requiresGrad?: boolean; node?: Node | null } = {}, owned?: typeof OWNED) {
-    if (owned !== OWNED) checkShape(shape, 'Tensor');
-    if (data.length !== sizeOf(shape)) {
-      throw new RangeError(`Tensor: ${data.length} values do not fill shape ${formatShape(shape)} (${sizeOf(shape)} needed)`);
+  constructor(data: Float64Array, shape: Shape, options: TensorOptions = NO_OPTIONS, owned?: typeof OWNED) {
+    if (owned !== OWNED) {
+      checkShape(shape, 'Tensor');
+      if (data.length !== sizeOf(shape)) {
+        throw new RangeError(`Tensor: ${data.length} values do not fill shape ${formatShape(shape)} (${sizeOf(shape)} needed)`);
+      }
     }
     this.data = data;
-    this.shape = Object.freeze(owned === OWNED ? shape : [...shape]);
+    this.shape = owned === OWNED ? shape : internShape(shape);
     this.node = options.node ?? null;
     this._requiresGrad = this.node !== null || (options.requiresGrad ?? false);
   }
@@ -187,9 +197,18 @@ const NO_GRAPH = { node: null };
 /** Runs an op, recording the graph when grad mode is on and some input requires grad. */
 export function apply<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tensor {
   const { data, shape } = op.forward(inputs, attrs);
+  if (data.length !== sizeOf(shape)) {
+    throw new RangeError(`${op.name}: its forward gave ${data.length} values for shape ${formatShape(shape)} (${sizeOf(shape)} needed)`);
+  }
   let record = false;
   if (gradEnabled) for (let i = 0; i < inputs.length && !record; i++) record = inputs[i].requiresGrad;
-  return new Tensor(data, shape, record ? { node: new Node(op, inputs, attrs) } : NO_GRAPH, OWNED);
+  return new Tensor(data, canonicalShape(shape, inputs), record ? { node: new Node(op, inputs, attrs) } : NO_GRAPH, OWNED);
+}
+
+/** An op's output shape as internShape gives it: an input's shape handed back as it is already is. */
+function canonicalShape(shape: Shape, inputs: readonly Tensor[]): Shape {
+  for (let i = 0; i < inputs.length; i++) if (shape === inputs[i].shape) return shape;
+  return internShape(shape);
 }
 
 let walks = 0;
@@ -236,7 +255,7 @@ function runBackward(root: Tensor, seed: Tensor | undefined, retainGraph: boolea
     if (root.size !== 1) {
       throw new RangeError(`backward(): a gradient can only be created implicitly for a one-element output; this output has shape ${formatShape(root.shape)}, so pass a gradient of that shape`);
     }
-    seedData = new Float64Array([1]);
+    seedData = scalarOf(1);
   } else {
     if (!sameShape(seed.shape, root.shape)) {
       throw new RangeError(`backward(): gradient shape ${formatShape(seed.shape)} does not match output shape ${formatShape(root.shape)}`);
@@ -249,8 +268,9 @@ function runBackward(root: Tensor, seed: Tensor | undefined, retainGraph: boolea
     if (t.node !== null && t.node.released && t.node.op.savesTensors) throw new GraphReleasedError(t.node.op.name);
   }
   // pending[i]: the gradient gathered so far for order[i]; `owned` says whether backward may add into it.
+  // owned[i] is set with pending[i], and read only where pending[i] is.
   const pending: (Float64Array | undefined)[] = new Array(order.length);
-  const owned: boolean[] = new Array(order.length).fill(false);
+  const owned: boolean[] = new Array(order.length);
   pending[0] = seedData;
   owned[0] = true;
   for (let i = 0; i < order.length; i++) {
@@ -267,7 +287,8 @@ function runBackward(root: Tensor, seed: Tensor | undefined, retainGraph: boolea
       continue;
     }
     const inputs = node.inputs;
-    const needsGrad = inputs.map((input) => input.requiresGrad);
+    const needsGrad: boolean[] = [];
+    for (let j = 0; j < inputs.length; j++) needsGrad.push(inputs[j].requiresGrad);
     const inputGrads = node.op.backward(g, { inputs, output: t, attrs: node.attrs, needsGrad });
     if (!retainGraph) node.released = true;
     for (let j = 0; j < inputs.length; j++) {

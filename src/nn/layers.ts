@@ -1,10 +1,14 @@
-import { Random, Tensor, fromData, relu, tanh } from '../engine/index.ts';
+import { Random, Tensor, fromData, linear, relu, tanh } from '../engine/index.ts';
+import { allocate } from '../engine/alloc.ts';
 import { Module } from './module.ts';
 
 export interface LinearOptions {
   bias?: boolean;
-  /** The generator for the initial values; give one with a fixed seed for reproducible models. */
-  rng: Random;
+  /**
+   * The generator for the initial values; give one with a fixed seed for reproducible models. null
+   * leaves the parameters at zero and draws nothing, for a caller that loads its own values.
+   */
+  rng: Random | null;
 }
 
 /**
@@ -21,7 +25,12 @@ export class Linear extends Module {
       if (!Number.isInteger(v) || v < 1) throw new RangeError(`Linear: ${name} must be a positive integer, got ${v}`);
     }
     const bound = 1 / Math.sqrt(inFeatures);
-    const draw = (n: number) => Float64Array.from({ length: n }, () => options.rng.uniform(-bound, bound));
+    const rng = options.rng;
+    const draw = (n: number): Float64Array => {
+      const values = allocate(n);
+      if (rng !== null) for (let i = 0; i < n; i++) values[i] = rng.uniform(-bound, bound);
+      return values;
+    };
     this.weight = this.registerParameter('weight', fromData(draw(outFeatures * inFeatures), [outFeatures, inFeatures]));
     this.bias = options.bias === false ? null : this.registerParameter('bias', fromData(draw(outFeatures), [outFeatures]));
   }
@@ -30,8 +39,7 @@ export class Linear extends Module {
     if (x.ndim !== 2 || x.shape[1] !== this.inFeatures) {
       throw new RangeError(`Linear(${this.inFeatures}, ${this.outFeatures}): input must have shape [batch, ${this.inFeatures}], got [${x.shape.join(', ')}]`);
     }
-    const y = x.matmul(this.weight.transpose());
-    return this.bias === null ? y : y.add(this.bias);
+    return linear(x, this.weight, this.bias);
   }
 }
 

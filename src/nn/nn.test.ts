@@ -27,6 +27,11 @@ describe('Linear and Sequential', () => {
     expect(Array.from(make().weight.data)).toEqual(Array.from(layer.weight.data));
   });
 
+  it('with rng null leaves its parameters at zero', () => {
+    const layer = new Linear(3, 2, { rng: null });
+    expect([...layer.weight.data, ...layer.bias!.data]).toEqual(new Array(8).fill(0));
+  });
+
   it('computes x·Wᵀ + b', () => {
     const layer = new Linear(2, 1, { rng: new Random(0) });
     layer.weight.data.set([2, -1]);

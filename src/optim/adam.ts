@@ -1,5 +1,6 @@
 import { PLAIN, type Arith } from '../arith/index.ts';
 import { Tensor } from '../engine/index.ts';
+import { allocate } from '../engine/alloc.ts';
 import { Optimizer, requireBoolean, requireNumber, type ParamsInput } from './optimizer.ts';
 
 export interface AdamOptions {
@@ -44,7 +45,7 @@ export function adamPytorchState(state: AdamState | undefined): Readonly<Record<
 }
 
 export function newAdamState(size: number, amsgrad: boolean): AdamState {
-  return { step: 0, expAvg: new Float64Array(size), expAvgSq: new Float64Array(size), maxExpAvgSq: amsgrad ? new Float64Array(size) : null };
+  return { step: 0, expAvg: allocate(size), expAvgSq: allocate(size), maxExpAvgSq: amsgrad ? allocate(size) : null };
 }
 
 /**

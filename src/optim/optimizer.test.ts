@@ -141,6 +141,15 @@ describe('parameter groups', () => {
     expect(opt.groups[0].params).toEqual([a, b]);
     expect(opt.groups[0].options.lr).toBe(0.5);
   });
+
+  it('keeps its own copy of a group’s list, and options without params or undefined values', () => {
+    const [a, b] = [param([1]), param([2])];
+    const list = [a];
+    const opt = new SGD([{ params: list, lr: undefined, momentum: 0.5 }], { lr: 0.25, momentum: undefined, dampening: 0.1 });
+    list.push(b);
+    expect(opt.groups[0].params).toEqual([a]);
+    expect(opt.groups[0].options).toEqual({ lr: 0.25, momentum: 0.5, dampening: 0.1, weightDecay: 0, nesterov: false, maximize: false });
+  });
 });
 
 describe('a subclass that keeps no state of its own', () => {

@@ -27,16 +27,15 @@ export abstract class Optimizer<O extends object> {
     validate: (options: O, where: string) => void,
     readonly arith: Arith = PLAIN,
   ) {
-    const known = new Set(Object.keys(defaults));
     const checkKeys = (options: object, where: string) => {
       for (const key of Object.keys(options)) {
-        if (key !== 'params' && !known.has(key)) {
-          throw new TypeError(`${name}: unknown option '${key}' in ${where} (known: ${[...known].join(', ')})`);
+        if (key !== 'params' && !Object.hasOwn(defaults, key)) {
+          throw new TypeError(`${name}: unknown option '${key}' in ${where} (known: ${Object.keys(defaults).join(', ')})`);
         }
       }
     };
     checkKeys(overrides, 'the options');
-    const base = { ...defaults, ...definedOnly(overrides) } as O;
+    const base = withDefined(defaults, overrides);
     const list = params as readonly unknown[];
     if (!Array.isArray(list) || list.length === 0) throw new RangeError(`${name}: got an empty parameter list`);
     const groupsIn: ParamGroup<O>[] = list.every((p) => p instanceof Tensor)
@@ -49,16 +48,17 @@ export abstract class Optimizer<O extends object> {
         throw new TypeError(`${name}: ${where} must be an object with a 'params' array of tensors (or pass a plain array of tensors)`);
       }
       checkKeys(group, where);
-      const { params: groupParams, ...rest } = group;
-      const options = { ...base, ...definedOnly(rest as Partial<O>) } as O;
+      const options = withDefined(base, group as Partial<O>);
       validate(options, where);
-      groupParams.forEach((p, pi) => {
+      const groupParams = group.params;
+      for (let pi = 0; pi < groupParams.length; pi++) {
+        const p = groupParams[pi];
         if (!(p instanceof Tensor)) throw new TypeError(`${name}: ${where}, parameter ${pi} is not a Tensor`);
         if (!p.isLeaf) throw new TypeError(`${name}: ${where}, parameter ${pi} is not a leaf tensor, so it cannot be optimized`);
         if (seen.has(p)) throw new RangeError(`${name}: ${where}, parameter ${pi} appears in more than one parameter group`);
         seen.add(p);
-      });
-      return { params: [...groupParams], options: Object.freeze(options) };
+      }
+      return { params: groupParams.slice(), options: Object.freeze(options) };
     });
   }
 
@@ -86,8 +86,14 @@ export abstract class Optimizer<O extends object> {
   }
 }
 
-function definedOnly<O>(options: Partial<O>): Partial<O> {
-  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<O>;
+/** base with every option of `options` that is defined (not undefined) put over it; 'params' is not an option. */
+function withDefined<O extends object>(base: O, options: Partial<O>): O {
+  const out = { ...base };
+  for (const key of Object.keys(options) as (keyof O & string)[]) {
+    const value = options[key];
+    if (value !== undefined && key !== 'params') out[key] = value as O[keyof O & string];
+  }
+  return out;
 }
 
 export function requireNumber(optimizer: string, where: string, name: string, value: unknown, rule: 'nonNegative' | 'finite'): void {

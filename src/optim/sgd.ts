@@ -1,5 +1,6 @@
 import { PLAIN, type Arith } from '../arith/index.ts';
 import { Tensor } from '../engine/index.ts';
+import { allocate, copyOf } from '../engine/alloc.ts';
 import { Optimizer, requireBoolean, requireNumber, type ParamsInput } from './optimizer.ts';
 
 export interface SGDOptions {
@@ -47,7 +48,7 @@ export class SGD extends Optimizer<SGDOptions> {
     const A = this.arith;
     const p = param.data;
     const n = p.length;
-    let d: Float64Array = new Float64Array(n);
+    let d: Float64Array = allocate(n);
     for (let i = 0; i < n; i++) d[i] = o.maximize ? -grad[i] : grad[i];
     if (o.weightDecay !== 0) {
       const decay = A.scalar(o.weightDecay);
@@ -57,7 +58,7 @@ export class SGD extends Optimizer<SGDOptions> {
       const momentum = A.scalar(o.momentum);
       let buf = this.momentumBuffers.get(param);
       if (buf === undefined) {
-        buf = d.slice();
+        buf = copyOf(d);
         this.momentumBuffers.set(param, buf);
       } else {
         const keep = A.scalar(1 - o.dampening);

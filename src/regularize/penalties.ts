@@ -1,4 +1,4 @@
-import { Tensor, abs, add, mul, pow, sum } from '../engine/index.ts';
+import { Tensor, abs, add, mul, sum, sumOfSquares } from '../engine/index.ts';
 import type { ParamSelect } from '../cases/types.ts';
 
 function checkLambda(fn: string, lambda: number): void {
@@ -18,8 +18,8 @@ function checkParams(fn: string, params: readonly Tensor[]): void {
 export function l2Penalty(params: readonly Tensor[], lambda: number): Tensor {
   checkLambda('l2Penalty', lambda);
   checkParams('l2Penalty', params);
-  const total = params.map((p) => sum(pow(p, 2))).reduce((acc, s) => add(acc, s));
-  return mul(lambda, mul(0.5, total));
+  // One op with the numbers of params.map((p) => sum(pow(p, 2))).reduce(add), bit for bit.
+  return mul(lambda, mul(0.5, sumOfSquares(params)));
 }
 
 /** λ·Σ|w|, in the graph; its gradient is λ·sign(w), and 0 at exact zeros (abs'(0) = 0). */
@@ -30,15 +30,19 @@ export function l1Penalty(params: readonly Tensor[], lambda: number): Tensor {
   return mul(lambda, total);
 }
 
+/** Which parameter names each selection keeps. */
+const KEEP: Record<ParamSelect, (name: string) => boolean> = {
+  all: () => true,
+  weights: (name) => name === 'weight' || name.endsWith('.weight'),
+  biases: (name) => name === 'bias' || name.endsWith('.bias'),
+};
+
 /** Chooses parameters by name, as `named_parameters()` filters do: `*.weight` or `*.bias`. */
 export function selectParams(named: Iterable<[string, Tensor]>, select: ParamSelect): Tensor[] {
-  const keep: Record<ParamSelect, (name: string) => boolean> = {
-    all: () => true,
-    weights: (name) => name === 'weight' || name.endsWith('.weight'),
-    biases: (name) => name === 'bias' || name.endsWith('.bias'),
-  };
   // An own-property lookup: 'constructor' or 'toString' must not find Object's members.
-  const test = Object.hasOwn(keep, select) ? keep[select] : undefined;
+  const test = Object.hasOwn(KEEP, select) ? KEEP[select] : undefined;
   if (test === undefined) throw new RangeError(`selectParams: select must be 'all', 'weights' or 'biases', got '${String(select)}'`);
-  return [...named].filter(([name]) => test(name)).map(([, p]) => p);
+  const out: Tensor[] = [];
+  for (const [name, p] of named) if (test(name)) out.push(p);
+  return out;
 }
