@@ -25,30 +25,17 @@ export async function expectReproduces(backend: Backend, fixture: TorchFixture):
   checkUpdatesFollowRule(fixture.case, run, backend.dtype, `${fixture.id} (${backend.name}'s run)`, isBitExact(backend));
 }
 
-/**
- * The capabilities a claim over these fixtures needs. The fixtures are read and parsed on first
- * use, not when the claims are imported: a thread that runs none of these claims (a worker, a
- * `--only` run) never pays for them.
- */
-const capabilitiesOfAll = (fixtures: TorchFixture[]) => [...new Set(fixtures.flatMap((f) => capabilitiesOf(f.case)))];
-
-function reproductionClaim(id: string, statement: string, select: (f: TorchFixture) => boolean): Claim {
-  const fixtures = () => {
-    const chosen = torchFixtures().filter(select);
-    if (chosen.length === 0) throw new RangeError(`${id}: no fixtures in fixtures/torch`);
-    return chosen;
-  };
+function reproductionClaim(id: string, statement: string, fixtures: TorchFixture[]): Claim {
+  if (fixtures.length === 0) throw new RangeError(`${id}: no fixtures in fixtures/torch`);
   return {
     id,
     statement,
-    get requires() {
-      return capabilitiesOfAll(fixtures());
-    },
+    requires: [...new Set(fixtures.flatMap((f) => capabilitiesOf(f.case)))],
     // Fixed data: a second run would repeat the first exactly.
     runsScale: 0,
     property: (backend) =>
-      fc.asyncProperty(fc.constant(fixtures().map((f) => f.id)), async () => {
-        for (const fixture of fixtures()) await expectReproduces(backend, fixture);
+      fc.asyncProperty(fc.constant(fixtures.map((f) => f.id)), async () => {
+        for (const fixture of fixtures) await expectReproduces(backend, fixture);
       }),
   };
 }
@@ -59,7 +46,7 @@ export const float64Claims: Claim[] = Object.entries(OPTIMIZER_NAMES).map(([kind
   reproductionClaim(
     `fixtures.torch-${kind}`,
     `Every float64 PyTorch 1.13 ${name} fixture is reproduced step by step: at PyTorch's parameters the loss and gradients agree within (γ_K(u) + γ_K(u′))·(the absolute-value network), u and u′ the two dtypes' unit roundoffs, and each update, the backend's and PyTorch's alike, is PyTorch's rule applied to that step's gradient within the rule's propagated rounding bound (bit for bit on a bit-exact backend).`,
-    (f) => f.dtype === 'float64' && f.case.optimizer.kind === kind,
+    torchFixtures().filter((f) => f.dtype === 'float64' && f.case.optimizer.kind === kind),
   ),
 );
 
@@ -67,9 +54,7 @@ export const randomGradientsClaim: Claim = {
   id: 'fixtures.torch-gradients-random',
   statement:
     "At PyTorch's parameters before every step of every random PyTorch 1.13 run (ReLU and tanh networks, float64 and float32), the backend's loss and gradients agree with PyTorch's within the conditioning bound: (γ_K(u) + γ_K(u′)) times the absolute-value network, the sum of |terms| at every reduction and accumulation.",
-  get requires() {
-    return capabilitiesOfAll(randomTorchFixtures());
-  },
+  requires: [...new Set(randomTorchFixtures().flatMap((f) => capabilitiesOf(f.case)))],
   runsScale: 0,
   property: (backend) =>
     fc.asyncProperty(fc.constant(null), async () => {
@@ -80,7 +65,7 @@ export const randomGradientsClaim: Claim = {
 export const threadFloat32Claim = reproductionClaim(
   'fixtures.torch-thread-float32',
   "The thread's full example, recorded by PyTorch in float32 with and without zero_grad, manual L2 and weight_decay, is reproduced step by step within float32 bounds: gradients within γ_K(2⁻²⁴) + γ_K(2⁻⁵³) of the absolute-value network at PyTorch's parameters, updates within the rule's float32 rounding bound.",
-  (f) => f.dtype === 'float32',
+  torchFixtures().filter((f) => f.dtype === 'float32'),
 );
 
 // ---------------------------------------------------------------- the thread's missing zero_grad
@@ -139,9 +124,7 @@ export const literalPairDisagrees: Claim = {
   id: 'fixtures.thread-literal-pair-disagrees',
   statement:
     "Run as posted, without zero_grad, the thread's manual 0.5·λ‖w‖² and weight_decay λ agree at step 1, part at step 2 by −lr·λ·w₀ and end 100 steps later more than a tenth of ‖w‖ apart, in PyTorch's float32 recording and in the backend's replay; with zero_grad PyTorch's two runs are bit-identical at every step.",
-  get requires() {
-    return capabilitiesOfAll([LITERAL_MANUAL, LITERAL_DECAY].map(torchFixture));
-  },
+  requires: [...new Set([LITERAL_MANUAL, LITERAL_DECAY].flatMap((id) => capabilitiesOf(torchFixture(id).case)))],
   runsScale: 0,
   property: (backend) =>
     fc.asyncProperty(fc.constant([LITERAL_MANUAL, LITERAL_DECAY]), async () => {
