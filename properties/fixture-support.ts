@@ -52,10 +52,17 @@ function mapNumbers<T>(value: T, f: (x: number) => number): T {
 
 /** Parses and checks one fixture; float32 runs store the shortest decimal of each value, so they are rounded back with fround. */
 export function parseFixture(text: string, source: string): TorchFixture {
-  const raw = decodeJson(text) as Record<string, unknown>;
   const fail = (message: string): never => {
     throw new RangeError(`${source}: ${message}`);
   };
+  const named = <T>(what: string, read: () => T): T => {
+    try {
+      return read();
+    } catch (e) {
+      return fail(`${what}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  };
+  const raw = named('not valid JSON', () => decodeJson(text)) as Record<string, unknown>;
   if (raw === null || typeof raw !== 'object') fail('not a JSON object');
   if (raw.format !== 'regproof-torch-fixture') fail(`format is ${JSON.stringify(raw.format)}, expected "regproof-torch-fixture"`);
   if (raw.version !== 1) fail(`version ${JSON.stringify(raw.version)} is not supported (1 is)`);
@@ -63,9 +70,9 @@ export function parseFixture(text: string, source: string): TorchFixture {
   for (const key of ['id', 'description', 'torch'] as const) if (typeof raw[key] !== 'string') fail(`'${key}' must be a string`);
   const dtype = raw.dtype as Dtype;
   const toDtype = dtype === 'float32' ? Math.fround : (x: number) => x;
-  const parsed = parseTrainCase(raw.case);
+  const parsed = named("'case'", () => parseTrainCase(raw.case));
   const c: TrainCase = { ...parsed, init: mapNumbers(parsed.init, toDtype), data: mapNumbers(parsed.data, toDtype) };
-  const result = mapNumbers(parseTrainResult(raw.result, c), toDtype);
+  const result = mapNumbers(named("'result'", () => parseTrainResult(raw.result, c)), toDtype);
   const state = raw.state === undefined ? undefined : parseState(raw.state, Object.keys(c.init), fail);
   return {
     id: raw.id as string,

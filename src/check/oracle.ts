@@ -64,12 +64,12 @@ export function toDouble(b: BigNumber): number {
 
 /** An exact value and a bound on the float64 engine's distance from it. */
 export interface Tracked {
-  v: BigNumber;
-  e: number;
+  readonly v: BigNumber;
+  readonly e: number;
 }
 
 const exact = (x: number): Tracked => ({ v: toBig(x), e: 0 });
-// Tracked values are never modified, so the common constants are shared: a seed row of the
+// Tracked values are read-only, so the common constants are shared: a seed row of the
 // Jacobian would otherwise read 0 and 1 from decimal strings for every element of every row.
 const ZERO_EXACT = exact(0);
 const ONE_EXACT = exact(1);
@@ -343,22 +343,23 @@ function transposed(x: OracleTensor): OracleTensor {
 }
 
 /**
- * p·x^(p−1) for pow's backward, kept by its output y (one per tape entry): it is the same in every
+ * p·x^(p−1) for pow's backward, kept by its operand x and exponent p: it is the same in every
  * output's backward pass, and a fractional power at 50 digits is an exp of a log. Computed once
  * per row, pow's backward took 38% of oracleEvaluate's CPU on the gradcheck claims' graphs.
  */
-const powSlopes = new WeakMap<OracleTensor, Tracked[]>();
+const powSlopes = new WeakMap<OracleTensor, Map<number, Tracked[]>>();
 
-function powSlope(x: OracleTensor, y: OracleTensor, exponent: number): Tracked[] {
-  let slope = powSlopes.get(y);
+function powSlope(x: OracleTensor, exponent: number): Tracked[] {
+  let byExponent = powSlopes.get(x);
+  if (byExponent === undefined) powSlopes.set(x, (byExponent = new Map()));
+  let slope = byExponent.get(exponent);
   if (slope === undefined) {
     const p = exact(exponent);
     slope = x.data.map((t) => tMul(p, tPow(t, exponent - 1)));
-    powSlopes.set(y, slope);
+    byExponent.set(exponent, slope);
   }
   return slope;
 }
-
 
 /** Every engine op in high precision: forward, and the derivative as PyTorch states it. */
 export const ORACLE_OPS: Record<OpName, OracleOp> = {
@@ -375,7 +376,7 @@ export const ORACLE_OPS: Record<OpName, OracleOp> = {
     forward: ([x], { exponent }: { exponent: number }) => map(x, (t) => tPow(t, exponent)),
     vjp: (g, [x], y, { exponent }: { exponent: number }) => {
       if (exponent === 0) return [map(g, () => ZERO_EXACT)];
-      const slope = powSlope(x, y, exponent);
+      const slope = powSlope(x, exponent);
       return [map(g, (gi, i) => tMul(gi, slope[i]))];
     },
   },

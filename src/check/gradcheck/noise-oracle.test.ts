@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { graphArb } from '../../../properties/gradcheck.ts';
 import type { Dtype } from '../../backends/backend.ts';
-import { fromData, type Tensor } from '../../engine/index.ts';
+import { apply, fromData, type OpDef, type Tensor } from '../../engine/index.ts';
 import { engineFunction } from '../oracle.ts';
 import { topologicalOrder } from './graph.ts';
 import { roundingScale, stencilScale, type RoundingScale } from './noise.ts';
@@ -147,5 +147,22 @@ describe('roundingScale and stencilScale against the per-seed reference', () => 
       ),
       { numRuns: 400 },
     );
+  });
+
+  it("give the same bits for an op defined outside the engine, whatever its savesTensors says", () => {
+    // x³ whose backward reads x, declared as saving nothing: the engine's own flags are trusted,
+    // a user's are not, so its rule is called at each corner with the values moved there.
+    const cube: OpDef = {
+      name: 'cube',
+      savesTensors: false,
+      forward: ([x]) => ({ data: x.data.map((v) => v * v * v), shape: x.shape }),
+      backward: (g, { inputs: [x] }) => [g.map((gi, k) => gi * 3 * x.data[k] * x.data[k])],
+    };
+    const x = fromData([0.7, -1.3, 2.9], [3], { requiresGrad: true });
+    const out = apply(cube, [apply(cube, [x], undefined)], undefined);
+    for (const dtype of ['float64', 'float32'] as const) {
+      const seed = new Float64Array([1, 1, 1]);
+      expect(roundingScale(out, seed, dtype)).toEqual(referenceScale(out, seed, dtype));
+    }
   });
 });

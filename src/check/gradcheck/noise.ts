@@ -3,7 +3,7 @@
  * that the tolerance covers what the differences cannot resolve.
  */
 import type { Dtype } from '../../backends/backend.ts';
-import { fromData, type BackwardContext, type OpDef, type Tensor } from '../../engine/index.ts';
+import { OPS, fromData, type BackwardContext, type OpDef, type Tensor } from '../../engine/index.ts';
 import { graphNodes, topologicalOrder } from './graph.ts';
 import { radiusRule } from './radii.ts';
 import type { Sample } from './stencils.ts';
@@ -164,7 +164,7 @@ interface ErrorBall {
   needsGrad: boolean[][];
   /** Per node: how many gradients flow into it (the operand slots of other nodes it fills). */
   inflows: number[];
-  /** Per node: whether its op's backward rule reads values (OpDef.savesTensors). */
+  /** Per node: whether its op's backward rule may read values (see VALUE_FREE). */
   readsValues: boolean[];
   /**
    * Per node: its adjoint is the same at every point, since every node it feeds is fixed and
@@ -178,6 +178,11 @@ interface ErrorBall {
   /** Per point, per node: its rule's call, once needed. */
   calls: (Call | undefined)[][];
 }
+
+// The engine's ops whose backward reads no values (savesTensors false), so that their results at a
+// corner are those at the computed point. Only the engine's own: an op defined elsewhere through
+// `apply` may say false and read values all the same, and would then get a wrong noise scale.
+const VALUE_FREE: ReadonlySet<OpDef<never>> = new Set(Object.values(OPS).filter((op) => !op.savesTensors));
 
 // The last few balls built, for the seeds and stencil ends that ask again about the same output.
 // Not a WeakMap: V8 clears a WeakMap's entries only in a full collection, so every young-generation
@@ -198,7 +203,7 @@ function errorBall(out: Tensor, dtype: Dtype): ErrorBall {
   operands.forEach((ps, n) => ps.forEach((p, i) => {
     if (needsGrad[n][i]) inflows[p]++;
   }));
-  const readsValues = order.map((t) => t.node !== null && t.node.op.savesTensors);
+  const readsValues = order.map((t) => t.node !== null && !VALUE_FREE.has(t.node.op));
   // Consumers come later in the order, so a reverse sweep settles each node after all of them.
   const fixed = order.map(() => true);
   for (let n = order.length - 1; n >= 0; n--) {
