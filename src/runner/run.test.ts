@@ -3,8 +3,9 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CaseDeclined } from '../backends/backend.ts';
+import { BackendError, CaseDeclined, type Backend } from '../backends/backend.ts';
 import { referenceBackend } from '../backends/reference.ts';
+import type { ClaimResult } from './claim.ts';
 import { claimSeed } from './config.ts';
 import { MAX_SHRUNK_KINDS } from './collect.ts';
 import { formatFailure } from './format.ts';
@@ -73,6 +74,43 @@ describe('declined cases', () => {
     }) };
     const result = await runClaim(claim, declinesMultiplesOf3(), config);
     expect(result.verdict).toBe('pass');
+  });
+
+  it('counts a case that sends two requests as declined once, however late its second reply comes', async () => {
+    // The first request of a multiple of 3 is declined at once; every other reply comes a macrotask
+    // later, as from an adapter answering in its own time. The next case's requests are then out
+    // when the declined case's second reply arrives.
+    const SECOND = 10_000;
+    const later = <T>(answer: () => Promise<T>) => new Promise<void>((resolve) => setImmediate(resolve)).then(answer);
+    const backend = backendWith((c, inner) => {
+      const x = c.inputs.x.data[0];
+      const declined = () => Promise.reject(new CaseDeclined('multiples of 3 are not supported'));
+      if (x < SECOND) return x % 3 === 0 ? declined() : later(() => inner.runExpr(c));
+      return later(() => ((x - SECOND) % 3 === 0 ? declined() : inner.runExpr(c)));
+    });
+    let multiplesOf3 = 0;
+    const twoRequests = { ...holds, id: 'synthetic.two-requests', property: (b: Backend) => fc.asyncProperty(ints, async (x) => {
+      if (x % 3 === 0) multiplesOf3++;
+      await Promise.all([b.runExpr(doubled(x)), b.runExpr(doubled(SECOND + x))]);
+    }) };
+    const result = await runClaim(twoRequests, backend, config);
+    expect(result.verdict).toBe('pass');
+    expect(multiplesOf3).toBeGreaterThan(0);
+    expect(result.declined).toEqual({ count: multiplesOf3, reasons: [{ reason: 'multiples of 3 are not supported', count: multiplesOf3 }] });
+  });
+
+  it.each([
+    ['a decline', (why: string) => new CaseDeclined(why), (r: ClaimResult) => r.declined!.reasons.map((x) => x.reason)],
+    ['a backend error', (why: string) => new BackendError(why), (r: ClaimResult) => [r.failure!.message]],
+  ])('a case whose two requests both end in %s is told by the first sent, whichever reply comes first', async (_what, thrown, told) => {
+    // Every case fails both ways: the first request's reply comes a macrotask after the second's.
+    const backend = backendWith((c) => (c.inputs.x.data[0] < 0
+      ? Promise.reject(thrown('second sent'))
+      : new Promise<void>((resolve) => setImmediate(resolve)).then(() => Promise.reject(thrown('first sent')))));
+    const both = { ...holds, id: 'synthetic.both-refused', property: (b: Backend) => fc.asyncProperty(ints, async (x) => {
+      await Promise.all([b.runExpr(doubled(x)), b.runExpr(doubled(-1 - x))]);
+    }) };
+    expect(told(await runClaim(both, backend, { runs: 3, seed: 1 }))).toEqual(['first sent']);
   });
 
   it('a claim whose every case is declined is not applicable, at a bounded cost', async () => {
