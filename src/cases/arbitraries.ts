@@ -11,6 +11,7 @@ import fc from 'fast-check';
 import type { Backend, Capability, Dtype } from '../backends/backend.ts';
 import { ACT_RELU, ACT_TANH, LOSS_MSE_MEAN, LOSS_MSE_SUM, optionCapability, type OptimizerKind } from '../backends/capabilities.ts';
 import { CASE_VERSION, type Activation, type ModelSpec, type OptimizerSpec, type SGDSpec, type TrainCase } from './types.ts';
+import { doubleInRange } from './double.ts';
 import { outputSize, parameterShapes } from './model.ts';
 
 export type Reduction = TrainCase['loss']['reduction'];
@@ -93,7 +94,7 @@ function build(dtype: Dtype, capabilities: ReadonlySet<Capability> | null): Arbi
   const supports = (option: string, kind: OptimizerKind = 'sgd') => has(optionCapability(kind, option));
   const full = (min: number, max: number): fc.Arbitrary<number> =>
     (dtype === 'float64'
-      ? fc.double({ min, max, noNaN: true, noDefaultInfinity: true })
+      ? doubleInRange(min, max)
       : fc.float({ min: float32Within(min, 1), max: float32Within(max, -1), noNaN: true, noDefaultInfinity: true })
     ).map((x) => (Math.abs(x) < SMALLEST_NORMAL[dtype] && min <= 0 && max >= 0 ? x * 0 : x));
   const num = (min: number, max: number): fc.Arbitrary<number> => {
