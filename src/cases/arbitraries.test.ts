@@ -16,6 +16,14 @@ const backend = (dtype: Dtype, capabilities: Capability[]) => arbitrariesFor({ d
 const isReadable = (x: number) => Number.isInteger(x * 8);
 const SMALLEST_NORMAL = { float64: 2 ** -1022, float32: 2 ** -126 };
 const exactIn = (dtype: Dtype, x: number) => dtype === 'float64' || Math.fround(x) === x;
+/** JSON text that tells −0 from 0. */
+const text = (v: unknown) => JSON.stringify(v, (_, x) => (Object.is(x, -0) ? '-0' : x));
+/** The values fc.check feeds a passing property: biased as in a run. */
+const drawn = <T>(arb: fc.Arbitrary<T>, seed: number): T[] => {
+  const out: T[] = [];
+  fc.check(fc.property(arb, (x) => void out.push(x)), { seed, numRuns: 200 });
+  return out;
+};
 
 describe.each<Dtype>(['float64', 'float32'])('numbers in %s', (dtype) => {
   const a = arbitrariesFor(dtype);
@@ -198,13 +206,6 @@ describe('training cases', () => {
 });
 
 describe('float64 numbers over doubleInRange', () => {
-  const text = (v: unknown) => JSON.stringify(v, (_, x) => (Object.is(x, -0) ? '-0' : x));
-  /** The values fc.check feeds a passing property: biased as in a run. */
-  const drawn = <T>(arb: fc.Arbitrary<T>, seed: number, numRuns = 200): T[] => {
-    const out: T[] = [];
-    fc.check(fc.property(arb, (x) => void out.push(x)), { seed, numRuns });
-    return out;
-  };
   // The float64 numbers as they were made before doubleInRange: num and value over fc.double.
   const SMALLEST = 2 ** -1022;
   const referenceNum = (min: number, max: number): fc.Arbitrary<number> => {
@@ -238,5 +239,33 @@ describe('float64 numbers over doubleInRange', () => {
       expect(got.failed).toBe(true);
       expect(text([got.counterexample, got.numShrinks, got.counterexamplePath])).toBe(text([expected.counterexample, expected.numShrinks, expected.counterexamplePath]));
     }
+  });
+});
+
+describe('arbitraries made once', () => {
+  const a = arbitrariesFor('float64');
+
+  it('are the same for the same capability set and arguments, and draw what fresh ones draw', () => {
+    const capabilities = new Set<Capability>([ACT_RELU, LOSS_MSE_MEAN, optionCapability('sgd', 'momentum')]);
+    const made = arbitrariesFor({ dtype: 'float64', capabilities });
+    expect(arbitrariesFor({ dtype: 'float64', capabilities })).toBe(made);
+    expect(arbitrariesFor({ dtype: 'float32', capabilities })).not.toBe(made);
+    expect(made.num(0, 1)).toBe(made.num(0, 1));
+    expect(made.num(-0, 1)).not.toBe(made.num(0, 1));
+    expect(made.values(3)).toBe(made.values(3));
+    expect(made.matrix(2, 3, made.lr)).toBe(made.matrix(2, 3, made.lr));
+    expect(made.sgd()).toBe(made.sgd());
+    for (let seed = 0; seed < 3; seed++) drawn(made.trainCase(), seed);
+    const fresh = arbitrariesFor({ dtype: 'float64', capabilities: new Set(capabilities) });
+    expect(fresh).not.toBe(made);
+    for (let seed = 0; seed < 5; seed++) expect(text(drawn(made.trainCase(), seed))).toBe(text(drawn(fresh.trainCase(), seed)));
+  });
+
+  it('never give two training cases the same zero tensor', () => {
+    const model = fc.constant<ModelSpec>({ inputSize: 2, layers: [{ outFeatures: 2, activation: 'identity' }] });
+    const tensors = sample(a.trainCase({ model, value: fc.constant(1), zeroTensors: true })).flatMap((c) => Object.values(c.init));
+    const zeros = tensors.filter((v) => v.every((x) => x === 0));
+    expect(zeros.length).toBeGreaterThan(50);
+    expect(new Set(zeros).size).toBe(zeros.length);
   });
 });
