@@ -1,8 +1,8 @@
 /**
  * doubleInRange against the construction it replaces, fc.double({ min, max, noNaN: true }): the
  * same values, the same draws from the generator (what is drawn after them agrees too), the same
- * fast-check contexts, the same shrinks and the same counterexamples, over many seeds, with and
- * without fast-check's bias, on ranges that take each of its paths.
+ * shrinks and the same counterexamples, over many seeds, with and without fast-check's bias, on
+ * ranges that take each of its paths.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -31,7 +31,6 @@ class Draws extends fc.Arbitrary<{ values: fc.Value<number>[]; after: number }> 
 
 const reference = (min: number, max: number) => fc.double({ min, max, noNaN: true });
 const draw = (arb: fc.Arbitrary<number>, seed: number, bias: number | undefined, n = 8) => fc.sample(new Draws(arb, bias, n), { seed, numRuns: 1 })[0];
-const index = (v: fc.Value<number>) => (v.context as { originalValue: bigint }).originalValue;
 const same = (a: number, b: number) => Object.is(a, b);
 
 /**
@@ -47,7 +46,7 @@ const RANGES: [number, number][] = [
 const BIASES = [undefined, 1, 2, 3, 10];
 
 describe('doubleInRange draws what fc.double draws', () => {
-  it.each(RANGES)('[%d, %d]: the same values, indices and generator state, biased or not', (min, max) => {
+  it.each(RANGES)('[%d, %d]: the same values and generator state, biased or not', (min, max) => {
     const mine = doubleInRange(min, max);
     const ref = reference(min, max);
     for (let seed = 0; seed < 200; seed++) {
@@ -55,7 +54,6 @@ describe('doubleInRange draws what fc.double draws', () => {
         const a = draw(mine, seed, bias);
         const b = draw(ref, seed, bias);
         expect(a.values.map((v) => v.value).every((x, i) => same(x, b.values[i].value)), `seed ${seed}, bias ${bias}`).toBe(true);
-        expect(a.values.map(index), `seed ${seed}, bias ${bias}`).toEqual(b.values.map(index));
         expect(a.after, `seed ${seed}, bias ${bias}`).toBe(b.after);
       }
     }

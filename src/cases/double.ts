@@ -5,9 +5,8 @@
  * draws, after its bias picks a range) and maps it back to a double: a fifth of the CPU of drawing
  * the cases of a verify. Here the same draws are taken from the same generator, in the same order,
  * and the index is kept as two 32-bit words, which are the double's bits: the same values for the
- * same seed. Shrinking is fast-check's own: the context of a generated value is the one fc.double
- * gives (the index behind the value, made a bigint only when a shrink reads it), and shrink is
- * handed to an fc.double of the same bounds. double.test.ts compares both over many seeds.
+ * same seed. Shrinking is fast-check's own, handed to an fc.double of the same bounds.
+ * double.test.ts compares both over many seeds.
  */
 import fc from 'fast-check';
 
@@ -95,18 +94,6 @@ const QUOTIENT_BY_SUBTRACTION = 16;
 /** One 32-bit draw as uniformBigInt reads it, in [0, 2³²). */
 const draw = (mrng: fc.Random): number => mrng.nextInt(-0x80000000, 0x7fffffff) + 0x80000000;
 
-/** The context fc.double gives a generated value, its bigint index made when first read. */
-class IndexContext {
-  readonly originalContext = undefined;
-  constructor(
-    private readonly hi: number,
-    private readonly lo: number,
-  ) {}
-  get originalValue(): bigint {
-    return (BigInt(this.hi) << 32n) + BigInt(this.lo);
-  }
-}
-
 class DoubleArbitrary extends fc.Arbitrary<number> {
   private readonly full: Range;
   private readonly biased: Range[];
@@ -130,20 +117,19 @@ class DoubleArbitrary extends fc.Arbitrary<number> {
 
   generate(mrng: fc.Random, biasFactor: number | undefined): fc.Value<number> {
     const range = biasFactor === undefined || mrng.nextInt(1, biasFactor) !== 1 ? this.full : this.pickBiased(mrng);
-    let hi: number;
-    let lo: number;
-    if (range.twoWords) [hi, lo] = twoWordOffset(mrng, range);
+    if (range.twoWords) twoWordOffset(mrng, range);
     else {
       let v = draw(mrng);
       while (v >= range.limit) v = draw(mrng);
-      hi = 0;
-      lo = v % range.size;
+      offset.hi = 0;
+      offset.lo = v % range.size;
     }
-    lo += range.fromLo;
+    let lo = offset.lo + range.fromLo;
     const carry = lo >= WORD ? 1 : 0;
     lo -= carry * WORD;
-    hi = (hi + range.fromHi + carry) | 0;
-    return new fc.Value(doubleAt(hi, lo), new IndexContext(hi, lo));
+    // No context: fc.double shrinks a value without one exactly as with its own, since its
+    // mapping back to the index is exact and the index's own context is empty.
+    return new fc.Value(doubleAt((offset.hi + range.fromHi + carry) | 0, lo), undefined);
   }
 
   private pickBiased(mrng: fc.Random): Range {
@@ -162,8 +148,11 @@ class DoubleArbitrary extends fc.Arbitrary<number> {
   }
 }
 
-/** A two-word draw below the range's limit, reduced modulo its size: [hi, lo] words. */
-function twoWordOffset(mrng: fc.Random, range: Range): [number, number] {
+/** The offset of the index drawn in its range, as two unsigned words. */
+const offset = { hi: 0, lo: 0 };
+
+/** A two-word draw below the range's limit, reduced modulo its size, into `offset`. */
+function twoWordOffset(mrng: fc.Random, range: Range): void {
   let hi = draw(mrng);
   let lo = draw(mrng);
   while (hi > range.limitHi || (hi === range.limitHi && lo >= range.limitLo)) {
@@ -172,7 +161,9 @@ function twoWordOffset(mrng: fc.Random, range: Range): [number, number] {
   }
   if (range.quotient > QUOTIENT_BY_SUBTRACTION) {
     const r = ((BigInt(hi) << 32n) | BigInt(lo)) % range.bigSize;
-    return [Number(r >> 32n), Number(BigInt.asUintN(32, r))];
+    offset.hi = Number(r >> 32n);
+    offset.lo = Number(BigInt.asUintN(32, r));
+    return;
   }
   while (hi > range.sizeHi || (hi === range.sizeHi && lo >= range.sizeLo)) {
     hi -= range.sizeHi;
@@ -182,7 +173,8 @@ function twoWordOffset(mrng: fc.Random, range: Range): [number, number] {
       hi -= 1;
     }
   }
-  return [hi, lo];
+  offset.hi = hi;
+  offset.lo = lo;
 }
 
 /** The doubles in [min, max] (finite bounds), no NaN: `fc.double({ min, max, noNaN: true })`. */
