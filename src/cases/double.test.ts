@@ -42,6 +42,8 @@ const RANGES: [number, number][] = [
   [-2, 2], [1e-100, 2], [1e-6, 2], [1e-4, 0.5], [0, 0.99], [0, 1], [-1, 1], [1e-15, 2],
   [0.25, 2], [-1, -0.5], [1, 1 + 2 ** -40], [3, 3], [-0, 0], [0, 0], [-0, -0], [-5, 1e-300], [-1e300, -1e-300],
   [-(2 ** -1070), 2 ** -1070], [2 ** -1074, 1], [-Number.MAX_VALUE, Number.MAX_VALUE], [-Number.MAX_VALUE, -0], [0, Number.MAX_VALUE],
+  // 2³¹ + 1, 2³² and 2³² + 1 doubles: half the one-word draws rejected, the most one word holds, the fewest that take two.
+  [1, 1 + 2 ** 31 * 2 ** -52], [1, 1 + (2 ** 32 - 1) * 2 ** -52], [1, 1 + 2 ** 32 * 2 ** -52],
 ];
 const BIASES = [undefined, 1, 2, 3, 10];
 
@@ -102,6 +104,40 @@ describe('doubleInRange draws what fc.double draws', () => {
     }
     const shrinks = (arb: fc.Arbitrary<number>) => [...arb.shrink(1.5, undefined).take(20)].map((v) => v.value);
     expect(shrinks(mine)).toEqual(shrinks(ref));
+  });
+});
+
+/** A generator that gives the 32-bit words listed (as rng.next gives them, less 2³¹), then counts on. */
+function scripted(words: number[], at = 0): ConstructorParameters<typeof fc.Random>[0] {
+  let i = at;
+  const next = () => {
+    const word = i < words.length ? words[i] : i;
+    i += 1;
+    return word - 2 ** 31;
+  };
+  return { next, clone: () => scripted(words, i), jump: () => {}, getState: () => [i] } as unknown as ConstructorParameters<typeof fc.Random>[0];
+}
+
+describe('doubleInRange at the edges of uniformBigInt\'s draws', () => {
+  const index = (x: number) => new BigInt64Array(new Float64Array([x]).buffer)[0];
+  const hiLo = (v: bigint) => [Number(v >> 32n), Number(v & 0xffffffffn)];
+  // Draws at, just below and just above the rejection limit and each multiple of the size, and
+  // a draw whose low word the size's low word cancels: taken only by words chosen so.
+  it.each([[1e-6, 2], [0, 0.99], [-2, 2], [1, 1 + 19 * 2 ** -52]])('[%d, %d]: the same values as fc.double', (min, max) => {
+    const size = index(max) - index(min) + 1n;
+    const span = size <= 2n ** 32n ? 2n ** 32n : 2n ** 64n;
+    const limit = span - (span % size);
+    const edges = [limit, size, 2n * size, 3n * size, limit - size, size + 2n ** 32n];
+    for (const edge of edges) {
+      for (const v of [edge - 1n, edge, edge + 1n].filter((x) => x >= 0n && x < span)) {
+        const words = span === 2n ** 32n ? [Number(v)] : hiLo(v);
+        const [a, b] = [doubleInRange(min, max), reference(min, max)].map((arb) => {
+          const mrng = new fc.Random(scripted(words));
+          return [arb.generate(mrng, undefined).value, mrng.nextInt()];
+        });
+        expect(a.every((x, i) => same(x, b[i])), `draw ${v}: ${a} against ${b}`).toBe(true);
+      }
+    }
   });
 });
 

@@ -124,9 +124,9 @@ class DoubleArbitrary extends fc.Arbitrary<number> {
       offset.hi = 0;
       offset.lo = v % range.size;
     }
-    let lo = offset.lo + range.fromLo;
+    // The low word may reach 2³²: doubleAt's Uint32Array keeps it modulo 2³², the carry goes up.
+    const lo = offset.lo + range.fromLo;
     const carry = lo >= WORD ? 1 : 0;
-    lo -= carry * WORD;
     // No context: fc.double shrinks a value without one exactly as with its own, since its
     // mapping back to the index is exact and the index's own context is empty.
     return new fc.Value(doubleAt((offset.hi + range.fromHi + carry) | 0, lo), undefined);
