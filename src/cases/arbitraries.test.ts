@@ -16,6 +16,14 @@ const backend = (dtype: Dtype, capabilities: Capability[]) => arbitrariesFor({ d
 const isReadable = (x: number) => Number.isInteger(x * 8);
 const SMALLEST_NORMAL = { float64: 2 ** -1022, float32: 2 ** -126 };
 const exactIn = (dtype: Dtype, x: number) => dtype === 'float64' || Math.fround(x) === x;
+/** JSON text that tells −0 from 0. */
+const text = (v: unknown) => JSON.stringify(v, (_, x) => (Object.is(x, -0) ? '-0' : x));
+/** The values fc.check feeds a passing property: biased as in a run. */
+const drawn = <T>(arb: fc.Arbitrary<T>, seed: number): T[] => {
+  const out: T[] = [];
+  fc.check(fc.property(arb, (x) => void out.push(x)), { seed, numRuns: 200 });
+  return out;
+};
 
 describe.each<Dtype>(['float64', 'float32'])('numbers in %s', (dtype) => {
   const a = arbitrariesFor(dtype);
@@ -194,5 +202,70 @@ describe('training cases', () => {
     expect(cases.every((c) => c.model.inputSize === 1 && c.optimizer.kind === 'adam' && c.steps === 4)).toBe(true);
     const params = cases.flatMap((c) => Object.values(c.init).flat());
     expect(params.every((x) => x === 3 || x === 0) && params.includes(0)).toBe(true);
+  });
+});
+
+describe('float64 numbers over doubleInRange', () => {
+  // The float64 numbers as they were made before doubleInRange: num and value over fc.double.
+  const SMALLEST = 2 ** -1022;
+  const referenceNum = (min: number, max: number): fc.Arbitrary<number> => {
+    const full = fc.double({ min, max, noNaN: true, noDefaultInfinity: true }).map((x) => (Math.abs(x) < SMALLEST && min <= 0 && max >= 0 ? x * 0 : x));
+    const lo = Math.ceil(min * 8);
+    const hi = Math.floor(max * 8);
+    if (lo > hi) return full;
+    const readable = fc.integer({ min: lo, max: hi }).map((k) => k / 8);
+    return fc.oneof({ withCrossShrink: true }, { weight: 1, arbitrary: readable }, { weight: 3, arbitrary: full });
+  };
+  const referenceValue = fc.oneof({ withCrossShrink: true }, { weight: 8, arbitrary: referenceNum(-2, 2) }, { weight: 1, arbitrary: fc.constantFrom(0, -0) });
+  const a = arbitrariesFor('float64');
+
+  it.each([[-2, 2], [1e-6, 2], [1e-4, 0.5], [0, 0.99], [0, 1], [1e-100, 2], [-1, 0], [0.1, 0.2], [0.11, 0.12], [-1e-300, 1e-300]])(
+    'float64 num(%d, %d) draws and shrinks as the construction over fc.double does',
+    (min, max) => {
+      for (let seed = 0; seed < 20; seed++) expect(text(drawn(a.num(min, max), seed))).toBe(text(drawn(referenceNum(min, max), seed)));
+      for (const seed of [1, 2, 3]) {
+        const failing = (x: number) => Math.abs(x) < (min + max) / 2;
+        const [got, expected] = [a.num(min, max), referenceNum(min, max)].map((arb) => fc.check(fc.property(arb, failing), { seed }));
+        expect(text([got.counterexample, got.numShrinks, got.counterexamplePath])).toBe(text([expected.counterexample, expected.numShrinks, expected.counterexamplePath]));
+      }
+    },
+  );
+
+  it('float64 value draws and shrinks as the construction over fc.double does', () => {
+    for (let seed = 0; seed < 20; seed++) expect(text(drawn(a.value, seed))).toBe(text(drawn(referenceValue, seed)));
+    const tuple = (v: fc.Arbitrary<number>) => fc.tuple(v, v, v);
+    for (const seed of [1, 2, 3, 4]) {
+      const [got, expected] = [a.value, referenceValue].map((v) => fc.check(fc.property(tuple(v), ([x, y, z]) => x + y * z < 1), { seed }));
+      expect(got.failed).toBe(true);
+      expect(text([got.counterexample, got.numShrinks, got.counterexamplePath])).toBe(text([expected.counterexample, expected.numShrinks, expected.counterexamplePath]));
+    }
+  });
+});
+
+describe('arbitraries made once', () => {
+  const a = arbitrariesFor('float64');
+
+  it('are the same for the same capability set and arguments, and draw what fresh ones draw', () => {
+    const capabilities = new Set<Capability>([ACT_RELU, LOSS_MSE_MEAN, optionCapability('sgd', 'momentum')]);
+    const made = arbitrariesFor({ dtype: 'float64', capabilities });
+    expect(arbitrariesFor({ dtype: 'float64', capabilities })).toBe(made);
+    expect(arbitrariesFor({ dtype: 'float32', capabilities })).not.toBe(made);
+    expect(made.num(0, 1)).toBe(made.num(0, 1));
+    expect(made.num(-0, 1)).not.toBe(made.num(0, 1));
+    expect(made.values(3)).toBe(made.values(3));
+    expect(made.matrix(2, 3, made.lr)).toBe(made.matrix(2, 3, made.lr));
+    expect(made.sgd()).toBe(made.sgd());
+    for (let seed = 0; seed < 3; seed++) drawn(made.trainCase(), seed);
+    const fresh = arbitrariesFor({ dtype: 'float64', capabilities: new Set(capabilities) });
+    expect(fresh).not.toBe(made);
+    for (let seed = 0; seed < 5; seed++) expect(text(drawn(made.trainCase(), seed))).toBe(text(drawn(fresh.trainCase(), seed)));
+  });
+
+  it('never give two training cases the same zero tensor', () => {
+    const model = fc.constant<ModelSpec>({ inputSize: 2, layers: [{ outFeatures: 2, activation: 'identity' }] });
+    const tensors = sample(a.trainCase({ model, value: fc.constant(1), zeroTensors: true })).flatMap((c) => Object.values(c.init));
+    const zeros = tensors.filter((v) => v.every((x) => x === 0));
+    expect(zeros.length).toBeGreaterThan(50);
+    expect(new Set(zeros).size).toBe(zeros.length);
   });
 });

@@ -11,6 +11,7 @@ import fc from 'fast-check';
 import type { Backend, Capability, Dtype } from '../backends/backend.ts';
 import { ACT_RELU, ACT_TANH, LOSS_MSE_MEAN, LOSS_MSE_SUM, optionCapability, type OptimizerKind } from '../backends/capabilities.ts';
 import { CASE_VERSION, type Activation, type ModelSpec, type OptimizerSpec, type SGDSpec, type TrainCase } from './types.ts';
+import { doubleInRange } from './double.ts';
 import { outputSize, parameterShapes } from './model.ts';
 
 export type Reduction = TrainCase['loss']['reduction'];
@@ -77,6 +78,33 @@ const SMALLEST_NORMAL: Record<Dtype, number> = { float64: 2 ** -1022, float32: 2
 /** Readable values are multiples of 1/READABLE: exact in both dtypes and easy to read in a counterexample. */
 const READABLE = 8;
 
+/**
+ * What `make` made for a key, made on its first call: fast-check's arbitraries are immutable, so
+ * one made once serves every later call with the same arguments, such as a case's chain that asks
+ * for its parts again for each case it draws.
+ */
+function once<K, T>(made: { get(key: K): T | undefined; set(key: K, value: T): unknown }, key: K, make: () => T): T {
+  let m = made.get(key);
+  if (m === undefined) {
+    m = make();
+    made.set(key, m);
+  }
+  return m;
+}
+
+/** once, for arbitraries made from another one (the value arbitrary a caller gives). */
+function onceFor<K extends object, T>(made: WeakMap<K, Map<string, T>>, owner: K, key: string, make: () => T): T {
+  let forOwner = made.get(owner);
+  if (forOwner === undefined) {
+    forOwner = new Map();
+    made.set(owner, forOwner);
+  }
+  return once(forOwner, key, make);
+}
+
+/** A number as a key, −0 apart from 0. */
+const numberKey = (x: number) => (Object.is(x, -0) ? '-0' : String(x));
+
 const f32 = new Float32Array(1);
 const bits = new Int32Array(f32.buffer);
 
@@ -88,23 +116,32 @@ function float32Within(x: number, inward: 1 | -1): number {
   return f32[0];
 }
 
+interface DrawnParts {
+  batch: number;
+  reduction: Reduction;
+  optimizer: OptimizerSpec;
+  steps: number;
+}
+
 function build(dtype: Dtype, capabilities: ReadonlySet<Capability> | null): Arbitraries {
   const has = (capability: Capability) => capabilities === null || capabilities.has(capability);
   const supports = (option: string, kind: OptimizerKind = 'sgd') => has(optionCapability(kind, option));
   const full = (min: number, max: number): fc.Arbitrary<number> =>
     (dtype === 'float64'
-      ? fc.double({ min, max, noNaN: true, noDefaultInfinity: true })
+      ? doubleInRange(min, max)
       : fc.float({ min: float32Within(min, 1), max: float32Within(max, -1), noNaN: true, noDefaultInfinity: true })
     ).map((x) => (Math.abs(x) < SMALLEST_NORMAL[dtype] && min <= 0 && max >= 0 ? x * 0 : x));
-  const num = (min: number, max: number): fc.Arbitrary<number> => {
-    const lo = Math.ceil(min * READABLE);
-    const hi = Math.floor(max * READABLE);
-    if (lo > hi) return full(min, max);
-    // The readable branch comes first and withCrossShrink tries it first when shrinking, so a
-    // failure that any simple value shows is reported with one.
-    const readable = fc.integer({ min: lo, max: hi }).map((k) => k / READABLE);
-    return fc.oneof({ withCrossShrink: true }, { weight: 1, arbitrary: readable }, { weight: 3, arbitrary: full(min, max) });
-  };
+  const nums = new Map<string, fc.Arbitrary<number>>();
+  const num = (min: number, max: number): fc.Arbitrary<number> =>
+    once(nums, `${numberKey(min)} ${numberKey(max)}`, () => {
+      const lo = Math.ceil(min * READABLE);
+      const hi = Math.floor(max * READABLE);
+      if (lo > hi) return full(min, max);
+      // The readable branch comes first and withCrossShrink tries it first when shrinking, so a
+      // failure that any simple value shows is reported with one.
+      const readable = fc.integer({ min: lo, max: hi }).map((k) => k / READABLE);
+      return fc.oneof({ withCrossShrink: true }, { weight: 1, arbitrary: readable }, { weight: 3, arbitrary: full(min, max) });
+    });
   const value = fc.oneof({ withCrossShrink: true }, { weight: 8, arbitrary: num(-2, 2) }, { weight: 1, arbitrary: fc.constantFrom(0, -0) });
   const normalRangeValue = fc.oneof(
     { withCrossShrink: true },
@@ -124,19 +161,33 @@ function build(dtype: Dtype, capabilities: ReadonlySet<Capability> | null): Arbi
       layers: fc.array(fc.record({ outFeatures: width, activation: fc.constantFrom(...allowed) }), { minLength: 1, maxLength: 3 }),
     });
   };
-  const values = (length: number, v: fc.Arbitrary<number> = value) => fc.array(v, { minLength: length, maxLength: length });
-  const matrix = (rows: number, cols: number, v: fc.Arbitrary<number> = value) => fc.array(values(cols, v), { minLength: rows, maxLength: rows });
-  const init = (spec: ModelSpec, v: fc.Arbitrary<number> = value, zeroTensors = false) =>
-    fc.record(
-      Object.fromEntries(
-        parameterShapes(spec).map(({ name, shape }) => {
-          const n = shape.reduce((a, b) => a * b, 1);
-          const zeros = fc.constant(new Array<number>(n).fill(0));
-          return [name, zeroTensors ? fc.oneof({ weight: 3, arbitrary: values(n, v) }, { weight: 1, arbitrary: zeros }) : values(n, v)];
-        }),
-      ),
-    );
+  const valuesMade = new WeakMap<fc.Arbitrary<number>, Map<string, fc.Arbitrary<number[]>>>();
+  const values = (length: number, v: fc.Arbitrary<number> = value) =>
+    onceFor(valuesMade, v, String(length), () => fc.array(v, { minLength: length, maxLength: length }));
+  const matricesMade = new WeakMap<fc.Arbitrary<number>, Map<string, fc.Arbitrary<number[][]>>>();
+  const matrix = (rows: number, cols: number, v: fc.Arbitrary<number> = value) =>
+    onceFor(matricesMade, v, `${rows} ${cols}`, () => fc.array(values(cols, v), { minLength: rows, maxLength: rows }));
+  const initsMade = new WeakMap<fc.Arbitrary<number>, Map<string, fc.Arbitrary<Record<string, number[]>>>>();
+  const init = (spec: ModelSpec, v: fc.Arbitrary<number> = value, zeroTensors = false) => {
+    const shapes = parameterShapes(spec);
+    const make = () =>
+      fc.record(
+        Object.fromEntries(
+          shapes.map(({ name, shape }) => {
+            const n = shape.reduce((a, b) => a * b, 1);
+            const zeros = fc.constant(new Array<number>(n).fill(0));
+            return [name, zeroTensors ? fc.oneof({ weight: 3, arbitrary: values(n, v) }, { weight: 1, arbitrary: zeros }) : values(n, v)];
+          }),
+        ),
+      );
+    // A constant gives the same array each time: the zero tensors' arbitrary is made afresh for
+    // each spec, as it always was, so that no two cases share a zero tensor.
+    return zeroTensors ? make() : onceFor(initsMade, v, shapes.map(({ name, shape }) => `${name}:${shape.join('x')}`).join(' '), make);
+  };
+  let defaultSgd: fc.Arbitrary<SGDSpec> | undefined;
   const sgd = (options: { maximize?: fc.Arbitrary<boolean> } = {}): fc.Arbitrary<SGDSpec> =>
+    options.maximize === undefined ? (defaultSgd ??= makeSgd(options)) : makeSgd(options);
+  const makeSgd = (options: { maximize?: fc.Arbitrary<boolean> }): fc.Arbitrary<SGDSpec> =>
     fc
       .record({
         lr,
@@ -151,23 +202,25 @@ function build(dtype: Dtype, capabilities: ReadonlySet<Capability> | null): Arbi
       );
   const trainCase = (options: TrainCaseArbOptions<OptimizerSpec> = {}): fc.Arbitrary<TrainCase> => {
     if (reductions.length === 0) throw new RangeError('trainCase: the backend declares no loss reduction (loss:mse:mean or loss:mse:sum)');
-    return (options.model ?? model()).chain((spec) =>
-      fc
-        .record({
-          init: init(spec, options.value, options.zeroTensors),
-          batch: fc.integer({ min: 1, max: 6 }),
-          reduction: fc.constantFrom(...reductions),
-          optimizer: options.optimizer ?? sgd(),
-          steps: options.steps ?? fc.integer({ min: 1, max: 20 }),
-        })
-        .chain(({ init: initial, batch, reduction, optimizer, steps }) =>
-          fc.record({ x: matrix(batch, spec.inputSize), y: matrix(batch, outputSize(spec)) }).map(
-            (data): TrainCase => ({
-              kind: 'train', version: CASE_VERSION, model: spec, init: initial, data, loss: { kind: 'mse', reduction }, penalty: null, optimizer, steps, zeroGrad: true,
-            }),
-          ),
+    // Made once, not in the chains: the parts a case draws besides its model, initial values and data.
+    const parts: { [K in keyof DrawnParts]: fc.Arbitrary<DrawnParts[K]> } = {
+      batch: fc.integer({ min: 1, max: 6 }),
+      reduction: fc.constantFrom(...reductions),
+      optimizer: options.optimizer ?? sgd(),
+      steps: options.steps ?? fc.integer({ min: 1, max: 20 }),
+    };
+    const withParts = new WeakMap<fc.Arbitrary<Record<string, number[]>>, fc.Arbitrary<{ init: Record<string, number[]> } & DrawnParts>>();
+    const data = new Map<string, fc.Arbitrary<TrainCase['data']>>();
+    return (options.model ?? model()).chain((spec) => {
+      const inits = init(spec, options.value, options.zeroTensors);
+      return once(withParts, inits, () => fc.record({ init: inits, ...parts })).chain(({ init: initial, batch, reduction, optimizer, steps }) =>
+        once(data, `${batch} ${spec.inputSize} ${outputSize(spec)}`, () => fc.record({ x: matrix(batch, spec.inputSize), y: matrix(batch, outputSize(spec)) })).map(
+          (data): TrainCase => ({
+            kind: 'train', version: CASE_VERSION, model: spec, init: initial, data, loss: { kind: 'mse', reduction }, penalty: null, optimizer, steps, zeroGrad: true,
+          }),
         ),
-    );
+      );
+    });
   };
   const round = dtype === 'float64' ? (x: number) => x : Math.fround;
   return {
@@ -177,6 +230,7 @@ function build(dtype: Dtype, capabilities: ReadonlySet<Capability> | null): Arbi
 }
 
 const BY_DTYPE: Record<Dtype, Arbitraries> = { float64: build('float64', null), float32: build('float32', null) };
+const BY_CAPABILITIES = new WeakMap<ReadonlySet<Capability>, Partial<Record<Dtype, Arbitraries>>>();
 
 /**
  * The arbitraries for a dtype (drawing from every capability), or for a backend: then only from
@@ -185,7 +239,10 @@ const BY_DTYPE: Record<Dtype, Arbitraries> = { float64: build('float64', null), 
 export function arbitrariesFor(target: Dtype | Pick<Backend, 'dtype' | 'capabilities'>): Arbitraries {
   const dtype = typeof target === 'string' ? target : target.dtype;
   if (BY_DTYPE[dtype] === undefined) throw new RangeError(`arbitrariesFor: unknown dtype '${String(dtype)}'`);
-  return typeof target === 'string' ? BY_DTYPE[dtype] : build(dtype, target.capabilities);
+  if (typeof target === 'string') return BY_DTYPE[dtype];
+  // Made once per capability set: some claims ask for them in a chain, once per case.
+  const forSet = once(BY_CAPABILITIES, target.capabilities, (): Partial<Record<Dtype, Arbitraries>> => ({}));
+  return (forSet[dtype] ??= build(dtype, target.capabilities));
 }
 
 const f64 = BY_DTYPE.float64;
