@@ -18,7 +18,8 @@ export function formatShape(shape: Shape): string {
 }
 
 export function checkShape(shape: Shape, what: string): void {
-  for (const d of shape) {
+  for (let i = 0; i < shape.length; i++) {
+    const d = shape[i];
     if (!Number.isInteger(d) || d < 0) {
       throw new RangeError(`${what}: shape ${formatShape(shape)} has an invalid dimension ${d} (dimensions are non-negative integers)`);
     }
@@ -31,7 +32,19 @@ interface ShapeNode {
   readonly next: Map<number, ShapeNode>;
 }
 
-const ROOT: ShapeNode = { shape: Object.freeze([]), next: new Map() };
+/**
+ * The first n dimensions of shape in a new frozen array. It is built from an empty literal one
+ * dimension at a time, whatever array it is copied from (a holey `new Array(n)`, a frozen or a
+ * double array), so that every interned shape has the same hidden class and the code that reads
+ * tensors' shapes sees one map, not one per way a shape was first made.
+ */
+function frozenPrefix(shape: Shape, n: number): Shape {
+  const dims: number[] = [];
+  for (let i = 0; i < n; i++) dims.push(shape[i]);
+  return Object.freeze(dims);
+}
+
+const ROOT: ShapeNode = { shape: frozenPrefix([], 0), next: new Map() };
 /** Past this many distinct shapes, new ones are frozen copies: ever new shapes cannot grow the trie without bound. */
 export const INTERNED_LIMIT = 4096;
 let internedCount = 1;
@@ -46,8 +59,8 @@ export function internShape(shape: Shape): Shape {
   for (let i = 0; i < shape.length; i++) {
     let child = node.next.get(shape[i]);
     if (child === undefined) {
-      if (internedCount >= INTERNED_LIMIT) return Object.freeze(shape.slice());
-      child = { shape: Object.freeze(shape.slice(0, i + 1)), next: new Map() };
+      if (internedCount >= INTERNED_LIMIT) return frozenPrefix(shape, shape.length);
+      child = { shape: frozenPrefix(shape, i + 1), next: new Map() };
       node.next.set(shape[i], child);
       internedCount++;
     }
@@ -69,14 +82,14 @@ export function stridesOf(shape: Shape): number[] {
 /** NumPy/PyTorch broadcasting: align trailing dimensions; a dimension of 1 stretches. */
 export function broadcastShapes(a: Shape, b: Shape, op: string): number[] {
   const n = Math.max(a.length, b.length);
-  const out = new Array<number>(n);
+  const out: number[] = [];
   for (let i = 0; i < n; i++) {
     const da = a[a.length - n + i] ?? 1;
     const db = b[b.length - n + i] ?? 1;
     if (da !== db && da !== 1 && db !== 1) {
       throw new RangeError(`${op}: shapes ${formatShape(a)} and ${formatShape(b)} cannot be broadcast together (dimension ${i} is ${da} versus ${db})`);
     }
-    out[i] = da === 1 ? db : da;
+    out.push(da === 1 ? db : da);
   }
   return out;
 }
