@@ -43,9 +43,16 @@ export function tensor(value: Nested, options: CreateOptions = {}): Tensor {
   return new Tensor(data, shape, options);
 }
 
+/** The numbers in a new Float64Array, by a plain loop: Float64Array.from walks its argument as an iterable, several times slower. */
+function copyNumbers(data: readonly number[]): Float64Array {
+  const values = new Float64Array(data.length);
+  for (let i = 0; i < values.length; i++) values[i] = data[i];
+  return values;
+}
+
 /** A tensor that takes ownership of `data`, read row-major into `shape`. */
 export function fromData(data: Float64Array | readonly number[], shape: Shape, options: CreateOptions = {}): Tensor {
-  const values = data instanceof Float64Array ? data : Float64Array.from(data);
+  const values = data instanceof Float64Array ? data : copyNumbers(data);
   if (values.length !== sizeOf(shape)) {
     throw new RangeError(`fromData(): ${values.length} values do not fill shape ${formatShape(shape)}`);
   }
