@@ -10,6 +10,7 @@ import { broadcastRead, broadcastShapes, formatShape, sameShape, sizeOf, type Sh
 import { allocate, copyOf, scalarOf } from './alloc.ts';
 import { matmulInto, matmulTransposedLeftInto, matmulTransposedRightInto, transposeInto } from './kernels.ts';
 import { apply, Tensor, type OpDef } from './tensor.ts';
+import { binaryRules, type BinaryRule } from './binary-rules.ts';
 
 export type TensorLike = Tensor | number;
 
@@ -163,14 +164,6 @@ const powOp = unaryOp<PowAttrs>({
 
 // ---------------------------------------------------------------- elementwise binary, broadcasting
 
-interface BinaryRule {
-  name: string;
-  savesTensors: boolean;
-  f(a: number, b: number): number;
-  da(g: number, a: number, b: number): number;
-  db(g: number, a: number, b: number): number;
-}
-
 function binaryOp(rule: BinaryRule): OpDef<undefined> {
   return {
     name: rule.name,
@@ -180,7 +173,7 @@ function binaryOp(rule: BinaryRule): OpDef<undefined> {
       const bs = b.data;
       if (sameShape(a.shape, b.shape)) {
         const out = allocate(as.length);
-        for (let i = 0; i < out.length; i++) out[i] = rule.f(as[i], bs[i]);
+        rule.forward(as, bs, out);
         return { data: out, shape: a.shape };
       }
       const shape = broadcastShapes(a.shape, b.shape, rule.name);
@@ -231,21 +224,20 @@ function sameShapeGrads(rule: BinaryRule, g: Float64Array, as: Float64Array, bs:
   let gb: Float64Array | null = null;
   if (needsGrad[0]) {
     ga = allocate(g.length);
-    for (let i = 0; i < g.length; i++) ga[i] = rule.da(g[i], as[i], bs[i]);
+    rule.gradA(g, as, bs, ga);
   }
   if (needsGrad[1]) {
     gb = allocate(g.length);
-    for (let i = 0; i < g.length; i++) gb[i] = rule.db(g[i], as[i], bs[i]);
+    rule.gradB(g, as, bs, gb);
   }
   return [ga, gb];
 }
 
 const binaryOps = {
-  add: binaryOp({ name: 'add', savesTensors: false, f: (a, b) => a + b, da: (g) => g, db: (g) => g }),
-  sub: binaryOp({ name: 'sub', savesTensors: false, f: (a, b) => a - b, da: (g) => g, db: (g) => -g }),
-  mul: binaryOp({ name: 'mul', savesTensors: true, f: (a, b) => a * b, da: (g, _a, b) => g * b, db: (g, a) => g * a }),
-  // PyTorch's form for the divisor, −g·((a/b)/b): b·b would overflow past 1.3e154 and underflow for tiny b.
-  div: binaryOp({ name: 'div', savesTensors: true, f: (a, b) => a / b, da: (g, _a, b) => g / b, db: (g, a, b) => -g * (a / b / b) }),
+  add: binaryOp(binaryRules.add),
+  sub: binaryOp(binaryRules.sub),
+  mul: binaryOp(binaryRules.mul),
+  div: binaryOp(binaryRules.div),
 };
 
 // ---------------------------------------------------------------- matmul
