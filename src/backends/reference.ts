@@ -155,26 +155,35 @@ export function runTraining(c: TrainCase, overrides: ReferenceOverrides = {}): T
   return result;
 }
 
-const unary = { neg: ops.neg, exp: ops.exp, log: ops.log, sqrt: ops.sqrt, abs: ops.abs, sign: ops.sign, relu: ops.relu, tanh: ops.tanh, square: ops.square, transpose: ops.transpose } as const;
-const binary = { add: ops.add, sub: ops.sub, mul: ops.mul, div: ops.div, matmul: ops.matmul } as const;
+// Maps, not objects: an `in` test or a lookup by name on an object keeps one inline cache entry per
+// op name and deoptimizes the evaluator each time a new name reaches it.
+const UNARY = new Map<string, (x: Tensor) => Tensor>([
+  ['neg', ops.neg], ['exp', ops.exp], ['log', ops.log], ['sqrt', ops.sqrt], ['abs', ops.abs], ['sign', ops.sign],
+  ['relu', ops.relu], ['tanh', ops.tanh], ['square', ops.square], ['transpose', ops.transpose],
+]);
+const BINARY = new Map<string, (a: Tensor, b: Tensor) => Tensor>([
+  ['add', ops.add], ['sub', ops.sub], ['mul', ops.mul], ['div', ops.div], ['matmul', ops.matmul],
+]);
+
+function checkArity(node: OpNode, args: Tensor[], n: number, path: () => string): void {
+  if (args.length !== n) throw new RangeError(`${path()}: op '${node.op}' takes ${n} argument(s), got ${args.length}`);
+}
 
 /** Applies one op node of an expression case to its evaluated arguments, through the engine's API. */
 export function applyExprOp(node: OpNode, args: Tensor[], path: () => string): Tensor {
   const attrs = node.attrs ?? {};
-  const arity = (n: number) => {
-    if (args.length !== n) throw new RangeError(`${path()}: op '${node.op}' takes ${n} argument(s), got ${args.length}`);
-  };
-  const op = node.op as OpName;
-  if (op in unary) {
-    arity(1);
-    return unary[op as keyof typeof unary](args[0]);
+  const unaryFn = UNARY.get(node.op);
+  if (unaryFn !== undefined) {
+    checkArity(node, args, 1, path);
+    return unaryFn(args[0]);
   }
-  if (op in binary) {
-    arity(2);
-    return binary[op as keyof typeof binary](args[0], args[1]);
+  const binaryFn = BINARY.get(node.op);
+  if (binaryFn !== undefined) {
+    checkArity(node, args, 2, path);
+    return binaryFn(args[0], args[1]);
   }
-  arity(1);
-  switch (op) {
+  checkArity(node, args, 1, path);
+  switch (node.op as OpName) {
     case 'pow':
       return ops.pow(args[0], attrs.exponent as number);
     case 'sum':
