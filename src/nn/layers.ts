@@ -66,6 +66,8 @@ export class Sequential extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    return this.layers.reduce((h, m) => m.forward(h), x);
+    let h = x;
+    for (let i = 0; i < this.layers.length; i++) h = this.layers[i].forward(h);
+    return h;
   }
 }
