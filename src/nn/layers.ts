@@ -66,8 +66,6 @@ export class Sequential extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    let h = x;
-    for (let i = 0; i < this.layers.length; i++) h = this.layers[i].forward(h);
-    return h;
+    return this.layers.reduce((h, m) => m.forward(h), x);
   }
 }
