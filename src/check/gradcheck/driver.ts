@@ -19,6 +19,7 @@ import {
   type GradcheckOptions,
   type GradcheckReport,
   type Method,
+  type Mode,
   type ZeroGradientFinding,
 } from './report.ts';
 import {
@@ -33,7 +34,7 @@ import {
   round,
   type Sample,
 } from './stencils.ts';
-import { DEFAULT_TOLERANCES, adjointUnderflow, baseStep, judge, noiseFloor, relativeError, unitRoundoff } from './tolerances.ts';
+import { DEFAULT_TOLERANCES, adjointUnderflow, baseStep, judge, noiseFloor, relativeError, unitRoundoff, type Judged } from './tolerances.ts';
 
 // ---------------------------------------------------------------- evaluation
 
@@ -62,7 +63,7 @@ function sample(setup: Setup, data: Float64Array[], offset: number, where: () =>
   if (!sameShape(out.shape, setup.outShape)) {
     throw new RangeError(`gradcheck: the output shape changed from ${formatShape(setup.outShape)} to ${formatShape(out.shape)} at ${where()}`);
   }
-  return { offset, values: out.data, sites: scanGraph(out).sites, out };
+  return { offset, values: out.data, sites: scanGraph(out).sites, out, nodes: null };
 }
 
 // ---------------------------------------------------------------- analytical side
@@ -127,7 +128,22 @@ function checkZeroGradient(b: Backwards, scan: GraphScan, setup: Setup, infinite
 
 const KNOWN_OPTIONS = new Set(['mode', 'method', 'dtype', 'names', 'directions', 'seed', 'rtol', 'throwOnFailure']);
 
-function validate(fn: unknown, inputs: readonly Tensor[], options: GradcheckOptions): void {
+/**
+ * The options with their defaults filled in. Callers pass options of many shapes; reading them
+ * once here keeps the code below on one shape, so that V8 does not deoptimize it for each new one.
+ */
+interface Settings {
+  mode: Mode;
+  method: Method;
+  dtype: Dtype;
+  names: readonly string[] | undefined;
+  directions: number;
+  seed: number;
+  rtol: number | undefined;
+  throwOnFailure: boolean | undefined;
+}
+
+function validate(fn: unknown, inputs: readonly Tensor[], options: GradcheckOptions): Settings {
   if (typeof fn !== 'function') throw new TypeError('gradcheck: the first argument must be a function from tensors to a tensor');
   if (!Array.isArray(inputs) || inputs.length === 0) throw new TypeError('gradcheck: inputs must be a non-empty array of tensors');
   inputs.forEach((t, j) => {
@@ -136,7 +152,7 @@ function validate(fn: unknown, inputs: readonly Tensor[], options: GradcheckOpti
   for (const key of Object.keys(options)) {
     if (!KNOWN_OPTIONS.has(key)) throw new RangeError(`gradcheck: unknown option '${key}' (known: ${[...KNOWN_OPTIONS].join(', ')})`);
   }
-  const { mode = 'full', method = 'richardson', dtype = 'float64', names, directions = 4, seed = 0, rtol } = options;
+  const { mode = 'full', method = 'richardson', dtype = 'float64', names, directions = 4, seed = 0, rtol, throwOnFailure } = options;
   if (mode !== 'full' && mode !== 'fast') throw new RangeError(`gradcheck: mode must be 'full' or 'fast', got '${String(mode)}'`);
   if (method !== 'central' && method !== 'richardson') throw new RangeError(`gradcheck: method must be 'central' or 'richardson', got '${String(method)}'`);
   if (dtype !== 'float64' && dtype !== 'float32') throw new RangeError(`gradcheck: dtype must be 'float64' or 'float32', got '${String(dtype)}'`);
@@ -157,6 +173,7 @@ function validate(fn: unknown, inputs: readonly Tensor[], options: GradcheckOpti
       throw new RangeError(`gradcheck: input ${where} = ${x} is not a float32 value; round the inputs with Math.fround for dtype float32`);
     }
   });
+  return { mode, method, dtype, names, directions, seed, rtol, throwOnFailure };
 }
 
 /**
@@ -165,12 +182,10 @@ function validate(fn: unknown, inputs: readonly Tensor[], options: GradcheckOpti
  * names the output, the input, the element, both values and the relative error.
  */
 export function gradcheck(fn: GradFn, inputs: readonly Tensor[], options: GradcheckOptions = {}): GradcheckReport {
-  validate(fn, inputs, options);
-  const mode = options.mode ?? 'full';
-  const method = options.method ?? 'richardson';
-  const dtype = options.dtype ?? 'float64';
-  const rtol = options.rtol ?? DEFAULT_TOLERANCES[dtype][method];
-  const names = options.names ? [...options.names] : inputs.map((_, j) => `x${j}`);
+  const settings = validate(fn, inputs, options);
+  const { mode, method, dtype } = settings;
+  const rtol = settings.rtol ?? DEFAULT_TOLERANCES[dtype][method];
+  const names = settings.names ? [...settings.names] : inputs.map((_, j) => `x${j}`);
   const data = inputs.map((t) => t.data.slice());
   const differentiable = inputs.map((t) => t.requiresGrad);
 
@@ -181,12 +196,12 @@ export function gradcheck(fn: GradFn, inputs: readonly Tensor[], options: Gradch
   const setup: Setup = { fn, shapes, differentiable, names, dtype, outShape: out.shape };
   // Backward leaves the values alone, so this scan of the base graph serves the zero-gradient check too.
   const scan = scanGraph(out);
-  const base: Sample = { offset: 0, values: out.data, sites: scan.sites, out };
+  const base: Sample = { offset: 0, values: out.data, sites: scan.sites, out, nodes: null };
   const backwards: Backwards | null = out.requiresGrad ? { out, leaves } : null;
 
   const reentrancy: string[] = [];
   const count = { n: 0 };
-  const elements = mode === 'full' ? fullMode(setup, data, base, backwards, method, rtol, reentrancy, count) : fastMode(setup, data, base, backwards, method, rtol, options, reentrancy, count);
+  const elements = mode === 'full' ? fullMode(setup, data, base, backwards, method, rtol, reentrancy, count) : fastMode(setup, data, base, backwards, method, rtol, settings, reentrancy, count);
   // Not Array.from(d, ...): over a Float64Array it goes through the iterator, 1.4% of gradcheck's CPU.
   const infiniteGradient = data.map((d) => new Array<boolean>(d.length).fill(false));
   for (const e of elements) {
@@ -216,8 +231,17 @@ export function gradcheck(fn: GradFn, inputs: readonly Tensor[], options: Gradch
     reentrancy,
     zeroGradient,
   };
-  if (failed && options.throwOnFailure) throw new GradcheckError(describeFailure(report), report);
+  if (failed && settings.throwOnFailure) throw new GradcheckError(describeFailure(report), report);
   return report;
+}
+
+/**
+ * One checked element, its fields set in one order whatever the mode and the verdict (a reason
+ * or none), so that every reader of the reports sees objects of one shape.
+ */
+function elementCheck(output: string, input: string, analytical: number, numerical: number, errorEstimate: number, step: number, at: ElementCheck['at'], direction: ElementCheck['direction'], verdict: Judged): ElementCheck {
+  const { tolerance, noiseFloor, status, reason } = verdict;
+  return { output, input, analytical, numerical, errorEstimate, relativeError: relativeError(analytical, numerical), step, at, direction, tolerance, noiseFloor, status, reason };
 }
 
 function fullMode(setup: Setup, data: Float64Array[], base: Sample, backwards: Backwards | null, method: Method, rtol: number, reentrancy: string[], count: { n: number }): ElementCheck[] {
@@ -256,17 +280,7 @@ function fullMode(setup: Setup, data: Float64Array[], base: Sample, backwards: B
         const scale = stencilScale(scales[i], line.ends, seeds[i], setup.dtype);
         const noise = noiseFloor(method, setup.dtype, scale, line.magnitude[i], line.step);
         const verdict = judge(line.numerical[i], line.estimate[i], analytical, { noise, floor: rtol * Math.abs(analytical) + underflow }, line.kink ?? scale.singular, line.nonfinite[i]);
-        elements.push({
-          output: outputs[i],
-          input: what,
-          analytical,
-          numerical: line.numerical[i],
-          errorEstimate: line.estimate[i],
-          relativeError: relativeError(analytical, line.numerical[i]),
-          step: line.step,
-          at: { output: i, input: j, element: k },
-          ...verdict,
-        });
+        elements.push(elementCheck(outputs[i], what, analytical, line.numerical[i], line.estimate[i], line.step, { output: i, input: j, element: k }, undefined, verdict));
       }
     }
   });
@@ -274,9 +288,9 @@ function fullMode(setup: Setup, data: Float64Array[], base: Sample, backwards: B
 }
 
 
-function fastMode(setup: Setup, data: Float64Array[], base: Sample, backwards: Backwards | null, method: Method, rtol: number, options: GradcheckOptions, reentrancy: string[], count: { n: number }): ElementCheck[] {
-  const directions = options.directions ?? 4;
-  const rng = new Random(options.seed ?? 0);
+function fastMode(setup: Setup, data: Float64Array[], base: Sample, backwards: Backwards | null, method: Method, rtol: number, settings: Settings, reentrancy: string[], count: { n: number }): ElementCheck[] {
+  const directions = settings.directions;
+  const rng = new Random(settings.seed);
   const u = unitRoundoff(setup.dtype);
   const h = baseStep(method, setup.dtype);
   const steps = STENCIL_MULTIPLES[method].flatMap((k) => Array.from({ length: MAX_SHRINKS + 1 }, (_, a) => (k * h) / SHRINK_FACTOR ** a));
@@ -300,7 +314,7 @@ function fastMode(setup: Setup, data: Float64Array[], base: Sample, backwards: B
     const project = (s: Sample): Sample => {
       let phi = 0;
       for (let i = 0; i < m; i++) phi += v[i] * s.values[i];
-      return { offset: s.offset, values: new Float64Array([phi]), sites: s.sites, out: s.out };
+      return { offset: s.offset, values: new Float64Array([phi]), sites: s.sites, out: s.out, nodes: null };
     };
     const probe = (t: number): Sample => {
       const moved = data.map((x, j) => (setup.differentiable[j] ? moveAlong(x, t, dirs[j], setup.dtype) : x));
@@ -315,17 +329,7 @@ function fastMode(setup: Setup, data: Float64Array[], base: Sample, backwards: B
     // `total` terms carries up to total·u·Σ|w·u| of its own rounding on top.
     const floor = (rtol + total * u) * dotScale + adjointUnderflow(setup.dtype, forwardSensitivity(base, line.inner, line.step));
     const verdict = judge(line.numerical[0], line.estimate[0], analytical, { noise, floor }, line.kink ?? overStencil.singular, line.nonfinite[0]);
-    elements.push({
-      output: `vᵀ·output (${tag})`,
-      input: `u (${tag}, ${total} elements)`,
-      analytical,
-      numerical: line.numerical[0],
-      errorEstimate: line.estimate[0],
-      relativeError: relativeError(analytical, line.numerical[0]),
-      step: line.step,
-      direction: { v, u: dirs, w },
-      ...verdict,
-    });
+    elements.push(elementCheck(`vᵀ·output (${tag})`, `u (${tag}, ${total} elements)`, analytical, line.numerical[0], line.estimate[0], line.step, undefined, { v, u: dirs, w }, verdict));
   }
   return elements;
 }

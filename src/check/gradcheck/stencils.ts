@@ -20,8 +20,8 @@ export interface Sample {
   sites: Site[];
   /** The output tensor with its graph, for the rounding scale at this point. */
   out: Tensor;
-  /** The computed tensors of that graph (graphNodes), once a caller has needed them. */
-  nodes?: Tensor[];
+  /** The computed tensors of that graph (graphNodes) once a caller has needed them, null before. */
+  nodes: Tensor[] | null;
 }
 
 export const round = (dtype: Dtype, x: number): number => (dtype === 'float32' ? Math.fround(x) : x);

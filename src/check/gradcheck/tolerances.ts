@@ -109,7 +109,7 @@ export function adjointUnderflow(dtype: Dtype, sensitivity: number): number {
 
 // ---------------------------------------------------------------- judging one element
 
-interface Judged {
+export interface Judged {
   tolerance: number;
   noiseFloor: number;
   status: ElementStatus;
