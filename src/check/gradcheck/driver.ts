@@ -8,6 +8,7 @@
  */
 import type { Dtype } from '../../backends/backend.ts';
 import { Random, Tensor, fromData, isGradEnabled, formatShape, sameShape, type Shape } from '../../engine/index.ts';
+import { graphNodes } from './graph.ts';
 import { scanGraph, type GraphScan } from './kinks.ts';
 import { forwardSensitivity, roundingScale, stencilScale } from './noise.ts';
 import {
@@ -34,7 +35,7 @@ import {
   round,
   type Sample,
 } from './stencils.ts';
-import { DEFAULT_TOLERANCES, adjointUnderflow, baseStep, judge, noiseFloor, relativeError, unitRoundoff, type Judged } from './tolerances.ts';
+import { DEFAULT_TOLERANCES, adjointUnderflow, baseStep, byDtype, byMethod, judge, noiseFloor, relativeError, unitRoundoff, type Judged } from './tolerances.ts';
 
 // ---------------------------------------------------------------- evaluation
 
@@ -63,7 +64,8 @@ function sample(setup: Setup, data: Float64Array[], offset: number, where: () =>
   if (!sameShape(out.shape, setup.outShape)) {
     throw new RangeError(`gradcheck: the output shape changed from ${formatShape(setup.outShape)} to ${formatShape(out.shape)} at ${where()}`);
   }
-  return { offset, values: out.data, sites: scanGraph(out).sites, out, nodes: null };
+  const nodes = graphNodes(out);
+  return { offset, values: out.data, sites: scanGraph(out, nodes).sites, out, nodes };
 }
 
 // ---------------------------------------------------------------- analytical side
@@ -184,7 +186,7 @@ function validate(fn: unknown, inputs: readonly Tensor[], options: GradcheckOpti
 export function gradcheck(fn: GradFn, inputs: readonly Tensor[], options: GradcheckOptions = {}): GradcheckReport {
   const settings = validate(fn, inputs, options);
   const { mode, method, dtype } = settings;
-  const rtol = settings.rtol ?? DEFAULT_TOLERANCES[dtype][method];
+  const rtol = settings.rtol ?? byMethod(byDtype(DEFAULT_TOLERANCES, dtype), method);
   const names = settings.names ? [...settings.names] : inputs.map((_, j) => `x${j}`);
   const data = inputs.map((t) => t.data.slice());
   const differentiable = inputs.map((t) => t.requiresGrad);
@@ -195,8 +197,9 @@ export function gradcheck(fn: GradFn, inputs: readonly Tensor[], options: Gradch
   if (!(out instanceof Tensor)) throw new TypeError(`gradcheck: the function returned ${out === null ? 'null' : typeof out}, expected a Tensor`);
   const setup: Setup = { fn, shapes, differentiable, names, dtype, outShape: out.shape };
   // Backward leaves the values alone, so this scan of the base graph serves the zero-gradient check too.
-  const scan = scanGraph(out);
-  const base: Sample = { offset: 0, values: out.data, sites: scan.sites, out, nodes: null };
+  const nodes = graphNodes(out);
+  const scan = scanGraph(out, nodes);
+  const base: Sample = { offset: 0, values: out.data, sites: scan.sites, out, nodes };
   const backwards: Backwards | null = out.requiresGrad ? { out, leaves } : null;
 
   const reentrancy: string[] = [];
@@ -293,7 +296,7 @@ function fastMode(setup: Setup, data: Float64Array[], base: Sample, backwards: B
   const rng = new Random(settings.seed);
   const u = unitRoundoff(setup.dtype);
   const h = baseStep(method, setup.dtype);
-  const steps = STENCIL_MULTIPLES[method].flatMap((k) => Array.from({ length: MAX_SHRINKS + 1 }, (_, a) => (k * h) / SHRINK_FACTOR ** a));
+  const steps = byMethod(STENCIL_MULTIPLES, method).flatMap((k) => Array.from({ length: MAX_SHRINKS + 1 }, (_, a) => (k * h) / SHRINK_FACTOR ** a));
   const m = base.values.length;
   const elements: ElementCheck[] = [];
   const total = data.reduce((acc, d, j) => acc + (setup.differentiable[j] ? d.length : 0), 0);
@@ -314,7 +317,7 @@ function fastMode(setup: Setup, data: Float64Array[], base: Sample, backwards: B
     const project = (s: Sample): Sample => {
       let phi = 0;
       for (let i = 0; i < m; i++) phi += v[i] * s.values[i];
-      return { offset: s.offset, values: new Float64Array([phi]), sites: s.sites, out: s.out, nodes: null };
+      return { offset: s.offset, values: new Float64Array([phi]), sites: s.sites, out: s.out, nodes: s.nodes };
     };
     const probe = (t: number): Sample => {
       const moved = data.map((x, j) => (setup.differentiable[j] ? moveAlong(x, t, dirs[j], setup.dtype) : x));

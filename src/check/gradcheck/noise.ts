@@ -7,7 +7,7 @@ import { OPS, fromData, type BackwardContext, type OpDef, type Tensor } from '..
 import { graphNodes, topologicalOrder } from './graph.ts';
 import { radiusRule } from './radii.ts';
 import type { Sample } from './stencils.ts';
-import { NOISE_ROUNDINGS, SUBNORMAL_SPACING, unitRoundoff } from './tolerances.ts';
+import { NOISE_ROUNDINGS, SUBNORMAL_SPACING, byDtype, unitRoundoff } from './tolerances.ts';
 
 /** How much rounding noise one evaluation of an output carries. */
 export interface RoundingScale {
@@ -279,7 +279,7 @@ function errorBall(out: Tensor, dtype: Dtype): ErrorBall {
  */
 function errorRadii(order: Tensor[], operands: number[][], dtype: Dtype): (Float64Array | undefined)[] {
   const u = unitRoundoff(dtype);
-  const eta = SUBNORMAL_SPACING[dtype];
+  const eta = byDtype(SUBNORMAL_SPACING, dtype);
   const roundings = NOISE_ROUNDINGS;
   const radii = new Array<Float64Array | undefined>(order.length);
   for (let n = 0; n < order.length; n++) {
@@ -334,7 +334,7 @@ export function stencilScale(at: RoundingScale, ends: [Sample, Sample], seed: Fl
 export function forwardSensitivity(base: Sample, sides: Sample[], h: number): number {
   base.nodes ??= graphNodes(base.out);
   const at = base.nodes;
-  const moved = sides.map((s) => graphNodes(s.out));
+  const moved = sides.map((s) => s.nodes ?? graphNodes(s.out));
   if (moved.some((m) => m.length !== at.length)) return 0;
   let total = 0;
   for (let n = 0; n < at.length; n++) {
