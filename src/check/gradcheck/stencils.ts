@@ -25,13 +25,19 @@ export interface Sample {
   nodes: Tensor[] | null;
 }
 
-export const round = (dtype: Dtype, x: number): number => (dtype === 'float32' ? Math.fround(x) : x);
+// Both roundings are computed whatever the dtype: code first reaching Math.fround after it was
+// compiled for float64 would be deoptimized, with everything it is inlined into.
+
+/** x rounded to the dtype. */
+export function round(dtype: Dtype, x: number): number {
+  const single = Math.fround(x);
+  return dtype === 'float32' ? single : x;
+}
 
 /** x + t·u, each element rounded to the dtype. */
 export function moveAlong(x: Float64Array, t: number, u: Float64Array, dtype: Dtype): Float64Array {
   const moved = new Float64Array(x.length);
-  for (let k = 0; k < x.length; k++) moved[k] = x[k] + t * u[k];
-  if (dtype === 'float32') for (let k = 0; k < x.length; k++) moved[k] = Math.fround(moved[k]);
+  for (let k = 0; k < x.length; k++) moved[k] = round(dtype, x[k] + t * u[k]);
   return moved;
 }
 

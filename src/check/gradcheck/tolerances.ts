@@ -11,17 +11,20 @@ import type { ElementStatus, Method } from './report.ts';
 
 const MACHINE_EPSILON: Record<Dtype, number> = { float64: 2 ** -52, float32: 2 ** -23 };
 
-// The records by dtype and by method are read through a branch on the key: a keyed load that
-// meets a second key name deoptimizes the code it was compiled into, and these are inlined far up.
+// The records by dtype and by method are read by a branch on the key, with both entries loaded
+// every time: a keyed load that meets a second key name, or a load first reached after the code
+// was compiled, deoptimizes what it is inlined into, and these are inlined far up.
 
 /** A record's entry for a dtype. */
 export function byDtype<T>(record: Readonly<Record<Dtype, T>>, dtype: Dtype): T {
-  return dtype === 'float32' ? record.float32 : record.float64;
+  const { float32, float64 } = record;
+  return dtype === 'float32' ? float32 : float64;
 }
 
 /** A record's entry for a method. */
 export function byMethod<T>(record: Readonly<Record<Method, T>>, method: Method): T {
-  return method === 'central' ? record.central : record.richardson;
+  const { central, richardson } = record;
+  return method === 'central' ? central : richardson;
 }
 
 /** The unit roundoff of the dtype. */
