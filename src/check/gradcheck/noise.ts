@@ -5,6 +5,7 @@
 import type { Dtype } from '../../backends/backend.ts';
 import { OPS, fromData, type BackwardContext, type OpDef, type Tensor } from '../../engine/index.ts';
 import { graphNodes, topologicalOrder } from './graph.ts';
+import { packedMap } from './packed.ts';
 import { radiusRule } from './radii.ts';
 import type { Sample } from './stencils.ts';
 import { NOISE_ROUNDINGS, SUBNORMAL_SPACING, byDtype, unitRoundoff } from './tolerances.ts';
@@ -334,12 +335,12 @@ export function stencilScale(at: RoundingScale, ends: [Sample, Sample], seed: Fl
 export function forwardSensitivity(base: Sample, sides: Sample[], h: number): number {
   base.nodes ??= graphNodes(base.out);
   const at = base.nodes;
-  const moved = sides.map((s) => s.nodes ?? graphNodes(s.out));
+  const moved = packedMap(sides, (s) => s.nodes ?? graphNodes(s.out));
   if (moved.some((m) => m.length !== at.length)) return 0;
   let total = 0;
   for (let n = 0; n < at.length; n++) {
     const data = at[n].data;
-    const sideData = moved.map((m) => m[n].data);
+    const sideData = packedMap(moved, (m) => m[n].data);
     for (let e = 0; e < data.length; e++) {
       let largest = 0;
       for (let s = 0; s < sideData.length; s++) largest = Math.max(largest, Math.abs(sideData[s][e] - data[e]));
