@@ -10,7 +10,7 @@ import type { Dtype } from '../../backends/backend.ts';
 import { Random, Tensor, fromData, isGradEnabled, formatShape, sameShape, type Shape } from '../../engine/index.ts';
 import { graphNodes } from './graph.ts';
 import { scanGraph, type GraphScan } from './kinks.ts';
-import { packedMap } from './packed.ts';
+import { packedMap } from '../packed.ts';
 import { forwardSensitivity, roundingScale, stencilScale } from './noise.ts';
 import {
   GradcheckError,

@@ -5,7 +5,7 @@
 import type { Dtype } from '../../backends/backend.ts';
 import { OPS, fromData, type BackwardContext, type OpDef, type Tensor } from '../../engine/index.ts';
 import { graphNodes, topologicalOrder } from './graph.ts';
-import { packedMap } from './packed.ts';
+import { packedMap } from '../packed.ts';
 import { radiusRule } from './radii.ts';
 import type { Sample } from './stencils.ts';
 import { NOISE_ROUNDINGS, SUBNORMAL_SPACING, byDtype, unitRoundoff } from './tolerances.ts';

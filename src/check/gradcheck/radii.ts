@@ -5,7 +5,7 @@
  */
 import { fromData, type OpName, type Tensor } from '../../engine/index.ts';
 import { broadcastIndex } from '../../engine/shape.ts';
-import { packedMap } from './packed.ts';
+import { packedMap } from '../packed.ts';
 
 /** Adds |J|·r to `into` (the result's radius so far), for the operands whose radius is not null. */
 export type RadiusRule = (t: Tensor, radii: readonly (Float64Array | null)[], into: Float64Array) => void;
