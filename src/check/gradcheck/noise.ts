@@ -215,6 +215,7 @@ function errorBall(out: Tensor, dtype: Dtype): ErrorBall {
   }
   const { order, position } = topologicalOrder(out);
   const size = order.length;
+  // Plain loops that push: packed arrays, and no closure per node (see packedMap).
   const operands: number[][] = [];
   const needsGrad: boolean[][] = [];
   const inflows: number[] = [];
