@@ -18,6 +18,7 @@ import * as engine from '../engine/index.ts';
 import { broadcastIndex, broadcastShapes, sameShape, sizeOf } from '../engine/shape.ts';
 import { ETA, U, ulp, ulpDistance } from './float.ts';
 import { applyExprOp } from '../backends/reference.ts';
+import { packedMap } from './packed.ts';
 
 /** Significant digits of every oracle computation (the issue asks for at least 50). */
 export const ORACLE_DIGITS = 50;
@@ -243,7 +244,7 @@ export interface OracleTensor {
 }
 
 const make = (shape: readonly number[], data: Tracked[]): OracleTensor => ({ shape: [...shape], data });
-const map = (x: OracleTensor, f: (t: Tracked, i: number) => Tracked): OracleTensor => make(x.shape, x.data.map(f));
+const map = (x: OracleTensor, f: (t: Tracked, i: number) => Tracked): OracleTensor => make(x.shape, packedMap(x.data, f));
 
 export interface OracleOp<A = any> {
   forward(inputs: readonly OracleTensor[], attrs: A): OracleTensor;
@@ -264,7 +265,7 @@ function reduceTo(full: Tracked[], outShape: readonly number[], inShape: readonl
   const index = broadcastIndex(inShape, outShape);
   const parts: Tracked[][] = Array.from({ length: sizeOf(inShape) }, () => []);
   full.forEach((t, k) => parts[index[k]].push(t));
-  return make(inShape, parts.map(tSum));
+  return make(inShape, packedMap(parts, tSum));
 }
 
 function binary(f: (a: Tracked, b: Tracked) => Tracked, da: (g: Tracked, a: Tracked, b: Tracked) => Tracked, db: (g: Tracked, a: Tracked, b: Tracked) => Tracked, name: string): OracleOp<any> {
@@ -281,8 +282,8 @@ function binary(f: (a: Tracked, b: Tracked) => Tracked, da: (g: Tracked, a: Trac
     },
     vjp(g, [a, b]) {
       const { shape, ia, ib } = operands(a, b);
-      const ga = g.data.map((gk, k) => da(gk, a.data[ia[k]], b.data[ib[k]]));
-      const gb = g.data.map((gk, k) => db(gk, a.data[ia[k]], b.data[ib[k]]));
+      const ga = packedMap(g.data, (gk, k) => da(gk, a.data[ia[k]], b.data[ib[k]]));
+      const gb = packedMap(g.data, (gk, k) => db(gk, a.data[ia[k]], b.data[ib[k]]));
       return [reduceTo(ga, shape, a.shape), reduceTo(gb, shape, b.shape)];
     },
   };
@@ -355,7 +356,7 @@ function powSlope(x: OracleTensor, exponent: number): Tracked[] {
   let slope = byExponent.get(exponent);
   if (slope === undefined) {
     const p = exact(exponent);
-    slope = x.data.map((t) => tMul(p, tPow(t, exponent - 1)));
+    slope = packedMap(x.data, (t) => tMul(p, tPow(t, exponent - 1)));
     byExponent.set(exponent, slope);
   }
   return slope;
@@ -391,18 +392,18 @@ export const ORACLE_OPS: Record<OpName, OracleOp> = {
     vjp: (g, [a, b]) => [matmulRows(g, transposed(b)), matmulRows(transposed(a), g)],
   },
   sum: {
-    forward: ([x], attrs: ReduceAttrs) => make(reducedShape(x.shape, attrs), reductionGroups(x.shape, attrs.axis).map((grp) => tSum(grp.map((i) => x.data[i])))),
+    forward: ([x], attrs: ReduceAttrs) => make(reducedShape(x.shape, attrs), packedMap(reductionGroups(x.shape, attrs.axis), (grp) => tSum(packedMap(grp, (i) => x.data[i])))),
     vjp: (g, [x], _y, { axis }: ReduceAttrs) => [spread(g, x, axis, (gi) => gi)],
   },
   mean: {
     forward: ([x], attrs: ReduceAttrs) => {
       const n = exact(count(x, attrs.axis));
-      return make(reducedShape(x.shape, attrs), reductionGroups(x.shape, attrs.axis).map((grp) => tDiv(tSum(grp.map((i) => x.data[i])), n)));
+      return make(reducedShape(x.shape, attrs), packedMap(reductionGroups(x.shape, attrs.axis), (grp) => tDiv(tSum(packedMap(grp, (i) => x.data[i])), n)));
     },
     vjp: (g, [x], _y, { axis }: ReduceAttrs) => [spread(g, x, axis, (gi) => tDiv(gi, exact(count(x, axis))))],
   },
   norm: {
-    forward: ([x], { p }: { p: 1 | 2 }) => make([], [p === 1 ? tSum(x.data.map(tAbs)) : tSqrt(tSum(x.data.map((t) => tMul(t, t))))]),
+    forward: ([x], { p }: { p: 1 | 2 }) => make([], [p === 1 ? tSum(packedMap(x.data, tAbs)) : tSqrt(tSum(packedMap(x.data, (t) => tMul(t, t))))]),
     // p = 1: g·sign(x). p = 2: x·(g/‖x‖), and 0 at the zero tensor (PyTorch's masked_fill).
     vjp: (g, [x], y, { p }: { p: 1 | 2 }) => {
       if (p === 1) return [map(x, (t) => tMulExact(g.data[0], tSign(t)))];
@@ -466,7 +467,7 @@ export interface OracleResult {
 /** Evaluates an expression graph and its full Jacobian in high precision. */
 export function oracleEvaluate(graph: ExprNode, inputs: GraphInputs): OracleResult {
   const names = Object.keys(inputs);
-  const leaves = names.map((name) => make(inputs[name].shape, inputs[name].data.map(exact)));
+  const leaves = packedMap(names, (name) => make(inputs[name].shape, packedMap(inputs[name].data, exact)));
   const tape: TapeEntry[] = [];
   const valueOf = (ref: number): OracleTensor => (ref >= 0 ? tape[ref].value : leaves[-1 - ref]);
   const build = (node: ExprNode): number => {
@@ -482,8 +483,8 @@ export function oracleEvaluate(graph: ExprNode, inputs: GraphInputs): OracleResu
     const op = node.op as OpName;
     const rule = ORACLE_OPS[op];
     if (rule === undefined) throw new RangeError(`oracle: unknown op '${String(node.op)}'`);
-    const args = node.args.map(build);
-    const operands = args.map(valueOf);
+    const args = packedMap(node.args, build);
+    const operands = packedMap(args, valueOf);
     const attrs = normalizedAttrs(op, node.attrs ?? {}, operands[0].shape);
     tape.push({ op, attrs, args, value: rule.forward(operands, attrs) });
     return tape.length - 1;
@@ -495,10 +496,10 @@ export function oracleEvaluate(graph: ExprNode, inputs: GraphInputs): OracleResu
     if (inputs[name].requiresGrad) jacobian[name] = [];
   });
   for (let i = 0; i < value.data.length; i++) {
-    const seed = make(value.shape, value.data.map((_, k) => (k === i ? ONE_EXACT : ZERO_EXACT)));
+    const seed = make(value.shape, packedMap(value.data, (_, k) => (k === i ? ONE_EXACT : ZERO_EXACT)));
     const grads = backwardThrough(tape, leaves, root, seed, valueOf);
     names.forEach((name, j) => {
-      if (inputs[name].requiresGrad) jacobian[name].push(grads[j] ?? leaves[j].data.map(() => ZERO_EXACT));
+      if (inputs[name].requiresGrad) jacobian[name].push(grads[j] ?? packedMap(leaves[j].data, () => ZERO_EXACT));
     });
   }
   return { value, jacobian };
@@ -507,7 +508,7 @@ export function oracleEvaluate(graph: ExprNode, inputs: GraphInputs): OracleResu
 /** Reverse mode over the tape; each input's contributions are summed in any order (see tSumAnyOrder). */
 function backwardThrough(tape: TapeEntry[], leaves: OracleTensor[], root: number, seed: OracleTensor, valueOf: (ref: number) => OracleTensor): (Tracked[] | undefined)[] {
   const pending = new Map<number, OracleTensor>();
-  const leafParts: Tracked[][][] = leaves.map((l) => l.data.map(() => []));
+  const leafParts: Tracked[][][] = packedMap(leaves, (l) => packedMap(l.data, (): Tracked[] => []));
   const deliver = (ref: number, g: OracleTensor): void => {
     if (ref < 0) {
       g.data.forEach((t, k) => leafParts[-1 - ref][k].push(t));
@@ -523,10 +524,10 @@ function backwardThrough(tape: TapeEntry[], leaves: OracleTensor[], root: number
     if (g === undefined) continue;
     const entry = tape[n];
     if (entry.op === 'const') continue;
-    const grads = ORACLE_OPS[entry.op].vjp(g, entry.args.map(valueOf), entry.value, entry.attrs);
+    const grads = ORACLE_OPS[entry.op].vjp(g, packedMap(entry.args, valueOf), entry.value, entry.attrs);
     entry.args.forEach((ref, i) => deliver(ref, grads[i]));
   }
-  return leafParts.map((parts) => (parts.every((p) => p.length === 0) ? undefined : parts.map((p) => (p.length === 0 ? ZERO_EXACT : p.length === 1 ? p[0] : tSumAnyOrder(p)))));
+  return packedMap(leafParts, (parts) => (parts.every((p) => p.length === 0) ? undefined : packedMap(parts, (p) => (p.length === 0 ? ZERO_EXACT : p.length === 1 ? p[0] : tSumAnyOrder(p)))));
 }
 
 // ---------------------------------------------------------------- the engine on the same graphs
@@ -566,10 +567,11 @@ export function engineFunction(graph: ExprNode, names: readonly string[], dtype:
       return (xs) => xs[j];
     }
     if (node.op === 'const') return finish(() => tensor(node.value));
-    const args = node.args.map(compile);
+    const args = packedMap(node.args, compile);
     return finish((xs) => {
-      const values = new Array<Tensor>(args.length);
-      for (let i = 0; i < args.length; i++) values[i] = args[i](xs);
+      // Pushed rather than stored into new Array(n): a packed array, as the engine's own ops pass theirs.
+      const values: Tensor[] = [];
+      for (let i = 0; i < args.length; i++) values.push(args[i](xs));
       return applyExprOp(node, values, GRAPH_PATH);
     });
   };

@@ -8,7 +8,9 @@
  */
 import type { Dtype } from '../../backends/backend.ts';
 import { Random, Tensor, fromData, isGradEnabled, formatShape, sameShape, type Shape } from '../../engine/index.ts';
+import { graphNodes } from './graph.ts';
 import { scanGraph, type GraphScan } from './kinks.ts';
+import { packedMap } from '../packed.ts';
 import { forwardSensitivity, roundingScale, stencilScale } from './noise.ts';
 import {
   GradcheckError,
@@ -19,6 +21,7 @@ import {
   type GradcheckOptions,
   type GradcheckReport,
   type Method,
+  type Mode,
   type ZeroGradientFinding,
 } from './report.ts';
 import {
@@ -33,7 +36,7 @@ import {
   round,
   type Sample,
 } from './stencils.ts';
-import { DEFAULT_TOLERANCES, adjointUnderflow, baseStep, judge, noiseFloor, relativeError, unitRoundoff } from './tolerances.ts';
+import { DEFAULT_TOLERANCES, adjointUnderflow, baseStep, byDtype, byMethod, judge, noiseFloor, relativeError, unitRoundoff, type Judged } from './tolerances.ts';
 
 // ---------------------------------------------------------------- evaluation
 
@@ -51,7 +54,7 @@ interface Setup {
 
 /** `where` names the point in an error message; it is only built when one is thrown. */
 function callFn(setup: Setup, data: Float64Array[], where: () => string): Tensor {
-  const leaves = data.map((d, j) => fromData(d, setup.shapes[j], { requiresGrad: setup.differentiable[j] }));
+  const leaves = packedMap(data, (d, j) => fromData(d, setup.shapes[j], { requiresGrad: setup.differentiable[j] }));
   const out = setup.fn(...leaves);
   if (!(out instanceof Tensor)) throw new TypeError(`gradcheck: the function returned ${out === null ? 'null' : typeof out} at ${where()}, expected a Tensor`);
   return out;
@@ -62,7 +65,8 @@ function sample(setup: Setup, data: Float64Array[], offset: number, where: () =>
   if (!sameShape(out.shape, setup.outShape)) {
     throw new RangeError(`gradcheck: the output shape changed from ${formatShape(setup.outShape)} to ${formatShape(out.shape)} at ${where()}`);
   }
-  return { offset, values: out.data, sites: scanGraph(out).sites, out };
+  const nodes = graphNodes(out);
+  return { offset, values: out.data, sites: scanGraph(out, nodes).sites, out, nodes };
 }
 
 // ---------------------------------------------------------------- analytical side
@@ -78,7 +82,7 @@ function gradientFor({ out, leaves }: Backwards, setup: Setup, seed: Float64Arra
     leaf.grad = null;
   });
   out.backward(fromData(seed.slice(), out.shape), { retainGraph: true });
-  return leaves.map((leaf, j) => (setup.differentiable[j] && leaf.grad !== null ? leaf.grad.data.slice() : new Float64Array(leaf.size)));
+  return packedMap(leaves, (leaf, j) => (setup.differentiable[j] && leaf.grad !== null ? leaf.grad.data.slice() : new Float64Array(leaf.size)));
 }
 
 /** Two backward calls with the same seed must give the same bits. */
@@ -94,10 +98,26 @@ function compareBackwards(first: Float64Array[], second: Float64Array[], setup: 
 }
 
 function analyticalRows(b: Backwards | null, setup: Setup, seed: Float64Array, what: string, reentrancy: string[]): Float64Array[] {
-  if (b === null) return setup.shapes.map((s) => new Float64Array(s.reduce((a, d) => a * d, 1)));
+  if (b === null) return packedMap(setup.shapes, (s) => new Float64Array(s.reduce((a, d) => a * d, 1)));
   const first = gradientFor(b, setup, seed);
   compareBackwards(first, gradientFor(b, setup, seed), setup, what, reentrancy);
   return first;
+}
+
+/**
+ * Per input element: whether a check found its gradient not finite. A function of its own, since
+ * its branches are first taken long after gradcheck itself is compiled, and each would recompile it.
+ */
+function infiniteGradients(elements: ElementCheck[], data: Float64Array[]): boolean[][] {
+  // Not Array.from(d, ...): over a Float64Array it goes through the iterator, 1.4% of gradcheck's CPU.
+  const infinite = packedMap(data, (d) => new Array<boolean>(d.length).fill(false));
+  for (const e of elements) {
+    if (e.at !== undefined && !Number.isFinite(e.analytical)) infinite[e.at.input][e.at.element] = true;
+    e.direction?.w.forEach((w, j) => w.forEach((wk, k) => {
+      if (!Number.isFinite(wk)) infinite[j][k] = true;
+    }));
+  }
+  return infinite;
 }
 
 /**
@@ -127,7 +147,22 @@ function checkZeroGradient(b: Backwards, scan: GraphScan, setup: Setup, infinite
 
 const KNOWN_OPTIONS = new Set(['mode', 'method', 'dtype', 'names', 'directions', 'seed', 'rtol', 'throwOnFailure']);
 
-function validate(fn: unknown, inputs: readonly Tensor[], options: GradcheckOptions): void {
+/**
+ * The options with their defaults filled in. Callers pass options of many shapes; reading them
+ * once here keeps the code below on one shape, so that V8 does not deoptimize it for each new one.
+ */
+interface Settings {
+  mode: Mode;
+  method: Method;
+  dtype: Dtype;
+  names: readonly string[] | undefined;
+  directions: number;
+  seed: number;
+  rtol: number | undefined;
+  throwOnFailure: boolean | undefined;
+}
+
+function validate(fn: unknown, inputs: readonly Tensor[], options: GradcheckOptions): Settings {
   if (typeof fn !== 'function') throw new TypeError('gradcheck: the first argument must be a function from tensors to a tensor');
   if (!Array.isArray(inputs) || inputs.length === 0) throw new TypeError('gradcheck: inputs must be a non-empty array of tensors');
   inputs.forEach((t, j) => {
@@ -136,7 +171,7 @@ function validate(fn: unknown, inputs: readonly Tensor[], options: GradcheckOpti
   for (const key of Object.keys(options)) {
     if (!KNOWN_OPTIONS.has(key)) throw new RangeError(`gradcheck: unknown option '${key}' (known: ${[...KNOWN_OPTIONS].join(', ')})`);
   }
-  const { mode = 'full', method = 'richardson', dtype = 'float64', names, directions = 4, seed = 0, rtol } = options;
+  const { mode = 'full', method = 'richardson', dtype = 'float64', names, directions = 4, seed = 0, rtol, throwOnFailure } = options;
   if (mode !== 'full' && mode !== 'fast') throw new RangeError(`gradcheck: mode must be 'full' or 'fast', got '${String(mode)}'`);
   if (method !== 'central' && method !== 'richardson') throw new RangeError(`gradcheck: method must be 'central' or 'richardson', got '${String(method)}'`);
   if (dtype !== 'float64' && dtype !== 'float32') throw new RangeError(`gradcheck: dtype must be 'float64' or 'float32', got '${String(dtype)}'`);
@@ -157,6 +192,7 @@ function validate(fn: unknown, inputs: readonly Tensor[], options: GradcheckOpti
       throw new RangeError(`gradcheck: input ${where} = ${x} is not a float32 value; round the inputs with Math.fround for dtype float32`);
     }
   });
+  return { mode, method, dtype, names, directions, seed, rtol, throwOnFailure };
 }
 
 /**
@@ -165,37 +201,29 @@ function validate(fn: unknown, inputs: readonly Tensor[], options: GradcheckOpti
  * names the output, the input, the element, both values and the relative error.
  */
 export function gradcheck(fn: GradFn, inputs: readonly Tensor[], options: GradcheckOptions = {}): GradcheckReport {
-  validate(fn, inputs, options);
-  const mode = options.mode ?? 'full';
-  const method = options.method ?? 'richardson';
-  const dtype = options.dtype ?? 'float64';
-  const rtol = options.rtol ?? DEFAULT_TOLERANCES[dtype][method];
-  const names = options.names ? [...options.names] : inputs.map((_, j) => `x${j}`);
-  const data = inputs.map((t) => t.data.slice());
-  const differentiable = inputs.map((t) => t.requiresGrad);
+  const settings = validate(fn, inputs, options);
+  // throwOnFailure is read now, with the others: a load first reached at a failure would deoptimize.
+  const { mode, method, dtype, throwOnFailure } = settings;
+  const rtol = settings.rtol ?? byMethod(byDtype(DEFAULT_TOLERANCES, dtype), method);
+  const names = settings.names ? [...settings.names] : packedMap(inputs, (_, j) => `x${j}`);
+  const data = packedMap(inputs, (t) => t.data.slice());
+  const differentiable = packedMap(inputs, (t) => t.requiresGrad);
 
-  const shapes = inputs.map((t) => t.shape);
-  const leaves = data.map((d, j) => fromData(d.slice(), shapes[j], { requiresGrad: differentiable[j] }));
+  const shapes = packedMap(inputs, (t) => t.shape);
+  const leaves = packedMap(data, (d, j) => fromData(d.slice(), shapes[j], { requiresGrad: differentiable[j] }));
   const out = fn(...leaves);
   if (!(out instanceof Tensor)) throw new TypeError(`gradcheck: the function returned ${out === null ? 'null' : typeof out}, expected a Tensor`);
   const setup: Setup = { fn, shapes, differentiable, names, dtype, outShape: out.shape };
   // Backward leaves the values alone, so this scan of the base graph serves the zero-gradient check too.
-  const scan = scanGraph(out);
-  const base: Sample = { offset: 0, values: out.data, sites: scan.sites, out };
+  const nodes = graphNodes(out);
+  const scan = scanGraph(out, nodes);
+  const base: Sample = { offset: 0, values: out.data, sites: scan.sites, out, nodes };
   const backwards: Backwards | null = out.requiresGrad ? { out, leaves } : null;
 
   const reentrancy: string[] = [];
   const count = { n: 0 };
-  const elements = mode === 'full' ? fullMode(setup, data, base, backwards, method, rtol, reentrancy, count) : fastMode(setup, data, base, backwards, method, rtol, options, reentrancy, count);
-  // Not Array.from(d, ...): over a Float64Array it goes through the iterator, 1.4% of gradcheck's CPU.
-  const infiniteGradient = data.map((d) => new Array<boolean>(d.length).fill(false));
-  for (const e of elements) {
-    if (e.at !== undefined && !Number.isFinite(e.analytical)) infiniteGradient[e.at.input][e.at.element] = true;
-    e.direction?.w.forEach((w, j) => w.forEach((wk, k) => {
-      if (!Number.isFinite(wk)) infiniteGradient[j][k] = true;
-    }));
-  }
-  const zeroGradient = backwards === null ? [] : checkZeroGradient(backwards, scan, setup, infiniteGradient);
+  const elements = mode === 'full' ? fullMode(setup, data, base, backwards, method, rtol, reentrancy, count) : fastMode(setup, data, base, backwards, method, rtol, settings, reentrancy, count);
+  const zeroGradient = backwards === null ? [] : checkZeroGradient(backwards, scan, setup, infiniteGradients(elements, data));
 
   const failures = elements.filter((e) => e.status === 'fail');
   const notCheckable = elements.filter((e) => e.status === 'not-checkable');
@@ -216,8 +244,17 @@ export function gradcheck(fn: GradFn, inputs: readonly Tensor[], options: Gradch
     reentrancy,
     zeroGradient,
   };
-  if (failed && options.throwOnFailure) throw new GradcheckError(describeFailure(report), report);
+  if (failed && throwOnFailure) throw new GradcheckError(describeFailure(report), report);
   return report;
+}
+
+/**
+ * One checked element, its fields set in one order whatever the mode and the verdict (a reason
+ * or none), so that every reader of the reports sees objects of one shape.
+ */
+function elementCheck(output: string, input: string, analytical: number, numerical: number, errorEstimate: number, step: number, at: ElementCheck['at'], direction: ElementCheck['direction'], verdict: Judged): ElementCheck {
+  const { tolerance, noiseFloor, status, reason } = verdict;
+  return { output, input, analytical, numerical, errorEstimate, relativeError: relativeError(analytical, numerical), step, at, direction, tolerance, noiseFloor, status, reason };
 }
 
 function fullMode(setup: Setup, data: Float64Array[], base: Sample, backwards: Backwards | null, method: Method, rtol: number, reentrancy: string[], count: { n: number }): ElementCheck[] {
@@ -229,21 +266,22 @@ function fullMode(setup: Setup, data: Float64Array[], base: Sample, backwards: B
     seed[i] = 1;
     rows.push(analyticalRows(backwards, setup, seed, outputs[i], reentrancy));
   }
-  const seeds = rows.map((_, i) => {
+  const seeds = packedMap(rows, (_, i) => {
     const seed = new Float64Array(m);
     seed[i] = 1;
     return seed;
   });
-  const scales = seeds.map((seed) => roundingScale(base.out, seed, setup.dtype));
+  const scales = packedMap(seeds, (seed) => roundingScale(base.out, seed, setup.dtype));
   const h1 = baseStep(method, setup.dtype);
   const elements: ElementCheck[] = [];
-  setup.shapes.forEach((shape, j) => {
-    if (!setup.differentiable[j]) return;
+  for (let j = 0; j < setup.shapes.length; j++) {
+    const shape = setup.shapes[j];
+    if (!setup.differentiable[j]) continue;
     for (let k = 0; k < data[j].length; k++) {
       const x = data[j][k];
       const what = label(setup.names[j], shape, k);
       const probe = (t: number): Sample => {
-        const moved = data.map((d) => d);
+        const moved = data.slice();
         const copy = data[j].slice();
         copy[k] = round(setup.dtype, x + t);
         moved[j] = copy;
@@ -256,37 +294,27 @@ function fullMode(setup: Setup, data: Float64Array[], base: Sample, backwards: B
         const scale = stencilScale(scales[i], line.ends, seeds[i], setup.dtype);
         const noise = noiseFloor(method, setup.dtype, scale, line.magnitude[i], line.step);
         const verdict = judge(line.numerical[i], line.estimate[i], analytical, { noise, floor: rtol * Math.abs(analytical) + underflow }, line.kink ?? scale.singular, line.nonfinite[i]);
-        elements.push({
-          output: outputs[i],
-          input: what,
-          analytical,
-          numerical: line.numerical[i],
-          errorEstimate: line.estimate[i],
-          relativeError: relativeError(analytical, line.numerical[i]),
-          step: line.step,
-          at: { output: i, input: j, element: k },
-          ...verdict,
-        });
+        elements.push(elementCheck(outputs[i], what, analytical, line.numerical[i], line.estimate[i], line.step, { output: i, input: j, element: k }, undefined, verdict));
       }
     }
-  });
+  }
   return elements;
 }
 
 
-function fastMode(setup: Setup, data: Float64Array[], base: Sample, backwards: Backwards | null, method: Method, rtol: number, options: GradcheckOptions, reentrancy: string[], count: { n: number }): ElementCheck[] {
-  const directions = options.directions ?? 4;
-  const rng = new Random(options.seed ?? 0);
+function fastMode(setup: Setup, data: Float64Array[], base: Sample, backwards: Backwards | null, method: Method, rtol: number, settings: Settings, reentrancy: string[], count: { n: number }): ElementCheck[] {
+  const directions = settings.directions;
+  const rng = new Random(settings.seed);
   const u = unitRoundoff(setup.dtype);
   const h = baseStep(method, setup.dtype);
-  const steps = STENCIL_MULTIPLES[method].flatMap((k) => Array.from({ length: MAX_SHRINKS + 1 }, (_, a) => (k * h) / SHRINK_FACTOR ** a));
+  const steps = byMethod(STENCIL_MULTIPLES, method).flatMap((k) => Array.from({ length: MAX_SHRINKS + 1 }, (_, a) => (k * h) / SHRINK_FACTOR ** a));
   const m = base.values.length;
   const elements: ElementCheck[] = [];
   const total = data.reduce((acc, d, j) => acc + (setup.differentiable[j] ? d.length : 0), 0);
   for (let d = 1; d <= directions; d++) {
     const tag = `direction ${d} of ${directions}`;
     const v = direction(rng, m);
-    const dirs = data.map((x, j) => (setup.differentiable[j] ? exactDirection(rng, x, steps, setup.dtype) : new Float64Array(x.length)));
+    const dirs = packedMap(data, (x, j) => (setup.differentiable[j] ? exactDirection(rng, x, steps, setup.dtype) : new Float64Array(x.length)));
     const w = analyticalRows(backwards, setup, v, `vᵀ·output (${tag})`, reentrancy);
     let analytical = 0;
     let dotScale = 0;
@@ -300,10 +328,10 @@ function fastMode(setup: Setup, data: Float64Array[], base: Sample, backwards: B
     const project = (s: Sample): Sample => {
       let phi = 0;
       for (let i = 0; i < m; i++) phi += v[i] * s.values[i];
-      return { offset: s.offset, values: new Float64Array([phi]), sites: s.sites, out: s.out };
+      return { offset: s.offset, values: new Float64Array([phi]), sites: s.sites, out: s.out, nodes: s.nodes };
     };
     const probe = (t: number): Sample => {
-      const moved = data.map((x, j) => (setup.differentiable[j] ? moveAlong(x, t, dirs[j], setup.dtype) : x));
+      const moved = packedMap(data, (x, j) => (setup.differentiable[j] ? moveAlong(x, t, dirs[j], setup.dtype) : x));
       return project(sample(setup, moved, t, () => `x + ${t}·u (${tag})`));
     };
     const line = differentiateLine(method, h, project(base), 1, probe, count);
@@ -315,17 +343,7 @@ function fastMode(setup: Setup, data: Float64Array[], base: Sample, backwards: B
     // `total` terms carries up to total·u·Σ|w·u| of its own rounding on top.
     const floor = (rtol + total * u) * dotScale + adjointUnderflow(setup.dtype, forwardSensitivity(base, line.inner, line.step));
     const verdict = judge(line.numerical[0], line.estimate[0], analytical, { noise, floor }, line.kink ?? overStencil.singular, line.nonfinite[0]);
-    elements.push({
-      output: `vᵀ·output (${tag})`,
-      input: `u (${tag}, ${total} elements)`,
-      analytical,
-      numerical: line.numerical[0],
-      errorEstimate: line.estimate[0],
-      relativeError: relativeError(analytical, line.numerical[0]),
-      step: line.step,
-      direction: { v, u: dirs, w },
-      ...verdict,
-    });
+    elements.push(elementCheck(`vᵀ·output (${tag})`, `u (${tag}, ${total} elements)`, analytical, line.numerical[0], line.estimate[0], line.step, undefined, { v, u: dirs, w }, verdict));
   }
   return elements;
 }

@@ -20,19 +20,26 @@ const names = (order: Tensor[], named: Record<string, Tensor>): string[] =>
 describe('topologicalOrder', () => {
   it('lists every tensor once, leaves too, each after its operands', () => {
     const g = diamond();
-    const order = topologicalOrder(g.out);
+    const { order } = topologicalOrder(g.out);
     expect(names(order, g)).toEqual(['y', 'x', 'ex', 'xy', 's', 'out']);
   });
 
   it('lists an operand used twice once', () => {
     const x = tensor([2], { requiresGrad: true });
     const out = x.mul(x);
-    expect(topologicalOrder(out)).toEqual([x, out]);
+    expect(topologicalOrder(out).order).toEqual([x, out]);
+  });
+
+  it("gives each tensor's position in the order", () => {
+    const g = diamond();
+    const { order, position } = topologicalOrder(g.out);
+    expect(position.size).toBe(order.length);
+    order.forEach((t, n) => expect(position.get(t)).toBe(n));
   });
 
   it('is a single leaf for a leaf', () => {
     const x = tensor([1], { requiresGrad: true });
-    expect(topologicalOrder(x)).toEqual([x]);
+    expect(topologicalOrder(x).order).toEqual([x]);
   });
 });
 
@@ -47,7 +54,7 @@ describe('graphNodes', () => {
     const t = x.exp();
     const out = t.mul(t);
     expect(graphNodes(out)).toEqual([out, t]);
-    expect(topologicalOrder(out)).toEqual([x, t, out]);
+    expect(topologicalOrder(out).order).toEqual([x, t, out]);
   });
 
   it('is empty for a leaf', () => {

@@ -1,32 +1,36 @@
 /** Walks over the recorded graph below an output. */
 import type { Tensor } from '../../engine/index.ts';
 
-/** The tensors of the graph below `out` (leaves too), every one after its operands. */
-export function topologicalOrder(out: Tensor): Tensor[] {
+/**
+ * The tensors of the graph below `out` (leaves too), every one after its operands, and each one's
+ * position in that order.
+ */
+export function topologicalOrder(out: Tensor): { order: Tensor[]; position: Map<Tensor, number> } {
   const order: Tensor[] = [];
-  const seen = new Set<Tensor>();
+  // A tensor seen but not yet placed has position −1: one map serves as the visited set and the index.
+  const position = new Map<Tensor, number>();
   // Two parallel stacks rather than a stack of [tensor, expanded] pairs: no pair per visit.
   const stack: Tensor[] = [out];
   const expanded: boolean[] = [false];
   while (stack.length > 0) {
     const t = stack.pop()!;
     if (expanded.pop()) {
+      position.set(t, order.length);
       order.push(t);
       continue;
     }
-    const before = seen.size;
-    seen.add(t);
-    if (seen.size === before) continue;
+    if (position.has(t)) continue;
+    position.set(t, -1);
     stack.push(t);
     expanded.push(true);
     if (t.node === null) continue;
     for (const input of t.node.inputs) {
-      if (seen.has(input)) continue;
+      if (position.has(input)) continue;
       stack.push(input);
       expanded.push(false);
     }
   }
-  return order;
+  return { order, position };
 }
 
 /** The computed tensors of the graph below `out`, depth first from the output (the same order for the same graph). */

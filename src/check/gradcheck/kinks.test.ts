@@ -75,6 +75,7 @@ describe('straddle', () => {
     values: new Float64Array(),
     sites: sites.map(([op, r, values]): Site => ({ op, rule: r, values: Float64Array.from(values) })),
     out: undefined as unknown as Tensor,
+    nodes: null,
   });
   const sign1 = rule('sign', 'relu has a corner at 0');
 
@@ -161,7 +162,7 @@ describe('straddle', () => {
   it('takes an engine sample as it comes from scanGraph', () => {
     const x = fromData([0.5, -0.25], [2], { requiresGrad: true });
     const y = fromData([0.5, 0.25], [2], { requiresGrad: true });
-    const s = (offset: number, t: Tensor): Sample => ({ offset, values: t.data, sites: scanGraph(norm(t, 1)).sites, out: t });
+    const s = (offset: number, t: Tensor): Sample => ({ offset, values: t.data, sites: scanGraph(norm(t, 1)).sites, out: t, nodes: null });
     expect(straddle(s(0, x), [s(1, y)])).toBe("norm(1) has a corner wherever an element is 0 (op 'norm', kink site 1)");
     expect(straddle(s(0, x), [s(1, x)])).toBeNull();
     expect(scanGraph(sign(x)).sites[0].rule.what).toBe('sign jumps at 0');

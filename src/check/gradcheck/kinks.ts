@@ -59,12 +59,13 @@ export interface GraphScan {
 
 /**
  * The kink sites of the graph below `out`, in a fixed order (depth first from the output), with
- * their operands' values. Ops outside the engine's table are taken as smooth.
+ * their operands' values. Ops outside the engine's table are taken as smooth. `nodes` are the
+ * graph's computed tensors (graphNodes) when the caller has them already.
  */
-export function scanGraph(out: Tensor): GraphScan {
+export function scanGraph(out: Tensor, nodes: readonly Tensor[] = graphNodes(out)): GraphScan {
   const sites: Site[] = [];
   let nonfiniteOp: string | null = null;
-  for (const t of graphNodes(out)) {
+  for (const t of nodes) {
     const { op, inputs, attrs } = t.node!;
     if (nonfiniteOp === null && !allFinite(t.data)) nonfiniteOp = op.name;
     const kinkOf = KINKS[op.name as OpName];

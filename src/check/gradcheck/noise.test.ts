@@ -8,7 +8,7 @@ const U = 2 ** -53;
 const leaf = (values: number[], requiresGrad = true): Tensor => fromData(values, [values.length], { requiresGrad });
 const scalar = (v: number, requiresGrad = true): Tensor => fromData([v], [], { requiresGrad });
 const ONE = new Float64Array([1]);
-const sampleOf = (out: Tensor): Sample => ({ offset: 0, values: out.data, sites: [], out });
+const sampleOf = (out: Tensor): Sample => ({ offset: 0, values: out.data, sites: [], out, nodes: null });
 
 describe('roundingScale', () => {
   it('sums |v|·|∂out/∂v| and |∂out/∂v| over the leaves and the output', () => {

@@ -5,9 +5,10 @@
 import type { Dtype } from '../../backends/backend.ts';
 import { OPS, fromData, type BackwardContext, type OpDef, type Tensor } from '../../engine/index.ts';
 import { graphNodes, topologicalOrder } from './graph.ts';
+import { packedMap } from '../packed.ts';
 import { radiusRule } from './radii.ts';
 import type { Sample } from './stencils.ts';
-import { NOISE_ROUNDINGS, SUBNORMAL_SPACING, unitRoundoff } from './tolerances.ts';
+import { NOISE_ROUNDINGS, SUBNORMAL_SPACING, byDtype, unitRoundoff } from './tolerances.ts';
 
 /** How much rounding noise one evaluation of an output carries. */
 export interface RoundingScale {
@@ -104,16 +105,12 @@ function adjointPass(ball: ErrorBall, at: number, seed: Float64Array, computed: 
   const grads = new Array<(Float64Array | null)[] | undefined>(order.length);
   adjoints[order.length - 1] = seed;
   for (let n = order.length - 1; n >= 0; n--) {
-    if (order[n].node === null) continue;
+    const node = order[n].node;
+    if (node === null) continue;
     const reuse = computed !== null && fixed[n];
     const g = reuse ? computed.adjoints[n] : adjoints[n];
     if (g === undefined) continue;
-    let got: (Float64Array | null)[];
-    if (reuse && !readsValues[n]) got = computed.grads[n]!;
-    else {
-      const call = callAt(ball, at, n);
-      got = call.op.backward(g, call);
-    }
+    const got = reuse && !readsValues[n] ? computed.grads[n]! : node.op.backward(g, callAt(ball, at, n));
     if (computed === null) grads[n] = got;
     const into = operands[n];
     const needs = needsGrad[n];
@@ -130,27 +127,38 @@ function adjointPass(ball: ErrorBall, at: number, seed: Float64Array, computed: 
   return { adjoints, grads };
 }
 
-/** What a node's backward rule is handed at one point, and the rule. */
-interface Call extends BackwardContext<unknown> {
-  op: OpDef<unknown>;
-}
-
 /** The points of the ball: as computed, and moved to either corner. */
 const COMPUTED = 0;
 const UPPER = 1;
 const LOWER = 2;
 
-/** Node n's rule's call at a point, made when first needed (a corner's only where a rule reads values there). */
-function callAt(ball: ErrorBall, at: number, n: number): Call {
+/**
+ * What node n's rule is handed at a point, made when first needed (a corner's only where a rule
+ * reads values there). It has the fields of the engine's own contexts in the same order, so that
+ * the rules see objects of one shape from both.
+ */
+function callAt(ball: ErrorBall, at: number, n: number): BackwardContext<unknown> {
   const known = ball.calls[at][n];
   if (known !== undefined) return known;
-  const { order, tensors, moved } = ball;
-  const values = tensors[at];
-  const valueOf = (p: number): Tensor => (values[p] ??= order[p].node === null ? order[p] : fromData(moved[at - 1][p], order[p].shape));
-  const node = order[n].node!;
-  const call = { op: node.op, inputs: ball.operands[n].map(valueOf), output: valueOf(n), attrs: node.attrs, needsGrad: ball.needsGrad[n] };
+  const operands = ball.operands[n];
+  const inputs: Tensor[] = [];
+  for (let i = 0; i < operands.length; i++) inputs.push(valueAt(ball, at, operands[i]));
+  const call = { inputs, output: valueAt(ball, at, n), attrs: ball.order[n].node!.attrs, needsGrad: ball.needsGrad[n] };
   ball.calls[at][n] = call;
   return call;
+}
+
+/** Node p's value at a point as a tensor: a leaf's as it is, a computed one's moved to a corner when first needed. */
+function valueAt(ball: ErrorBall, at: number, p: number): Tensor {
+  const t = ball.order[p];
+  if (at === COMPUTED || t.node === null) return t;
+  const values = ball.corners[at - 1];
+  let v = values[p];
+  if (v === undefined) {
+    v = fromData(movedBy(t, ball.radii[p]!, at === UPPER ? 1 : -1), t.shape);
+    values[p] = v;
+  }
+  return v;
 }
 
 /**
@@ -171,12 +179,12 @@ interface ErrorBall {
    * has a rule that reads no values (the output's adjoint is the seed itself).
    */
   fixed: boolean[];
-  /** Per corner (UPPER, LOWER, from index 0), per node: its values moved there. */
-  moved: Float64Array[][];
-  /** Per point (COMPUTED, UPPER, LOWER), per node: its value as a tensor, once a rule's call needed it. */
-  tensors: (Tensor | undefined)[][];
-  /** Per point, per node: its rule's call, once needed. */
-  calls: (Call | undefined)[][];
+  /** Per node: the radius of its error ball (undefined for a leaf, which is exact). */
+  radii: (Float64Array | undefined)[];
+  /** Per corner (UPPER, LOWER, from index 0), per computed node: its values moved there, once a rule's call needed them. */
+  corners: (Tensor | undefined)[][];
+  /** Per point (COMPUTED, UPPER, LOWER), per node: its rule's call, once needed. */
+  calls: (BackwardContext<unknown> | undefined)[][];
 }
 
 // The engine's ops whose backward reads no values (savesTensors false), so that their results at a
@@ -184,36 +192,62 @@ interface ErrorBall {
 // `apply` may say false and read values all the same, and would then get a wrong noise scale.
 const VALUE_FREE: ReadonlySet<OpDef<never>> = new Set(Object.values(OPS).filter((op) => !op.savesTensors));
 
-// The last few balls built, for the seeds and stencil ends that ask again about the same output.
+interface RecentBall {
+  out: Tensor;
+  dtype: Dtype;
+  ball: ErrorBall;
+}
+
+// The last few balls built, for the seeds and stencil ends that ask again about the same output,
+// in a ring that the newest ball overwrites the oldest in.
 // Not a WeakMap: V8 clears a WeakMap's entries only in a full collection, so every young-generation
 // collection promoted each ball with its whole graph: keyed by identity here, the full-mode
 // no-false-alarms claims spend about 70% less time in young collections and 20% less CPU in all.
-const recentBalls: { out: Tensor; dtype: Dtype; ball: ErrorBall }[] = [];
 const RECENT_BALLS = 4;
+const recentBalls: (RecentBall | null)[] = new Array<RecentBall | null>(RECENT_BALLS).fill(null);
+let nextRecent = 0;
 
 /** The error ball of the graph below `out`, built once per output and shared by every seed. */
 function errorBall(out: Tensor, dtype: Dtype): ErrorBall {
-  const cached = recentBalls.find((b) => b.out === out && b.dtype === dtype);
-  if (cached !== undefined) return cached.ball;
-  const order = topologicalOrder(out);
-  const position = new Map(order.map((t, n) => [t, n]));
-  const operands = order.map((t) => (t.node === null ? [] : t.node.inputs.map((input) => position.get(input)!)));
-  const needsGrad = order.map((t) => (t.node === null ? [] : t.node.inputs.map((input) => input.requiresGrad)));
-  const inflows = order.map(() => 0);
-  operands.forEach((ps, n) => ps.forEach((p, i) => {
-    if (needsGrad[n][i]) inflows[p]++;
-  }));
-  const readsValues = order.map((t) => t.node !== null && !VALUE_FREE.has(t.node.op));
-  // Consumers come later in the order, so a reverse sweep settles each node after all of them.
-  const fixed = order.map(() => true);
-  for (let n = order.length - 1; n >= 0; n--) {
-    if (fixed[n] && !readsValues[n]) continue;
-    operands[n].forEach((p, i) => {
-      if (needsGrad[n][i]) fixed[p] = false;
-    });
+  for (let r = 0; r < RECENT_BALLS; r++) {
+    const recent = recentBalls[r];
+    if (recent !== null && recent.out === out && recent.dtype === dtype) return recent.ball;
   }
-  const radii = errorRadii(order, operands, dtype);
-  const none = (): undefined[] => new Array<undefined>(order.length);
+  const { order, position } = topologicalOrder(out);
+  const size = order.length;
+  // Plain loops that push: packed arrays, and no closure per node (see packedMap).
+  const operands: number[][] = [];
+  const needsGrad: boolean[][] = [];
+  const inflows: number[] = [];
+  const readsValues: boolean[] = [];
+  const fixed: boolean[] = [];
+  for (let n = 0; n < size; n++) {
+    inflows.push(0);
+    fixed.push(true);
+  }
+  for (let n = 0; n < size; n++) {
+    const node = order[n].node;
+    const ps: number[] = [];
+    const needs: boolean[] = [];
+    if (node !== null) {
+      for (const input of node.inputs) {
+        const p = position.get(input)!;
+        ps.push(p);
+        needs.push(input.requiresGrad);
+        if (input.requiresGrad) inflows[p]++;
+      }
+    }
+    operands.push(ps);
+    needsGrad.push(needs);
+    readsValues.push(node !== null && !VALUE_FREE.has(node.op));
+  }
+  // Consumers come later in the order, so a reverse sweep settles each node after all of them.
+  for (let n = size - 1; n >= 0; n--) {
+    if (fixed[n] && !readsValues[n]) continue;
+    const ps = operands[n];
+    for (let i = 0; i < ps.length; i++) if (needsGrad[n][i]) fixed[ps[i]] = false;
+  }
+  const none = <T>(): (T | undefined)[] => new Array<T | undefined>(size);
   const ball: ErrorBall = {
     order,
     operands,
@@ -221,12 +255,12 @@ function errorBall(out: Tensor, dtype: Dtype): ErrorBall {
     inflows,
     readsValues,
     fixed,
-    moved: [1, -1].map((sign) => order.map((t, n) => movedBy(t, radii[n], sign))),
-    tensors: [order, none(), none()],
+    radii: errorRadii(order, operands, dtype),
+    corners: [none(), none()],
     calls: [none(), none(), none()],
   };
-  recentBalls.unshift({ out, dtype, ball });
-  if (recentBalls.length > RECENT_BALLS) recentBalls.pop();
+  recentBalls[nextRecent] = { out, dtype, ball };
+  nextRecent = (nextRecent + 1) % RECENT_BALLS;
   return ball;
 }
 
@@ -247,17 +281,24 @@ function errorBall(out: Tensor, dtype: Dtype): ErrorBall {
  */
 function errorRadii(order: Tensor[], operands: number[][], dtype: Dtype): (Float64Array | undefined)[] {
   const u = unitRoundoff(dtype);
-  const eta = SUBNORMAL_SPACING[dtype];
+  const eta = byDtype(SUBNORMAL_SPACING, dtype);
   const roundings = NOISE_ROUNDINGS;
   const radii = new Array<Float64Array | undefined>(order.length);
-  order.forEach((t, n) => {
-    if (t.node === null) return;
+  for (let n = 0; n < order.length; n++) {
+    const t = order[n];
+    if (t.node === null) continue;
     const r = new Float64Array(t.size);
     for (let e = 0; e < r.length; e++) r[e] = roundings * (u * Math.abs(t.data[e]) + eta);
-    const inherited = operands[n].map((p) => radii[p] ?? null);
-    if (inherited.some((ri) => ri !== null)) radiusRule(t.node.op.name)(t, inherited, r);
+    const inherited: (Float64Array | null)[] = [];
+    let reached = false;
+    for (const p of operands[n]) {
+      const rp = radii[p] ?? null;
+      inherited.push(rp);
+      if (rp !== null) reached = true;
+    }
+    if (reached) radiusRule(t.node.op.name)(t, inherited, r);
     radii[n] = r;
-  });
+  }
   return radii;
 }
 
@@ -275,12 +316,13 @@ function movedBy(t: Tensor, r: Float64Array | undefined, sign: number): Float64A
  * stencil point carries noise u·|a| from the intermediate exp(a) ≈ 1).
  */
 export function stencilScale(at: RoundingScale, ends: [Sample, Sample], seed: Float64Array, dtype: Dtype): RoundingScale {
-  const scales = [at, ...ends.map((s) => roundingScale(s.out, seed, dtype))];
+  const plus = roundingScale(ends[0].out, seed, dtype);
+  const minus = roundingScale(ends[1].out, seed, dtype);
   return {
-    relative: Math.max(...scales.map((r) => r.relative)),
-    absolute: Math.max(...scales.map((r) => r.absolute)),
-    underflow: Math.max(...scales.map((r) => r.underflow)),
-    singular: scales.find((r) => r.singular !== null)?.singular ?? null,
+    relative: Math.max(at.relative, plus.relative, minus.relative),
+    absolute: Math.max(at.absolute, plus.absolute, minus.absolute),
+    underflow: Math.max(at.underflow, plus.underflow, minus.underflow),
+    singular: at.singular ?? plus.singular ?? minus.singular,
   };
 }
 
@@ -294,12 +336,12 @@ export function stencilScale(at: RoundingScale, ends: [Sample, Sample], seed: Fl
 export function forwardSensitivity(base: Sample, sides: Sample[], h: number): number {
   base.nodes ??= graphNodes(base.out);
   const at = base.nodes;
-  const moved = sides.map((s) => graphNodes(s.out));
+  const moved = packedMap(sides, (s) => s.nodes ?? graphNodes(s.out));
   if (moved.some((m) => m.length !== at.length)) return 0;
   let total = 0;
   for (let n = 0; n < at.length; n++) {
     const data = at[n].data;
-    const sideData = moved.map((m) => m[n].data);
+    const sideData = packedMap(moved, (m) => m[n].data);
     for (let e = 0; e < data.length; e++) {
       let largest = 0;
       for (let s = 0; s < sideData.length; s++) largest = Math.max(largest, Math.abs(sideData[s][e] - data[e]));

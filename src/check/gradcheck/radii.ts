@@ -5,6 +5,7 @@
  */
 import { fromData, type OpName, type Tensor } from '../../engine/index.ts';
 import { broadcastIndex } from '../../engine/shape.ts';
+import { packedMap } from '../packed.ts';
 
 /** Adds |J|·r to `into` (the result's radius so far), for the operands whose radius is not null. */
 export type RadiusRule = (t: Tensor, radii: readonly (Float64Array | null)[], into: Float64Array) => void;
@@ -23,9 +24,9 @@ function spread(x: Float64Array, shape: readonly number[], t: Tensor): Float64Ar
  */
 const elementwise: RadiusRule = (t, radii, into) => {
   const { op, inputs, attrs } = t.node!;
-  const operands = inputs.map((x) => (x.size === t.size ? x : fromData(spread(x.data, x.shape, t), t.shape)));
+  const operands = packedMap(inputs, (x) => (x.size === t.size ? x : fromData(spread(x.data, x.shape, t), t.shape)));
   const ones = new Float64Array(t.size).fill(1);
-  const partials = op.backward(ones, { inputs: operands, output: t, attrs, needsGrad: radii.map((r) => r !== null) });
+  const partials = op.backward(ones, { inputs: operands, output: t, attrs, needsGrad: packedMap(radii, (r) => r !== null) });
   radii.forEach((r, i) => {
     if (r === null) return;
     const d = partials[i]!;
@@ -62,7 +63,7 @@ const bilinear: RadiusRule = (t, [ra, rb], into) => {
  */
 export const byRows: RadiusRule = (t, radii, into) => {
   const { op, inputs, attrs } = t.node!;
-  const needsGrad = radii.map((r) => r !== null);
+  const needsGrad = packedMap(radii, (r) => r !== null);
   for (let e = 0; e < t.size; e++) {
     const unit = new Float64Array(t.size);
     unit[e] = 1;

@@ -13,6 +13,7 @@ const at = (fs: ((t: number) => number)[], t: number, offset = t, sites: Site[] 
   values: Float64Array.from(fs, (f) => f(offset)),
   sites,
   out: OUT,
+  nodes: null,
 });
 
 /** differentiateLine on the outputs fs of the offset, with every probe's t recorded. */

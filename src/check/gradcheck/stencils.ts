@@ -6,6 +6,7 @@ import type { Dtype } from '../../backends/backend.ts';
 import type { Random, Tensor } from '../../engine/index.ts';
 import { straddle, type Site } from './kinks.ts';
 import type { Method } from './report.ts';
+import { byMethod } from './tolerances.ts';
 
 /** The multiples of h each method evaluates at, on both sides. */
 export const STENCIL_MULTIPLES: Record<Method, number[]> = { central: [1, 2], richardson: [1, 2, 4] };
@@ -20,17 +21,23 @@ export interface Sample {
   sites: Site[];
   /** The output tensor with its graph, for the rounding scale at this point. */
   out: Tensor;
-  /** The computed tensors of that graph (graphNodes), once a caller has needed them. */
-  nodes?: Tensor[];
+  /** The computed tensors of that graph (graphNodes) once a caller has needed them, null before. */
+  nodes: Tensor[] | null;
 }
 
-export const round = (dtype: Dtype, x: number): number => (dtype === 'float32' ? Math.fround(x) : x);
+// Both roundings are computed whatever the dtype: code first reaching Math.fround after it was
+// compiled for float64 would be deoptimized, with everything it is inlined into.
+
+/** x rounded to the dtype. */
+export function round(dtype: Dtype, x: number): number {
+  const single = Math.fround(x);
+  return dtype === 'float32' ? single : x;
+}
 
 /** x + t·u, each element rounded to the dtype. */
 export function moveAlong(x: Float64Array, t: number, u: Float64Array, dtype: Dtype): Float64Array {
   const moved = new Float64Array(x.length);
-  for (let k = 0; k < x.length; k++) moved[k] = x[k] + t * u[k];
-  if (dtype === 'float32') for (let k = 0; k < x.length; k++) moved[k] = Math.fround(moved[k]);
+  for (let k = 0; k < x.length; k++) moved[k] = round(dtype, x[k] + t * u[k]);
   return moved;
 }
 
@@ -52,69 +59,89 @@ interface LineResult {
 
 const stepName = (k: number): string => (k === 1 ? 'h' : `${k}h`);
 
-/** Weights of D(h), D(2h), D(4h) in each method's result. */
-const COMBINATION: Record<Method, number[]> = { central: [1, 0], richardson: [4 / 3, -1 / 3, 0] };
+/** Weights of D(h), D(2h), D(4h) in each method's result (typed arrays, so that both are of one kind). */
+const COMBINATION: Record<Method, Float64Array> = { central: Float64Array.of(1, 0), richardson: Float64Array.of(4 / 3, -1 / 3, 0) };
 
 /**
  * Differentiates along a line through the base point. `probe(t)` evaluates at the point moved by
  * t and returns the offset actually realized. Shrinks the step while the stencil straddles a kink.
+ * The probing is kept apart from the arithmetic (lineEstimates): the probe inlines the function
+ * under check, whose every deoptimization recompiles what it was inlined into.
  */
 export function differentiateLine(method: Method, h0: number, base: Sample, m: number, probe: (t: number) => Sample, count: { n: number }): LineResult {
-  const multiples = STENCIL_MULTIPLES[method];
-  const weights = COMBINATION[method];
+  const multiples = byMethod(STENCIL_MULTIPLES, method);
   let h = h0;
   for (let attempt = 0; ; attempt++) {
-    const plus = multiples.map((k) => probe(k * h));
-    const minus = multiples.map((k) => probe(-k * h));
+    const plus: Sample[] = [];
+    const minus: Sample[] = [];
+    for (let s = 0; s < multiples.length; s++) plus.push(probe(multiples[s] * h));
+    for (let s = 0; s < multiples.length; s++) minus.push(probe(-multiples[s] * h));
     count.n += 2 * multiples.length;
-    const samples = [...plus, ...minus];
+    const samples = plus.concat(minus);
     const crossing = straddle(base, samples);
-    const kink = crossing === null ? null : `the stencil straddles a kink: ${crossing}`;
     if (crossing !== null && attempt < MAX_SHRINKS) {
       h /= SHRINK_FACTOR;
       continue;
     }
-    // Offsets are symmetric unless x ± kh rounded; then D(kh) is the derivative at the midpoint
-    // shift μ_k = (offset₊ + offset₋)/2, off by f''·μ_k, and f'' comes from the same samples.
-    const shifts = multiples.map((_, s) => (plus[s].offset + minus[s].offset) / 2);
-    const shifted = shifts.some((mu) => mu !== 0);
-    // What does not depend on the output element, once per line rather than once per element.
-    const spans = multiples.map((_, s) => plus[s].offset - minus[s].offset);
-    const shiftWeight = shifted ? weights.reduce((acc, w, s) => acc + Math.abs(w * shifts[s]), 0) : 0;
-    const numerical = new Float64Array(m);
-    const estimate = new Float64Array(m);
-    const magnitude = new Float64Array(m);
-    const nonfinite: (string | null)[] = [];
-    const d = new Float64Array(multiples.length);
-    for (let i = 0; i < m; i++) {
-      let bad: string | null = null;
-      for (let s = 0; s < multiples.length; s++) {
-        const above = plus[s].values[i];
-        const below = minus[s].values[i];
-        d[s] = (above - below) / spans[s];
-        if (bad === null && !Number.isFinite(above)) bad = `f(x + ${stepName(multiples[s])}) = ${above}`;
-        if (bad === null && !Number.isFinite(below)) bad = `f(x − ${stepName(multiples[s])}) = ${below}`;
-      }
-      nonfinite.push(bad);
-      if (method === 'central') {
-        numerical[i] = d[0];
-        estimate[i] = Math.abs(d[1] - d[0]);
-      } else {
-        const fine = (4 * d[0] - d[1]) / 3;
-        const coarse = (4 * d[1] - d[2]) / 3;
-        numerical[i] = fine;
-        estimate[i] = Math.abs(fine - coarse);
-      }
-      if (shifted) {
-        const curvature = Math.abs((plus[1].values[i] - 2 * base.values[i] + minus[1].values[i]) / (plus[1].offset * -minus[1].offset));
-        estimate[i] += curvature * shiftWeight;
-      }
-      let mag = Math.abs(base.values[i]);
-      for (const p of samples) mag = Math.max(mag, Math.abs(p.values[i]));
-      magnitude[i] = mag;
-    }
-    return { numerical, estimate, magnitude, step: h, kink, nonfinite, ends: [plus[plus.length - 1], minus[minus.length - 1]], inner: [plus[0], minus[0]] };
+    return lineEstimates(method, h, base, m, plus, minus, samples, crossing === null ? null : `the stencil straddles a kink: ${crossing}`);
   }
+}
+
+/** The estimates from the samples at ±k·h (`samples`: both sides, plus then minus). */
+function lineEstimates(method: Method, h: number, base: Sample, m: number, plus: Sample[], minus: Sample[], samples: Sample[], kink: string | null): LineResult {
+  const multiples = byMethod(STENCIL_MULTIPLES, method);
+  const weights = byMethod(COMBINATION, method);
+  // Offsets are symmetric unless x ± kh rounded; then D(kh) is the derivative at the midpoint
+  // shift μ_k = (offset₊ + offset₋)/2, off by f''·μ_k, and f'' comes from the same samples.
+  // What does not depend on the output element, once per line rather than once per element.
+  const spans = new Float64Array(multiples.length);
+  let shifted = false;
+  let shiftWeight = 0;
+  for (let s = 0; s < multiples.length; s++) {
+    const mu = (plus[s].offset + minus[s].offset) / 2;
+    if (mu !== 0) shifted = true;
+    spans[s] = plus[s].offset - minus[s].offset;
+  }
+  if (shifted) {
+    for (let s = 0; s < multiples.length; s++) shiftWeight += Math.abs(weights[s] * ((plus[s].offset + minus[s].offset) / 2));
+  }
+  const numerical = new Float64Array(m);
+  const estimate = new Float64Array(m);
+  const magnitude = new Float64Array(m);
+  const nonfinite: (string | null)[] = [];
+  const d = new Float64Array(multiples.length);
+  for (let i = 0; i < m; i++) {
+    let bad: string | null = null;
+    for (let s = 0; s < multiples.length; s++) {
+      const above = plus[s].values[i];
+      const below = minus[s].values[i];
+      d[s] = (above - below) / spans[s];
+      if (bad === null && !(Number.isFinite(above) && Number.isFinite(below))) bad = nonfiniteSample(multiples[s], above, below);
+    }
+    nonfinite.push(bad);
+    if (method === 'central') {
+      numerical[i] = d[0];
+      estimate[i] = Math.abs(d[1] - d[0]);
+    } else {
+      const fine = (4 * d[0] - d[1]) / 3;
+      const coarse = (4 * d[1] - d[2]) / 3;
+      numerical[i] = fine;
+      estimate[i] = Math.abs(fine - coarse);
+    }
+    if (shifted) {
+      const curvature = Math.abs((plus[1].values[i] - 2 * base.values[i] + minus[1].values[i]) / (plus[1].offset * -minus[1].offset));
+      estimate[i] += curvature * shiftWeight;
+    }
+    let mag = Math.abs(base.values[i]);
+    for (let p = 0; p < samples.length; p++) mag = Math.max(mag, Math.abs(samples[p].values[i]));
+    magnitude[i] = mag;
+  }
+  return { numerical, estimate, magnitude, step: h, kink, nonfinite, ends: [plus[plus.length - 1], minus[minus.length - 1]], inner: [plus[0], minus[0]] };
+}
+
+/** Which of f(x ± k·h) is not finite, the plus side first, in words. */
+function nonfiniteSample(k: number, above: number, below: number): string {
+  return Number.isFinite(above) ? `f(x − ${stepName(k)}) = ${below}` : `f(x + ${stepName(k)}) = ${above}`;
 }
 
 /** The largest power of two ≤ max(1, |x|): steps scaled by it keep x ± h exact (see baseStep). */

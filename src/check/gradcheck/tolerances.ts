@@ -11,6 +11,22 @@ import type { ElementStatus, Method } from './report.ts';
 
 const MACHINE_EPSILON: Record<Dtype, number> = { float64: 2 ** -52, float32: 2 ** -23 };
 
+// The records by dtype and by method are read by a branch on the key, with both entries loaded
+// every time: a keyed load that meets a second key name, or a load first reached after the code
+// was compiled, deoptimizes what it is inlined into, and these are inlined far up.
+
+/** A record's entry for a dtype. */
+export function byDtype<T>(record: Readonly<Record<Dtype, T>>, dtype: Dtype): T {
+  const { float32, float64 } = record;
+  return dtype === 'float32' ? float32 : float64;
+}
+
+/** A record's entry for a method. */
+export function byMethod<T>(record: Readonly<Record<Method, T>>, method: Method): T {
+  const { central, richardson } = record;
+  return method === 'central' ? central : richardson;
+}
+
 /** The unit roundoff of the dtype. */
 export function unitRoundoff(dtype: Dtype): number {
   return dtype === 'float64' ? U : 2 ** -24;
@@ -24,7 +40,7 @@ const STEP_EXPONENT: Record<Method, number> = { central: 1 / 3, richardson: 1 / 
  * aside) and the stencil's ratios 1 : 2 : 4 hold exactly.
  */
 export function baseStep(method: Method, dtype: Dtype): number {
-  return 2 ** Math.floor(Math.log2(MACHINE_EPSILON[dtype] ** STEP_EXPONENT[method]));
+  return 2 ** Math.floor(Math.log2(byDtype(MACHINE_EPSILON, dtype) ** byMethod(STEP_EXPONENT, method)));
 }
 
 /**
@@ -93,9 +109,9 @@ export const SUBNORMAL_SPACING: Record<Dtype, number> = { float64: 2 ** -1074, f
  * smallest spacing is not a double (it rounds to 0), so the whole spacing stands in for it.
  */
 export function noiseFloor(method: Method, dtype: Dtype, scale: RoundingScale, magnitude: number, h: number): number {
-  const eta = SUBNORMAL_SPACING[dtype];
+  const eta = byDtype(SUBNORMAL_SPACING, dtype);
   const perEvaluation = unitRoundoff(dtype) * (scale.relative + magnitude) + eta * (scale.absolute + 1) + Math.sqrt(eta) * scale.underflow;
-  return (STENCIL_NOISE_GAIN[method] * NOISE_ROUNDINGS * perEvaluation) / h;
+  return (byMethod(STENCIL_NOISE_GAIN, method) * NOISE_ROUNDINGS * perEvaluation) / h;
 }
 
 /**
@@ -104,12 +120,12 @@ export function noiseFloor(method: Method, dtype: Dtype, scale: RoundingScale, m
  * roundings, a few u, sit far below rtol.
  */
 export function adjointUnderflow(dtype: Dtype, sensitivity: number): number {
-  return NOISE_ROUNDINGS * SUBNORMAL_SPACING[dtype] * sensitivity;
+  return NOISE_ROUNDINGS * byDtype(SUBNORMAL_SPACING, dtype) * sensitivity;
 }
 
 // ---------------------------------------------------------------- judging one element
 
-interface Judged {
+export interface Judged {
   tolerance: number;
   noiseFloor: number;
   status: ElementStatus;
