@@ -155,7 +155,8 @@ export function memo<K, V>(make: (key: K) => V): (key: K) => V {
  * (arrays of a length, attributes of a rank) are built once per length or rank rather than once
  * per case: an arbitrary keeps no state between draws, so the cases are the same. Those whose
  * values are shared objects (fc.constant, constantFrom of arrays) are still built per case, so
- * that no two cases share an object a backend could change.
+ * that no two cases share an object a backend could change. The output's size, which sizes the
+ * seed, depends on the shapes and attributes only: it is inferred once per distinct pair.
  */
 export function opCaseArb(op: OpName, dtype: Dtype, values: fc.Arbitrary<number> = numberArb(dtype, op)): fc.Arbitrary<OpCase> {
   const arrayOf = memo((n: number) => fc.array(values, { minLength: n, maxLength: n }));
@@ -164,12 +165,21 @@ export function opCaseArb(op: OpName, dtype: Dtype, values: fc.Arbitrary<number>
   const fixedAttrs = op === 'pow' || op === 'norm' ? attrsArb(op, dtype, [[]]) : null;
   const attrsFor = (shapes: number[][]) =>
     fixedAttrs ?? (op === 'sum' || op === 'mean' ? reductionAttrs(shapes[0].length) : attrsArb(op, dtype, shapes));
+  const outputSizes = new Map<string, number>();
+  const outputSize = (shapes: number[][], attrs: Attrs, inputs: OpCase['inputs']) => {
+    const key = JSON.stringify([shapes, attrs]);
+    let n = outputSizes.get(key);
+    if (n === undefined) {
+      n = size(outputShapeOf({ op, attrs, inputs }));
+      outputSizes.set(key, n);
+    }
+    return n;
+  };
   return shapesArb(op).chain((shapes) =>
     fc.tuple(attrsFor(shapes), fc.tuple(...shapes.map((s) => arrayOf(size(s))))).chain(([attrs, data]) => {
       const names = inputNames(op);
       const inputs = Object.fromEntries(shapes.map((shape, i) => [names[i], { shape, data: data[i] }]));
-      const n = size(outputShapeOf({ op, attrs, inputs }));
-      return seedsOf(n).map((seed): OpCase => ({ op, inputs, attrs, seed }));
+      return seedsOf(outputSize(shapes, attrs, inputs)).map((seed): OpCase => ({ op, inputs, attrs, seed }));
     }),
   );
 }
