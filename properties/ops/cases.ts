@@ -129,7 +129,8 @@ export const inputNames = (op: OpName): string[] => (BINARY.includes(op) || op =
 /** The graph of a single-op case: the op over its inputs. */
 export function opGraph(c: Pick<OpCase, 'op' | 'attrs'>): ExprNode {
   const args = inputNames(c.op).map((name): ExprNode => ({ op: 'input', name }));
-  return { op: c.op, args, ...(Object.keys(c.attrs).length > 0 ? { attrs: c.attrs } : {}) } as ExprNode;
+  // Two literals rather than a spread of an optional part: each gives its node one hidden class.
+  return (Object.keys(c.attrs).length > 0 ? { op: c.op, args, attrs: c.attrs } : { op: c.op, args }) as ExprNode;
 }
 
 export function outputShapeOf(c: Pick<OpCase, 'op' | 'attrs' | 'inputs'>): number[] {
@@ -190,9 +191,8 @@ const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 export function toExprCase(c: OpCase, withGrad = true): ExprCase {
   const inputs: ExprCase['inputs'] = {};
   for (const name in c.inputs) inputs[name] = { shape: c.inputs[name].shape, data: c.inputs[name].data, requiresGrad: withGrad };
-  const value: ExprCase = { kind: 'expr', version: CASE_VERSION, inputs, graph: opGraph(c) };
-  if (withGrad) value.seed = c.seed;
-  return value;
+  const graph = opGraph(c);
+  return withGrad ? { kind: 'expr', version: CASE_VERSION, inputs, graph, seed: c.seed } : { kind: 'expr', version: CASE_VERSION, inputs, graph };
 }
 
 /** The ops a backend declares, in the table's order. */
