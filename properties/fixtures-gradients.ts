@@ -4,7 +4,7 @@
  * values (the sum of |terms| at every reduction and accumulation), times γ_K for each side's dtype.
  */
 import type { Backend, Dtype } from '../src/backends/backend.ts';
-import { parameterShapes } from '../src/cases/model.ts';
+import { parameterShapes, type ParameterShape } from '../src/cases/model.ts';
 import type { Activation, TrainCase } from '../src/cases/types.ts';
 import { U, precisionOf } from '../src/check/float.ts';
 import { ulpOf, type TorchFixture } from './fixture-support.ts';
@@ -212,6 +212,31 @@ function backwardAbs(lossDelta: Matrix, layers: BoundLayer[], weights: Float64Ar
 }
 
 /**
+ * K for the gradients and for the loss (gradientBound's comment counts them), the loss's number of
+ * terms M, and the parameters the case's penalty applies to.
+ */
+function roundingCounts(c: TrainCase, shapes: ParameterShape[], layers: BoundLayer[]): { kGrad: number; kLoss: number; m: number; penaltyParams: Set<string> } {
+  const n = c.data.x.length;
+  const m = n * (c.data.y[0]?.length ?? 0);
+  const tanhLayers = layers.filter((l) => l.activation === 'tanh').length;
+  const kForward = layers.reduce((k, l) => k + l.cols + 1, 0) + 2 * tanhLayers;
+  const kData = kForward + m + 2 + 4 + layers.reduce((k, l) => k + l.rows, 0) + n + 5 * tanhLayers;
+  const penalty = c.penalty;
+  const penaltyParams = new Set(
+    penalty === null ? [] : shapes.map((s) => s.name).filter((name) => penalty.select === 'all' || (penalty.select === 'weights') === !name.endsWith('bias')),
+  );
+  if (penalty !== null && PENALTY_GRADIENT[penalty.recipe] === undefined) {
+    throw new RangeError(`gradientBound: no bound for recipe '${penalty.recipe}' (bounded: ${Object.keys(PENALTY_GRADIENT).join(', ')})`);
+  }
+  const largest = Math.max(...shapes.map((s) => s.shape.reduce((p, d) => p * d, 1)));
+  const total = shapes.reduce((t, s) => t + s.shape.reduce((p, d) => p * d, 1), 0);
+  const kPenaltyGrad = penalty?.recipe === 'norm' ? Math.ceil(largest / 2) + 6 : 6;
+  const kGrad = Math.max(kData, kPenaltyGrad) + 2;
+  const kLoss = Math.max(kForward + m + 2, total + shapes.length + 6) + 2;
+  return { kGrad, kLoss, m, penaltyParams };
+}
+
+/**
  * The bound on |loss_a − loss_b| and |grad_a − grad_b| between two implementations (dtypes a and
  * b) evaluating a case's objective at the same parameters: (γ_K(u_a) + γ_K(u_b)) times the
  * absolute-value network, plus K subnormal spacings each. The absolute-value network replaces the
@@ -230,8 +255,6 @@ function backwardAbs(lossDelta: Matrix, layers: BoundLayer[], weights: Float64Ar
  */
 export function gradientBound(c: TrainCase, params: Record<string, number[]>, a: Dtype, b: Dtype): GradientBound {
   const shapes = parameterShapes(c.model);
-  const x = c.data.x;
-  const n = x.length;
   const layers: BoundLayer[] = c.model.layers.map((layer, l) => ({
     activation: layer.activation,
     weight: shapes[2 * l].name,
@@ -239,29 +262,15 @@ export function gradientBound(c: TrainCase, params: Record<string, number[]>, a:
     rows: shapes[2 * l].shape[0],
     cols: shapes[2 * l].shape[1],
   }));
-  const m = n * (c.data.y[0]?.length ?? 0);
-  const tanhLayers = layers.filter((l) => l.activation === 'tanh').length;
-  const kForward = layers.reduce((k, l) => k + l.cols + 1, 0) + 2 * tanhLayers;
-  const kData = kForward + m + 2 + 4 + layers.reduce((k, l) => k + l.rows, 0) + n + 5 * tanhLayers;
+  const { kGrad, kLoss, m, penaltyParams } = roundingCounts(c, shapes, layers);
   const penalty = c.penalty;
-  const penaltyParams = new Set(
-    penalty === null ? [] : shapes.map((s) => s.name).filter((name) => penalty.select === 'all' || (penalty.select === 'weights') === !name.endsWith('bias')),
-  );
-  if (penalty !== null && PENALTY_GRADIENT[penalty.recipe] === undefined) {
-    throw new RangeError(`gradientBound: no bound for recipe '${penalty.recipe}' (bounded: ${Object.keys(PENALTY_GRADIENT).join(', ')})`);
-  }
-  const largest = Math.max(...shapes.map((s) => s.shape.reduce((p, d) => p * d, 1)));
-  const total = shapes.reduce((t, s) => t + s.shape.reduce((p, d) => p * d, 1), 0);
-  const kPenaltyGrad = penalty?.recipe === 'norm' ? Math.ceil(largest / 2) + 6 : 6;
-  const kGrad = Math.max(kData, kPenaltyGrad) + 2;
-  const kLoss = Math.max(kForward + m + 2, total + shapes.length + 6) + 2;
   const { u: ua, eta: etaA } = precisionOf(a);
   const { u: ub, eta: etaB } = precisionOf(b);
   const scale = (k: number) => gamma(k, ua) + gamma(k, ub);
   const floor = (k: number) => k * (etaA + etaB);
   const weights = layers.map((layer) => Float64Array.from(params[layer.weight]));
   const biases = layers.map((layer) => Float64Array.from(params[layer.bias]));
-  const forward = forwardAbs(copyRows(x), layers, weights, biases, scale, floor);
+  const forward = forwardAbs(copyRows(c.data.x), layers, weights, biases, scale, floor);
   const divisor = c.loss.reduction === 'mean' ? m : 1;
   const data = absoluteLoss(forward.absolute, c.data.y, divisor);
   let lossAbs = data.loss;
