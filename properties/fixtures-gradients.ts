@@ -4,8 +4,8 @@
  * values (the sum of |terms| at every reduction and accumulation), times γ_K for each side's dtype.
  */
 import type { Backend, Dtype } from '../src/backends/backend.ts';
-import { parameterShapes } from '../src/cases/model.ts';
-import type { TrainCase } from '../src/cases/types.ts';
+import { parameterShapes, type ParameterShape } from '../src/cases/model.ts';
+import type { Activation, TrainCase } from '../src/cases/types.ts';
 import { U, precisionOf } from '../src/check/float.ts';
 import { ulpOf, type TorchFixture } from './fixture-support.ts';
 import { fmt } from './support.ts';
@@ -46,32 +46,194 @@ const PENALTY_VALUE: Record<string, (values: number[], lambda: number) => number
   l1: (vs, lambda) => lambda * vs.reduce((a, w) => a + Math.abs(w), 0),
 };
 
-type Matrix = number[][];
+/**
+ * Rows of doubles. The bound's own intermediates are Float64Arrays, and the case's rows are copied
+ * into them on entry: case data arrives as arrays of several element kinds (all-integer rows hold
+ * small integers), and one kind throughout keeps this code compiled once.
+ */
+type Matrix = Float64Array[];
+
+function copyRows(rows: readonly (readonly number[])[]): Matrix {
+  const out: Matrix = new Array(rows.length);
+  for (let s = 0; s < rows.length; s++) out[s] = Float64Array.from(rows[s]);
+  return out;
+}
 
 /** Each row of a times wᵀ plus the bias (all three taken absolutely with `abs`), summed from the bias up. */
-function matmulT(a: Matrix, w: number[], rows: number, cols: number, bias: number[], abs: boolean): Matrix {
-  return a.map((row) => {
-    const out = new Array<number>(rows);
+function matmulT(a: Matrix, w: Float64Array, rows: number, cols: number, bias: Float64Array, abs: boolean): Matrix {
+  const result: Matrix = new Array(a.length);
+  for (let s = 0; s < a.length; s++) {
+    const row = a[s];
+    const out = new Float64Array(rows);
     for (let j = 0; j < rows; j++) {
-      let s = abs ? Math.abs(bias[j]) : bias[j];
-      for (let k = 0; k < cols; k++) s += abs ? row[k] * Math.abs(w[j * cols + k]) : row[k] * w[j * cols + k];
-      out[j] = s;
+      let sum = abs ? Math.abs(bias[j]) : bias[j];
+      for (let k = 0; k < cols; k++) sum += abs ? row[k] * Math.abs(w[j * cols + k]) : row[k] * w[j * cols + k];
+      out[j] = sum;
     }
-    return out;
-  });
+    result[s] = out;
+  }
+  return result;
 }
 
 /** Each row of delta times |w| (w is a layer's weight, `cols` inputs wide): the absolute network's backward through the layer. */
-function backAbs(delta: Matrix, w: number[], cols: number): Matrix {
-  return delta.map((row) => {
-    const out = new Array<number>(cols);
+function backAbs(delta: Matrix, w: Float64Array, cols: number): Matrix {
+  const result: Matrix = new Array(delta.length);
+  for (let s = 0; s < delta.length; s++) {
+    const row = delta[s];
+    const out = new Float64Array(cols);
     for (let k = 0; k < cols; k++) {
-      let s = 0;
-      for (let j = 0; j < row.length; j++) s += row[j] * Math.abs(w[j * cols + k]);
-      out[k] = s;
+      let sum = 0;
+      for (let j = 0; j < row.length; j++) sum += row[j] * Math.abs(w[j * cols + k]);
+      out[k] = sum;
     }
-    return out;
-  });
+    result[s] = out;
+  }
+  return result;
+}
+
+/** f of every element, in new rows. */
+function mapRows(m: Matrix, f: (v: number) => number): Matrix {
+  const result: Matrix = new Array(m.length);
+  for (let s = 0; s < m.length; s++) {
+    const row = m[s];
+    const out = new Float64Array(row.length);
+    for (let j = 0; j < row.length; j++) out[j] = f(row[j]);
+    result[s] = out;
+  }
+  return result;
+}
+
+/** A layer of the bound's network: its Linear's parameter names and size, and its activation. */
+interface BoundLayer {
+  activation: Activation;
+  weight: string;
+  bias: string;
+  rows: number;
+  cols: number;
+}
+
+/** The absolute network's forward pass, with each layer's input and tanh factors kept for the backward. */
+interface ForwardAbs {
+  /** Each layer's input, absolute. */
+  inputs: Matrix[];
+  /** Each tanh layer's factors 1 + 2·|z|ₐ; null for the other layers. */
+  tanhFactors: (Matrix | null)[];
+  /** The network's output, absolute. */
+  absolute: Matrix;
+  illConditioned: string | null;
+}
+
+/**
+ * Forward, on values (for the kink margins) and on absolute values. `scale(k)` and `floor(k)` are
+ * the two dtypes' relative and absolute error after k roundings.
+ */
+function forwardAbs(x: Matrix, layers: BoundLayer[], weights: Float64Array[], biases: Float64Array[], scale: (k: number) => number, floor: (k: number) => number): ForwardAbs {
+  const n = x.length;
+  let values = x;
+  let absolute = mapRows(x, Math.abs);
+  const inputs: Matrix[] = [];
+  const tanhFactors: (Matrix | null)[] = [];
+  let illConditioned: string | null = null;
+  let kSoFar = 0;
+  for (let l = 0; l < layers.length; l++) {
+    const layer = layers[l];
+    inputs.push(absolute);
+    kSoFar += layer.cols + 1;
+    const z = matmulT(values, weights[l], layer.rows, layer.cols, biases[l], false);
+    const zAbs = matmulT(absolute, weights[l], layer.rows, layer.cols, biases[l], true);
+    if (layer.activation === 'relu') {
+      // Our own float64 evaluation of z adds γ(U) to the margin it must clear.
+      const margin = scale(kSoFar) + gamma(kSoFar, U);
+      for (let s = 0; s < n && illConditioned === null; s++) {
+        for (let j = 0; j < layer.rows; j++) {
+          const v = z[s][j];
+          if (zAbs[s][j] > 0 && Math.abs(v) <= margin * zAbs[s][j] + floor(kSoFar)) {
+            illConditioned = `layer ${l}, sample ${s}, unit ${j}: the ReLU input ${fmt(v)} is within its rounding bound ${margin * zAbs[s][j] + floor(kSoFar)} of 0`;
+            break;
+          }
+        }
+      }
+      values = mapRows(z, (v) => (v < 0 ? 0 : v));
+    } else if (layer.activation === 'tanh') {
+      kSoFar += 2;
+      values = mapRows(z, Math.tanh);
+    } else {
+      values = z;
+    }
+    tanhFactors.push(layer.activation === 'tanh' ? mapRows(zAbs, (v) => 1 + 2 * v) : null);
+    absolute = zAbs;
+  }
+  return { inputs, tanhFactors, absolute, illConditioned };
+}
+
+/** The absolute network's MSE against |y| (divided by `divisor`), and its gradient: the backward's first delta. */
+function absoluteLoss(absolute: Matrix, y: readonly (readonly number[])[], divisor: number): { loss: number; delta: Matrix } {
+  let sum = 0;
+  const delta: Matrix = new Array(absolute.length);
+  for (let s = 0; s < absolute.length; s++) {
+    const row = absolute[s];
+    const d = new Float64Array(row.length);
+    let squares = 0;
+    for (let j = 0; j < row.length; j++) {
+      const residual = row[j] + Math.abs(y[s][j]);
+      squares += residual * residual;
+      d[j] = (2 * residual) / divisor;
+    }
+    sum += squares;
+    delta[s] = d;
+  }
+  return { loss: sum / divisor, delta };
+}
+
+/** Backward on absolute values, from the loss's delta: each parameter's gradient, the last layer's first. */
+function backwardAbs(lossDelta: Matrix, layers: BoundLayer[], weights: Float64Array[], forward: ForwardAbs): Map<string, number[]> {
+  const gradAbs = new Map<string, number[]>();
+  let delta = lossDelta;
+  for (let l = layers.length - 1; l >= 0; l--) {
+    const layer = layers[l];
+    const factors = forward.tanhFactors[l];
+    if (factors !== null) {
+      for (let s = 0; s < delta.length; s++) for (let j = 0; j < layer.rows; j++) delta[s][j] *= factors[s][j];
+    }
+    const input = forward.inputs[l];
+    const gw = new Array<number>(layer.rows * layer.cols).fill(0);
+    const gb = new Array<number>(layer.rows).fill(0);
+    for (let s = 0; s < delta.length; s++) {
+      for (let j = 0; j < layer.rows; j++) {
+        gb[j] += delta[s][j];
+        for (let k = 0; k < layer.cols; k++) gw[j * layer.cols + k] += delta[s][j] * input[s][k];
+      }
+    }
+    gradAbs.set(layer.weight, gw);
+    gradAbs.set(layer.bias, gb);
+    delta = backAbs(delta, weights[l], layer.cols);
+  }
+  return gradAbs;
+}
+
+/**
+ * K for the gradients and for the loss (gradientBound's comment counts them), the loss's number of
+ * terms M, and the parameters the case's penalty applies to.
+ */
+function roundingCounts(c: TrainCase, shapes: ParameterShape[], layers: BoundLayer[]): { kGrad: number; kLoss: number; m: number; penaltyParams: Set<string> } {
+  const n = c.data.x.length;
+  const m = n * (c.data.y[0]?.length ?? 0);
+  const tanhLayers = layers.filter((l) => l.activation === 'tanh').length;
+  const kForward = layers.reduce((k, l) => k + l.cols + 1, 0) + 2 * tanhLayers;
+  const kData = kForward + m + 2 + 4 + layers.reduce((k, l) => k + l.rows, 0) + n + 5 * tanhLayers;
+  const penalty = c.penalty;
+  const penaltyParams = new Set(
+    penalty === null ? [] : shapes.map((s) => s.name).filter((name) => penalty.select === 'all' || (penalty.select === 'weights') === !name.endsWith('bias')),
+  );
+  if (penalty !== null && PENALTY_GRADIENT[penalty.recipe] === undefined) {
+    throw new RangeError(`gradientBound: no bound for recipe '${penalty.recipe}' (bounded: ${Object.keys(PENALTY_GRADIENT).join(', ')})`);
+  }
+  const largest = Math.max(...shapes.map((s) => s.shape.reduce((p, d) => p * d, 1)));
+  const total = shapes.reduce((t, s) => t + s.shape.reduce((p, d) => p * d, 1), 0);
+  const kPenaltyGrad = penalty?.recipe === 'norm' ? Math.ceil(largest / 2) + 6 : 6;
+  const kGrad = Math.max(kData, kPenaltyGrad) + 2;
+  const kLoss = Math.max(kForward + m + 2, total + shapes.length + 6) + 2;
+  return { kGrad, kLoss, m, penaltyParams };
 }
 
 /**
@@ -93,105 +255,41 @@ function backAbs(delta: Matrix, w: number[], cols: number): Matrix {
  */
 export function gradientBound(c: TrainCase, params: Record<string, number[]>, a: Dtype, b: Dtype): GradientBound {
   const shapes = parameterShapes(c.model);
-  const x = c.data.x;
-  const n = x.length;
-  const layers = c.model.layers.map((layer, l) => ({
-    ...layer,
+  const layers: BoundLayer[] = c.model.layers.map((layer, l) => ({
+    activation: layer.activation,
     weight: shapes[2 * l].name,
     bias: shapes[2 * l + 1].name,
     rows: shapes[2 * l].shape[0],
     cols: shapes[2 * l].shape[1],
   }));
-  const m = n * (c.data.y[0]?.length ?? 0);
-  const tanhLayers = layers.filter((l) => l.activation === 'tanh').length;
-  const kForward = layers.reduce((k, l) => k + l.cols + 1, 0) + 2 * tanhLayers;
-  const kData = kForward + m + 2 + 4 + layers.reduce((k, l) => k + l.rows, 0) + n + 5 * tanhLayers;
+  const { kGrad, kLoss, m, penaltyParams } = roundingCounts(c, shapes, layers);
   const penalty = c.penalty;
-  const penaltyParams = new Set(
-    penalty === null ? [] : shapes.map((s) => s.name).filter((name) => penalty.select === 'all' || (penalty.select === 'weights') === !name.endsWith('bias')),
-  );
-  if (penalty !== null && PENALTY_GRADIENT[penalty.recipe] === undefined) {
-    throw new RangeError(`gradientBound: no bound for recipe '${penalty.recipe}' (bounded: ${Object.keys(PENALTY_GRADIENT).join(', ')})`);
-  }
-  const largest = Math.max(...shapes.map((s) => s.shape.reduce((p, d) => p * d, 1)));
-  const total = shapes.reduce((t, s) => t + s.shape.reduce((p, d) => p * d, 1), 0);
-  const kPenaltyGrad = penalty?.recipe === 'norm' ? Math.ceil(largest / 2) + 6 : 6;
-  const kGrad = Math.max(kData, kPenaltyGrad) + 2;
-  const kLoss = Math.max(kForward + m + 2, total + shapes.length + 6) + 2;
   const { u: ua, eta: etaA } = precisionOf(a);
   const { u: ub, eta: etaB } = precisionOf(b);
   const scale = (k: number) => gamma(k, ua) + gamma(k, ub);
   const floor = (k: number) => k * (etaA + etaB);
-
-  // Forward, on values (for the kink margins) and on absolute values.
-  let values: Matrix = x;
-  let absolute: Matrix = x.map((row) => row.map(Math.abs));
-  const inputs: { values: Matrix; absolute: Matrix }[] = [];
-  const tanhFactors: (Matrix | null)[] = [];
-  let illConditioned: string | null = null;
-  let kSoFar = 0;
-  for (const [l, layer] of layers.entries()) {
-    inputs.push({ values, absolute });
-    kSoFar += layer.cols + 1;
-    const z = matmulT(values, params[layer.weight], layer.rows, layer.cols, params[layer.bias], false);
-    const zAbs = matmulT(absolute, params[layer.weight], layer.rows, layer.cols, params[layer.bias], true);
-    if (layer.activation === 'relu') {
-      // Our own float64 evaluation of z adds γ(U) to the margin it must clear.
-      const margin = scale(kSoFar) + gamma(kSoFar, U);
-      z.forEach((row, s) =>
-        row.forEach((v, j) => {
-          if (illConditioned === null && zAbs[s][j] > 0 && Math.abs(v) <= margin * zAbs[s][j] + floor(kSoFar)) {
-            illConditioned = `layer ${l}, sample ${s}, unit ${j}: the ReLU input ${fmt(v)} is within its rounding bound ${margin * zAbs[s][j] + floor(kSoFar)} of 0`;
-          }
-        }),
-      );
-      values = z.map((row) => row.map((v) => (v < 0 ? 0 : v)));
-    } else if (layer.activation === 'tanh') {
-      kSoFar += 2;
-      values = z.map((row) => row.map(Math.tanh));
-    } else {
-      values = z;
-    }
-    tanhFactors.push(layer.activation === 'tanh' ? zAbs.map((row) => row.map((v) => 1 + 2 * v)) : null);
-    absolute = zAbs;
-  }
-  const y = c.data.y;
-  const residualAbs = absolute.map((row, s) => row.map((v, j) => v + Math.abs(y[s][j])));
+  const weights = layers.map((layer) => Float64Array.from(params[layer.weight]));
+  const biases = layers.map((layer) => Float64Array.from(params[layer.bias]));
+  const forward = forwardAbs(copyRows(c.data.x), layers, weights, biases, scale, floor);
   const divisor = c.loss.reduction === 'mean' ? m : 1;
-  let lossAbs = residualAbs.reduce((acc, row) => acc + row.reduce((r, v) => r + v * v, 0), 0) / divisor;
-
-  // Backward on absolute values.
-  const gradAbs: Record<string, number[]> = {};
-  let delta: Matrix = residualAbs.map((row) => row.map((v) => (2 * v) / divisor));
-  for (let l = layers.length - 1; l >= 0; l--) {
-    const layer = layers[l];
-    const factors = tanhFactors[l];
-    if (factors !== null) delta = delta.map((row, s) => row.map((d, j) => d * factors[s][j]));
-    const input = inputs[l].absolute;
-    const gw = new Array<number>(layer.rows * layer.cols).fill(0);
-    const gb = new Array<number>(layer.rows).fill(0);
-    for (let s = 0; s < n; s++) {
-      for (let j = 0; j < layer.rows; j++) {
-        gb[j] += delta[s][j];
-        for (let k = 0; k < layer.cols; k++) gw[j * layer.cols + k] += delta[s][j] * input[s][k];
-      }
-    }
-    gradAbs[layer.weight] = gw;
-    gradAbs[layer.bias] = gb;
-    const w = params[layer.weight];
-    delta = backAbs(delta, w, layer.cols);
-  }
+  const data = absoluteLoss(forward.absolute, c.data.y, divisor);
+  let lossAbs = data.loss;
+  const gradAbs = backwardAbs(data.delta, layers, weights, forward);
   if (penalty !== null) {
     const gradient = PENALTY_GRADIENT[penalty.recipe];
     for (const name of penaltyParams) {
       const w = params[name];
       const norm = Math.hypot(...w);
-      gradAbs[name] = gradAbs[name].map((g, i) => g + gradient(w[i], penalty.lambda, norm));
+      const g = gradAbs.get(name)!;
+      for (let i = 0; i < g.length; i++) g[i] += gradient(w[i], penalty.lambda, norm);
       lossAbs += PENALTY_VALUE[penalty.recipe](w, penalty.lambda);
     }
   }
-  const grads = Object.fromEntries(Object.entries(gradAbs).map(([name, vs]) => [name, vs.map((v) => scale(kGrad) * v + floor(kGrad))]));
-  return { grads, loss: scale(kLoss) * lossAbs + floor(kLoss), illConditioned };
+  const gradScale = scale(kGrad);
+  const gradFloor = floor(kGrad);
+  const grads: Record<string, number[]> = {};
+  for (const [name, vs] of gradAbs) grads[name] = vs.map((v) => gradScale * v + gradFloor);
+  return { grads, loss: scale(kLoss) * lossAbs + floor(kLoss), illConditioned: forward.illConditioned };
 }
 
 export interface GradientDeviation {

@@ -9,6 +9,7 @@
  */
 import fc from 'fast-check';
 import { positiveLambdaArb, valueArb } from '../src/cases/arbitraries.ts';
+import { doubleInRange } from '../src/cases/double.ts';
 import type { ExprNode } from '../src/cases/types.ts';
 import {
   TOLERANCE_SAFETY,
@@ -103,7 +104,7 @@ export function graphArb({ smooth, maxDepth }: GraphArbOptions): fc.Arbitrary<Ex
   return fc.oneof(tree.mat, tree.vec, tree.flat, tree.scalar);
 }
 
-const smoothValueArb = fc.double({ min: -2, max: 2, noNaN: true });
+const smoothValueArb = doubleInRange(-2, 2);
 
 /** Values for a, b and c; the kinked variant plants exact zeros (valueArb). */
 export function graphInputsArb(smooth: boolean): fc.Arbitrary<GraphInputs> {
@@ -386,7 +387,7 @@ export const ITEM_PENALTIES: Record<string, ItemPenalty> = {
   'norm-item': { penalty: PENALTIES['norm-item'], missing: (w, n, lambda) => (n === 0 ? 0 : (lambda * w) / n) },
 };
 
-const nonzeroValueArb = fc.double({ min: -2, max: 2, noNaN: true }).filter((x) => Math.abs(x) >= 1e-3);
+const nonzeroValueArb = doubleInRange(-2, 2).filter((x) => Math.abs(x) >= 1e-3);
 const arrayOf = (n: number, arb: fc.Arbitrary<number>) => fc.array(arb, { minLength: n, maxLength: n });
 
 /** A linear model's parameters (all nonzero), a batch of data, λ and the recipe. */

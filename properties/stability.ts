@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import { precisionOf } from '../src/check/float.ts';
 import { arbitrariesFor, type Arbitraries, type Reduction } from '../src/cases/arbitraries.ts';
+import { doubleInRange } from '../src/cases/double.ts';
 import { CASE_VERSION, type SGDSpec, type TrainCase } from '../src/cases/types.ts';
 import type { Claim } from '../src/runner/claim.ts';
 import type { Backend } from '../src/backends/backend.ts';
@@ -137,8 +138,8 @@ async function checkMomentumStability(backend: Backend, A: Arbitraries, model: M
 }
 
 /** A point relative to the boundary: well inside (0.05–0.9) or well outside (1.1–1.8). */
-const factorArb = fc.oneof(fc.double({ min: 0.05, max: 0.9, noNaN: true }), fc.double({ min: 1.1, max: 1.8, noNaN: true }));
-const probeArb = fc.double({ min: 0.01, max: 2, noNaN: true });
+const factorArb = fc.oneof(doubleInRange(0.05, 0.9), doubleInRange(1.1, 1.8));
+const probeArb = doubleInRange(0.01, 2);
 
 // Heavy ball: v_t = μ·v_{t−1} + (1 − τ)·a·w_{t−1}, w_t = w_{t−1} − v_t, so with b = (1 − τ)·a,
 // w_t = (1 + μ − b)·w_{t−1} − μ·w_{t−2}.

@@ -40,7 +40,7 @@ const stepFor = (dtype: Dtype) => 2 * baseStep('central', dtype);
 
 /** Value-only evaluation of the op at the given input data. */
 function valueCase(c: OpCase, data: Record<string, { shape: number[]; data: number[] }>): ExprCase {
-  const inputs = Object.fromEntries(Object.entries(data).map(([k, t]) => [k, { ...t, requiresGrad: false }]));
+  const inputs = Object.fromEntries(Object.entries(data).map(([k, t]) => [k, { shape: t.shape, data: t.data, requiresGrad: false }]));
   return { kind: 'expr', version: CASE_VERSION, inputs, graph: opGraph(c) };
 }
 

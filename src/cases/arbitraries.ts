@@ -156,10 +156,11 @@ function build(dtype: Dtype, capabilities: ReadonlySet<Capability> | null): Arbi
   const model = (options: { activations?: readonly Activation[]; maxWidth?: number } = {}): fc.Arbitrary<ModelSpec> => {
     const allowed = (options.activations ?? activations).filter((a) => activations.includes(a));
     const width = fc.integer({ min: 1, max: options.maxWidth ?? 8 });
-    return fc.record({
-      inputSize: width,
-      layers: fc.array(fc.record({ outFeatures: width, activation: fc.constantFrom(...allowed) }), { minLength: 1, maxLength: 3 }),
-    });
+    // fc.record draws a boolean per object that gives it a null prototype about half the time. Each
+    // record below is copied into a plain object, so that the code reading cases meets one hidden
+    // class per kind of object instead of two; a copy draws nothing, so the cases are the same.
+    const layer = fc.record({ outFeatures: width, activation: fc.constantFrom(...allowed) }).map(({ outFeatures, activation }) => ({ outFeatures, activation }));
+    return fc.record({ inputSize: width, layers: fc.array(layer, { minLength: 1, maxLength: 3 }) }).map(({ inputSize, layers }) => ({ inputSize, layers }));
   };
   const valuesMade = new WeakMap<fc.Arbitrary<number>, Map<string, fc.Arbitrary<number[]>>>();
   const values = (length: number, v: fc.Arbitrary<number> = value) =>
@@ -171,15 +172,17 @@ function build(dtype: Dtype, capabilities: ReadonlySet<Capability> | null): Arbi
   const init = (spec: ModelSpec, v: fc.Arbitrary<number> = value, zeroTensors = false) => {
     const shapes = parameterShapes(spec);
     const make = () =>
-      fc.record(
-        Object.fromEntries(
-          shapes.map(({ name, shape }) => {
-            const n = shape.reduce((a, b) => a * b, 1);
-            const zeros = fc.constant(new Array<number>(n).fill(0));
-            return [name, zeroTensors ? fc.oneof({ weight: 3, arbitrary: values(n, v) }, { weight: 1, arbitrary: zeros }) : values(n, v)];
-          }),
-        ),
-      );
+      fc
+        .record(
+          Object.fromEntries(
+            shapes.map(({ name, shape }) => {
+              const n = shape.reduce((a, b) => a * b, 1);
+              const zeros = fc.constant(new Array<number>(n).fill(0));
+              return [name, zeroTensors ? fc.oneof({ weight: 3, arbitrary: values(n, v) }, { weight: 1, arbitrary: zeros }) : values(n, v)];
+            }),
+          ),
+        )
+        .map((params) => ({ ...params }));
     // A constant gives the same array each time: the zero tensors' arbitrary is made afresh for
     // each spec, as it always was, so that no two cases share a zero tensor.
     return zeroTensors ? make() : onceFor(initsMade, v, shapes.map(({ name, shape }) => `${name}:${shape.join('x')}`).join(' '), make);
@@ -215,8 +218,8 @@ function build(dtype: Dtype, capabilities: ReadonlySet<Capability> | null): Arbi
       const inits = init(spec, options.value, options.zeroTensors);
       return once(withParts, inits, () => fc.record({ init: inits, ...parts })).chain(({ init: initial, batch, reduction, optimizer, steps }) =>
         once(data, `${batch} ${spec.inputSize} ${outputSize(spec)}`, () => fc.record({ x: matrix(batch, spec.inputSize), y: matrix(batch, outputSize(spec)) })).map(
-          (data): TrainCase => ({
-            kind: 'train', version: CASE_VERSION, model: spec, init: initial, data, loss: { kind: 'mse', reduction }, penalty: null, optimizer, steps, zeroGrad: true,
+          ({ x, y }): TrainCase => ({
+            kind: 'train', version: CASE_VERSION, model: spec, init: initial, data: { x, y }, loss: { kind: 'mse', reduction }, penalty: null, optimizer, steps, zeroGrad: true,
           }),
         ),
       );
