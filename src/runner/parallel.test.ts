@@ -9,7 +9,7 @@ import { loadBackend } from '../backends/load.ts';
 import { startProcessBackend } from '../backends/process.ts';
 import { referenceBackend } from '../backends/reference.ts';
 import type { Claim, ClaimResult } from './claim.ts';
-import { dealTasks, defaultJobs, defaultThreads, parseThreads, runClaims, type BackendSource } from './parallel.ts';
+import { dealTasks, defaultJobs, defaultThreads, parseThreads, runClaims, taker, type BackendSource } from './parallel.ts';
 import { savedFailureFile } from './saved.ts';
 
 // The reference engine with the L2 penalty's 0.5 dropped: some of these claims fail on it with a
@@ -50,32 +50,46 @@ describe('claims across worker threads', () => {
     expect(withoutTimes(ranged.results)).toEqual(withoutTimes(serial.results));
   });
 
-  it('cut claims of many cases into ranges, the dearest first', async () => {
+  it('cut claims of many cases into ranges in place, keeping the claims\' order', async () => {
     const backend = await loadBackend(source);
     const few = { ...claims[0], id: 'few', runsScale: 0.5 };
     const many = { ...claims[1], id: 'many', runsScale: 2 };
-    const tasks = dealTasks([few, many], backend, { runs: 400, seed: 1 });
+    const fixed = { ...claims[2], id: 'fixed', runsScale: 0 };
+    const tasks = dealTasks([few, many, fixed], backend, { runs: 400, seed: 1 });
     expect(tasks.map((t) => [t.claim, t.range?.start, t.range?.count])).toEqual([
-      [1, 0, 100], [1, 100, 100], [1, 200, 100], [1, 300, 100], [1, 400, 100], [1, 500, 100], [1, 600, 100], [1, 700, 100],
       [0, 0, 100], [0, 100, 100],
+      [1, 0, 100], [1, 100, 100], [1, 200, 100], [1, 300, 100], [1, 400, 100], [1, 500, 100], [1, 600, 100], [1, 700, 100],
+      [2, undefined, undefined],
     ]);
     expect(dealTasks([few], backend, { runs: 398, seed: 1 })).toEqual([{ claim: 0 }]);
     // A claim with a saved failure (replayed first) runs whole.
     const dir = mkdtempSync(join(tmpdir(), 'regproof-deal-'));
     try {
       writeFileSync(savedFailureFile(dir, 'many', backend.name), '{}');
-      expect(dealTasks([few, many], backend, { runs: 400, seed: 1 }, dir).map((t) => t.claim)).toEqual([1, 0, 0]);
+      expect(dealTasks([few, many], backend, { runs: 400, seed: 1 }, dir).map((t) => t.claim)).toEqual([0, 0, 1]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
-  it('deal the claims that run whole before the ranges, so that no uncut claim runs alone at the end', async () => {
-    const backend = await loadBackend(source);
-    const many = { ...claims[0], id: 'many' };
-    const fixed = { ...claims[1], id: 'fixed', runsScale: 0 };
-    const tasks = dealTasks([many, fixed], backend, { runs: 200, seed: 1 });
-    expect(tasks.map((t) => [t.claim, t.range?.start, t.range?.count])).toEqual([[1, undefined, undefined], [0, 0, 100], [0, 100, 100]]);
+  it('give every task to exactly one thread, the front one taking from the start and the others from the end', () => {
+    const taskCount = 7;
+    const state = new Int32Array(new SharedArrayBuffer(4 * (3 + taskCount)));
+    const front = taker(state, taskCount, true);
+    const [back1, back2] = [taker(state, taskCount, false), taker(state, taskCount, false)];
+    const taken = [front(), back1(), back2(), front(), back1(), front(), back2()];
+    expect(taken).toEqual([0, 6, 5, 1, 4, 2, 3]);
+    // Every task is taken: each thread stops at its next call, the front one included.
+    expect([front(), back1(), back2()]).toEqual([undefined, undefined, undefined]);
+  });
+
+  it('stop the front thread where the back ones reached, and the back ones where the front one did', () => {
+    const state = new Int32Array(new SharedArrayBuffer(4 * (2 + 4)));
+    const [front, back] = [taker(state, 4, true), taker(state, 4, false)];
+    expect([back(), back(), back(), front(), front()]).toEqual([3, 2, 1, 0, undefined]);
+    const again = new Int32Array(new SharedArrayBuffer(4 * (2 + 4)));
+    const [front2, back2] = [taker(again, 4, true), taker(again, 4, false)];
+    expect([front2(), front2(), front2(), back2(), back2()]).toEqual([0, 1, 2, 3, undefined]);
   });
 
   it('refuse a claim that a worker could not load by id', async () => {

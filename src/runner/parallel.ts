@@ -1,9 +1,9 @@
 /**
  * Claims across worker threads. Each worker imports the claims (properties/index.ts) and builds
- * its own backend from the source the command line named; the main thread deals the claims out one
- * at a time and hands the results back in the claims' order, so a parallel run reports exactly
- * what a serial run does: same verdicts, seeds and counterexamples, in the same order. Only the
- * times differ. A claim's cases depend on its seed alone, never on what ran before it in the
+ * its own backend from the source the command line named; the threads take the claims (or ranges
+ * of their cases) one at a time and the main thread hands the results back in the claims' order,
+ * so a parallel run reports exactly what a serial run does: same verdicts, seeds and
+ * counterexamples, in the same order. Only the times differ. A claim's cases depend on its seed alone, never on what ran before it in the
  * same thread, which is what makes the deal order free.
  *
  * A process backend (--cmd, and torch, which is a Python process) is not built again in the
@@ -59,9 +59,11 @@ interface WorkerSetup {
   options: RunOptions;
   /** The tasks in deal order: a claim by id, whole or one range of its cases. */
   tasks: WorkerTask[];
-  /** Shared by every thread: [0] how many tasks have been taken; [1 + w] worker w's progress. */
+  /** Shared by every thread: see dealState. */
   shared: SharedArrayBuffer;
   slot: number;
+  /** Whether this worker takes its tasks from the front of the deal: when the main thread runs none. */
+  fromFront: boolean;
   /** For a process backend: the main thread's instance, served on this port. */
   remote?: { identity: BackendIdentity; port: MessagePort };
 }
@@ -154,34 +156,60 @@ export const MIN_RANGE_CASES = 100;
 export const MAX_RANGES = 8;
 
 /**
- * The tasks in deal order. Dearest first: a claim's cost grows with its run count, and a long
- * claim dealt last would run alone while the other threads sit idle; the sort is stable, so equal
- * claims keep their order. A claim of many cases is cut into ranges, so that no single claim
- * holds up the end of the run, whatever it costs. The claims that run whole are dealt before all
- * ranges: one that cannot be cut (a fixture claim's fixed work, a saved failure's replay) would
- * otherwise come last and run alone, while ranges, each a fraction of a claim, fill in behind.
+ * The tasks in deal order: the claims' own order, which keeps each family together, a claim of
+ * many cases cut into ranges in place. One thread takes tasks from the front and the others from
+ * the back (see taker), so each thread runs few families: V8 compiles, for each thread, the code
+ * that thread runs, and a thread that meets every family pays for compiling all of it (at 1000
+ * runs, one thread's warm-up costs 7.5 CPU-s for the whole suite, 3.3 for gradcheck alone and
+ * 5.1 for the rest). Where the two ends meet, the last tasks are ranges, each a fraction of a
+ * claim, whenever the claims there are cut.
  */
 export function dealTasks(claims: readonly Claim[], backend: Backend, config: RunConfig, failuresDir: string | null = null, minRangeCases = MIN_RANGE_CASES): Task[] {
-  const order = claims.map((_, i) => i).sort((a, b) => (claims[b].runsScale ?? 1) - (claims[a].runsScale ?? 1));
   // A claim with a saved failure replays it first and its search depends on it: it runs whole.
   const saved = (id: string) => failuresDir !== null && existsSync(savedFailureFile(failuresDir, id, backend.name));
-  const perClaim = order.map((claim): Task[] => {
-    const runs = claimRuns(claims[claim], config);
+  return claims.flatMap((claim, index): Task[] => {
+    const runs = claimRuns(claim, config);
     const pieces = Math.min(MAX_RANGES, Math.floor(runs / minRangeCases));
-    if (pieces < 2 || missingCapabilities(backend.capabilities, claims[claim].requires).length > 0 || saved(claims[claim].id)) return [{ claim }];
+    if (pieces < 2 || missingCapabilities(backend.capabilities, claim.requires).length > 0 || saved(claim.id)) return [{ claim: index }];
     return Array.from({ length: pieces }, (_, p) => {
       const start = Math.floor((p * runs) / pieces);
-      return { claim, range: { piece: p, start, count: Math.floor(((p + 1) * runs) / pieces) - start } };
+      return { claim: index, range: { piece: p, start, count: Math.floor(((p + 1) * runs) / pieces) - start } };
     });
   });
-  const whole = (tasks: Task[]) => tasks[0].range === undefined;
-  return [...perClaim.filter(whole), ...perClaim.filter((tasks) => !whole(tasks))].flat();
+}
+
+/**
+ * The shared state of a deal of `taskCount` tasks among `workerCount` workers: [0] how many tasks
+ * have been taken from the back, [1 + w] worker w's progress, then one word per task, set once
+ * the task is taken.
+ */
+const dealState = (workerCount: number, taskCount: number) => new Int32Array(new SharedArrayBuffer(4 * (1 + workerCount + taskCount)));
+
+/**
+ * The next task a thread runs, or undefined once none is left. Only one thread takes from the
+ * front, in order, so its cursor is its own; the others share the count of tasks taken from the
+ * back. Each task's word is claimed with a compare-and-swap: the first thread to reach a task
+ * runs it, and a thread that finds its next task taken knows that every task beyond it is taken
+ * too (the front advances only forwards, the back only backwards), so it stops.
+ */
+export function taker(state: Int32Array, taskCount: number, fromFront: boolean): () => number | undefined {
+  const words = state.length - taskCount;
+  let front = 0;
+  return () => {
+    const k = fromFront ? front++ : taskCount - 1 - Atomics.add(state, 0, 1);
+    return k >= 0 && k < taskCount && Atomics.compareExchange(state, words + k, 0, 1) === 0 ? k : undefined;
+  };
+}
+
+/** Marks every task taken, so every thread stops after its current one. */
+function takeAll(state: Int32Array, taskCount: number): void {
+  for (let k = state.length - taskCount; k < state.length; k++) Atomics.store(state, k, 1);
 }
 
 /**
  * The main thread runs tasks too (it has loaded the claims already, and a worker takes a second
- * or more to start), beside the workers. Every thread takes the next task from one shared
- * counter, so none waits for the main thread to hand it work while that thread is busy. A worker
+ * or more to start), beside the workers, from the front of the deal while they take from the back:
+ * none waits for the main thread to hand it work while that thread is busy. A worker
  * still loading when the last task has been taken is stopped: a short run pays little for its
  * start. The ranges of a claim are put together in the main thread (see chunks.ts), one claim at a
  * time and never beside its own tasks, as a serial run uses its backend.
@@ -191,11 +219,8 @@ async function runInWorkers(plan: ClaimRunPlan, onResult: (result: ClaimResult, 
   const mainThreadRuns = plan.mainThreadRuns ?? true;
   const tasks = dealTasks(claims, plan.backend, plan.config, plan.options?.failuresDir ?? null, plan.minRangeCases);
   const workerCount = Math.min(plan.threads, tasks.length) - (mainThreadRuns ? 1 : 0);
-  const shared = new Int32Array(new SharedArrayBuffer(4 * (1 + workerCount)));
-  const take = (): number | undefined => {
-    const k = Atomics.add(shared, 0, 1);
-    return k < tasks.length ? k : undefined;
-  };
+  const shared = dealState(workerCount, tasks.length);
+  const take = taker(shared, tasks.length, true);
   const done: (ClaimResult | undefined)[] = new Array(claims.length);
   const ranges = new Map<number, { cases: (CaseRecord[] | undefined)[]; ms: number; left: number }>();
   for (const t of tasks) {
@@ -215,7 +240,7 @@ async function runInWorkers(plan: ClaimRunPlan, onResult: (result: ClaimResult, 
   };
   const fail = (error: Error) => {
     failure ??= error;
-    Atomics.store(shared, 0, tasks.length);
+    takeAll(shared, tasks.length);
   };
   const guarded = (work: () => void) => {
     if (failure !== null) return;
@@ -261,7 +286,7 @@ async function runInWorkers(plan: ClaimRunPlan, onResult: (result: ClaimResult, 
     const setup: WorkerSetup = {
       source: plan.source, config: plan.config, options: plan.options ?? {},
       tasks: tasks.map((t) => ({ id: claims[t.claim].id, ...(t.range ? { range: { start: t.range.start, count: t.range.count } } : {}) })),
-      shared: shared.buffer as SharedArrayBuffer, slot: 1 + w, remote,
+      shared: shared.buffer as SharedArrayBuffer, slot: 1 + w, fromFront: !mainThreadRuns && w === 0, remote,
     };
     const worker = startWorker(setup);
     const finished = new Promise<void>((resolve) => {
@@ -326,16 +351,17 @@ function post(message: FromWorker): void {
 
 /**
  * The worker's side: build the backend once (or reach the main thread's), then take tasks from
- * the shared counter until none is left.
+ * the deal until none is left.
  */
 export async function serveClaims(): Promise<void> {
-  const { source, config, options, tasks, shared, slot, remote } = workerData as WorkerSetup;
+  const { source, config, options, tasks, shared, slot, fromFront, remote } = workerData as WorkerSetup;
   const state = new Int32Array(shared);
+  const take = taker(state, tasks.length, fromFront);
   const [{ ALL_CLAIMS }, { loadBackend }] = await Promise.all([import('../../properties/index.ts'), import('../backends/load.ts')]);
   Atomics.store(state, slot, LOADED);
   const backend = remote === undefined ? await loadBackend(source) : remoteBackend(remote.identity, remote.port);
   try {
-    for (let k = Atomics.add(state, 0, 1); k < tasks.length; k = Atomics.add(state, 0, 1)) {
+    for (let k = take(); k !== undefined; k = take()) {
       const { id, range } = tasks[k];
       const claim = ALL_CLAIMS.find((c) => c.id === id)!;
       if (range === undefined) {
