@@ -103,11 +103,14 @@ def _run_case(request, handlers):
 # matched whole, so a key or message holding the word is left alone): walking every number in
 # Python costs as much as running a small case.
 _SPECIAL_STRINGS = tuple(f'"{s}"' for s in _SPECIAL)
+# A JSON string: runs of plain characters between escapes, which the regex engine scans faster than
+# one alternative per character.
+_STRING = r'"[^"\\]*(?:\\.[^"\\]*)*"'
 # A special string as a value (a key is followed by a colon), or any other string, kept as it is.
-_REQUEST_TOKEN = re.compile(r'"(NaN|Infinity|-Infinity|-0)"(?!\s*:)|"(?:[^"\\]|\\.)*"')
+_REQUEST_TOKEN = re.compile(r'"(NaN|Infinity|-Infinity|-0)"(?!\s*:)|' + _STRING)
 _REQUEST_LITERAL = {'NaN': 'NaN', 'Infinity': 'Infinity', '-Infinity': '-Infinity', '-0': '-0.0'}
 # A string, kept as it is, or a number json.dumps spells NaN, Infinity, -Infinity or -0.0.
-_REPLY_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|(-?Infinity|NaN|-0\.0(?![\d.eE]))')
+_REPLY_TOKEN = re.compile(_STRING + r'|(-?Infinity|NaN|-0\.0(?![\d.eE]))')
 _REPLY_STRING = {'NaN': '"NaN"', 'Infinity': '"Infinity"', '-Infinity': '"-Infinity"', '-0.0': '"-0"'}
 
 

@@ -14,6 +14,9 @@ import torch
 from regproof_adapter import serve
 
 torch.set_default_dtype(torch.float64)
+# The cases' tensors are far too small for intra-op threads to pay off, and regproof runs several
+# adapters side by side (--jobs): each adapter computes on one thread, whatever the machine.
+torch.set_num_threads(1)
 
 # ---------------------------------------------------------------- tensors
 
