@@ -9,7 +9,7 @@
  * one run.
  */
 import fc from 'fast-check';
-import type { Backend, Dtype } from '../src/backends/backend.ts';
+import type { Backend, Capability, Dtype } from '../src/backends/backend.ts';
 import type { TrainCase, TrainResult } from '../src/cases/types.ts';
 import { U, precisionOf } from '../src/check/float.ts';
 import type { Claim } from '../src/runner/claim.ts';
@@ -25,17 +25,36 @@ export async function expectReproduces(backend: Backend, fixture: TorchFixture):
   checkUpdatesFollowRule(fixture.case, run, backend.dtype, `${fixture.id} (${backend.name}'s run)`, isBitExact(backend));
 }
 
-function reproductionClaim(id: string, statement: string, fixtures: TorchFixture[]): Claim {
-  if (fixtures.length === 0) throw new RangeError(`${id}: no fixtures in fixtures/torch`);
+/**
+ * The capabilities that running `fixtures` needs, worked out when a runner first asks: a claim's
+ * fixtures are parsed by the thread that runs it, not by every import of the claims (the parse
+ * was nearly half of it). A claim reads them through a getter (a spread would call it at once).
+ */
+function capabilitiesOnce(fixtures: () => readonly TorchFixture[]): () => readonly Capability[] {
+  let requires: readonly Capability[] | null = null;
+  return () => (requires ??= [...new Set(fixtures().flatMap((f) => capabilitiesOf(f.case)))]);
+}
+
+/** A claim over the fixtures `select` picks, which it reads only when first needed. */
+function reproductionClaim(id: string, statement: string, select: () => TorchFixture[]): Claim {
+  let picked: TorchFixture[] | null = null;
+  const fixtures = (): TorchFixture[] => {
+    picked ??= select();
+    if (picked.length === 0) throw new RangeError(`${id}: no fixtures in fixtures/torch`);
+    return picked;
+  };
+  const requires = capabilitiesOnce(fixtures);
   return {
     id,
     statement,
-    requires: [...new Set(fixtures.flatMap((f) => capabilitiesOf(f.case)))],
+    get requires() {
+      return requires();
+    },
     // Fixed data: a second run would repeat the first exactly.
     runsScale: 0,
     property: (backend) =>
-      fc.asyncProperty(fc.constant(fixtures.map((f) => f.id)), async () => {
-        for (const fixture of fixtures) await expectReproduces(backend, fixture);
+      fc.asyncProperty(fc.constant(fixtures().map((f) => f.id)), async () => {
+        for (const fixture of fixtures()) await expectReproduces(backend, fixture);
       }),
   };
 }
@@ -46,15 +65,19 @@ export const float64Claims: Claim[] = Object.entries(OPTIMIZER_NAMES).map(([kind
   reproductionClaim(
     `fixtures.torch-${kind}`,
     `Every float64 PyTorch 1.13 ${name} fixture is reproduced step by step: at PyTorch's parameters the loss and gradients agree within (γ_K(u) + γ_K(u′))·(the absolute-value network), u and u′ the two dtypes' unit roundoffs, and each update, the backend's and PyTorch's alike, is PyTorch's rule applied to that step's gradient within the rule's propagated rounding bound (bit for bit on a bit-exact backend).`,
-    torchFixtures().filter((f) => f.dtype === 'float64' && f.case.optimizer.kind === kind),
+    () => torchFixtures().filter((f) => f.dtype === 'float64' && f.case.optimizer.kind === kind),
   ),
 );
+
+const randomRequires = capabilitiesOnce(randomTorchFixtures);
 
 export const randomGradientsClaim: Claim = {
   id: 'fixtures.torch-gradients-random',
   statement:
     "At PyTorch's parameters before every step of every random PyTorch 1.13 run (ReLU and tanh networks, float64 and float32), the backend's loss and gradients agree with PyTorch's within the conditioning bound: (γ_K(u) + γ_K(u′)) times the absolute-value network, the sum of |terms| at every reduction and accumulation.",
-  requires: [...new Set(randomTorchFixtures().flatMap((f) => capabilitiesOf(f.case)))],
+  get requires() {
+    return randomRequires();
+  },
   runsScale: 0,
   property: (backend) =>
     fc.asyncProperty(fc.constant(null), async () => {
@@ -65,7 +88,7 @@ export const randomGradientsClaim: Claim = {
 export const threadFloat32Claim = reproductionClaim(
   'fixtures.torch-thread-float32',
   "The thread's full example, recorded by PyTorch in float32 with and without zero_grad, manual L2 and weight_decay, is reproduced step by step within float32 bounds: gradients within γ_K(2⁻²⁴) + γ_K(2⁻⁵³) of the absolute-value network at PyTorch's parameters, updates within the rule's float32 rounding bound.",
-  torchFixtures().filter((f) => f.dtype === 'float32'),
+  () => torchFixtures().filter((f) => f.dtype === 'float32'),
 );
 
 // ---------------------------------------------------------------- the thread's missing zero_grad
@@ -120,11 +143,15 @@ function expectStepTwoGap(manual: TrainResult, decay: TrainResult, c: TrainCase,
   }
 }
 
+const literalRequires = capabilitiesOnce(() => [torchFixture(LITERAL_MANUAL), torchFixture(LITERAL_DECAY)]);
+
 export const literalPairDisagrees: Claim = {
   id: 'fixtures.thread-literal-pair-disagrees',
   statement:
     "Run as posted, without zero_grad, the thread's manual 0.5·λ‖w‖² and weight_decay λ agree at step 1, part at step 2 by −lr·λ·w₀ and end 100 steps later more than a tenth of ‖w‖ apart, in PyTorch's float32 recording and in the backend's replay; with zero_grad PyTorch's two runs are bit-identical at every step.",
-  requires: [...new Set([LITERAL_MANUAL, LITERAL_DECAY].flatMap((id) => capabilitiesOf(torchFixture(id).case)))],
+  get requires() {
+    return literalRequires();
+  },
   runsScale: 0,
   property: (backend) =>
     fc.asyncProperty(fc.constant([LITERAL_MANUAL, LITERAL_DECAY]), async () => {
