@@ -4,6 +4,8 @@
  * case, go through the loops `forward`, `gradA` and `gradB`, which spell the same arithmetic per
  * op, as the unary ops do: through a callback shared by the four ops, every element would be an
  * indirect call. binary-rules.test.ts checks each loop against its element function, bit for bit.
+ * A rate that is g itself (add's, and sub's for a) has no loop: backward hands g on as it is,
+ * with neither an array to allocate nor a copy to make.
  */
 export interface BinaryRule {
   name: string;
@@ -12,9 +14,12 @@ export interface BinaryRule {
   da(g: number, a: number, b: number): number;
   db(g: number, a: number, b: number): number;
   forward(as: Float64Array, bs: Float64Array, out: Float64Array): void;
-  gradA(g: Float64Array, as: Float64Array, bs: Float64Array, out: Float64Array): void;
-  gradB(g: Float64Array, as: Float64Array, bs: Float64Array, out: Float64Array): void;
+  /** null: the rate is g itself. */
+  gradA: GradLoop | null;
+  gradB: GradLoop | null;
 }
+
+type GradLoop = (g: Float64Array, as: Float64Array, bs: Float64Array, out: Float64Array) => void;
 
 export const binaryRules = {
   add: {
@@ -24,8 +29,8 @@ export const binaryRules = {
     da: (g) => g,
     db: (g) => g,
     forward: (as, bs, out) => { for (let i = 0; i < out.length; i++) out[i] = as[i] + bs[i]; },
-    gradA: (g, _as, _bs, out) => { for (let i = 0; i < out.length; i++) out[i] = g[i]; },
-    gradB: (g, _as, _bs, out) => { for (let i = 0; i < out.length; i++) out[i] = g[i]; },
+    gradA: null,
+    gradB: null,
   },
   sub: {
     name: 'sub',
@@ -34,7 +39,7 @@ export const binaryRules = {
     da: (g) => g,
     db: (g) => -g,
     forward: (as, bs, out) => { for (let i = 0; i < out.length; i++) out[i] = as[i] - bs[i]; },
-    gradA: (g, _as, _bs, out) => { for (let i = 0; i < out.length; i++) out[i] = g[i]; },
+    gradA: null,
     gradB: (g, _as, _bs, out) => { for (let i = 0; i < out.length; i++) out[i] = -g[i]; },
   },
   mul: {

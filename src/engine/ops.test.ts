@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Random, Tensor, fromData, noGrad, tensor, zeros, GraphReleasedError } from './index.ts';
+import { OPS, Random, Tensor, fromData, noGrad, tensor, zeros, GraphReleasedError } from './index.ts';
 import * as ops from './ops.ts';
 import { fma } from '../arith/fma.ts';
 
@@ -139,6 +139,52 @@ describe('autograd mechanics', () => {
     const x = tensor([3], { requiresGrad: true });
     ops.sum(ops.add(x, x)).backward();
     expect(x.grad!.item()).toBe(2);
+  });
+
+  it("add's rates, and sub's for its first operand, are the incoming gradient itself, not a copy", () => {
+    const g = Float64Array.of(1, -0, 3, 4, 5, 6);
+    const rates = (op: typeof OPS.add, a: Tensor, b: Tensor) => {
+      const output = op === OPS.add ? ops.add(a, b) : ops.sub(a, b);
+      return op.backward(g, { inputs: [a, b], output, attrs: undefined, needsGrad: [true, true] });
+    };
+    const batch = zeros([2, 3]);
+    const row = zeros([3]);
+    const [ga, gb] = rates(OPS.add, batch, zeros([2, 3]));
+    expect([ga, gb]).toEqual([g, g]);
+    expect(ga).toBe(g);
+    expect(gb).toBe(g);
+    const [sa, sb] = rates(OPS.sub, batch, zeros([2, 3]));
+    expect(sa).toBe(g);
+    expect(Array.from(sb!)).toEqual([-1, 0, -3, -4, -5, -6]);
+    // Broadcast: the batch takes g itself, the bias row its sum over the batch.
+    const [ba, bb] = rates(OPS.add, batch, row);
+    expect(ba).toBe(g);
+    expect(Array.from(bb!)).toEqual([5, 5, 9]);
+  });
+
+  it('operands that share an incoming gradient get gradients of their own', () => {
+    const a = tensor([1, 2], { requiresGrad: true });
+    const b = tensor([3, 4], { requiresGrad: true });
+    const c = tensor([5, 6], { requiresGrad: true });
+    ops.sum(ops.add(ops.add(a, b), ops.sub(c, a))).backward();
+    expect([Array.from(a.grad!.data), Array.from(b.grad!.data), Array.from(c.grad!.data)]).toEqual([[0, 0], [1, 1], [1, 1]]);
+    expect(new Set([a.grad!.data, b.grad!.data, c.grad!.data]).size).toBe(3);
+    b.grad!.data[0] = 7;
+    expect([a.grad!.data[0], c.grad!.data[0]]).toEqual([0, 1]);
+    // y and x share g from y + x; x's later contribution must not be added into y's (either
+    // order). By hand: d/dx, d/dy of Σ(y + x − 2x) = −1, 1; of Σ(2x − (y + x)) = 1, −1; of
+    // Σ(y + x − (x + mean(y, −1))ᵀ) = 0, 0 (each row mean is read twice, at weight 1/2).
+    const graphs: [(x: Tensor, y: Tensor) => Tensor, number, number][] = [
+      [(x, y) => ops.sub(ops.add(y, x), ops.mul(x, 2)), -1, 1],
+      [(x, y) => ops.sub(ops.mul(x, 2), ops.add(y, x)), 1, -1],
+      [(x, y) => ops.sub(ops.add(y, x), ops.transpose(ops.add(x, ops.mean(y, -1)))), 0, 0],
+    ];
+    for (const [f, dx, dy] of graphs) {
+      const x = fromData([1, 2, 3, 4], [2, 2], { requiresGrad: true });
+      const y = fromData([5, 6, 7, 8], [2, 2], { requiresGrad: true });
+      ops.sum(f(x, y)).backward();
+      expect([Array.from(x.grad!.data), Array.from(y.grad!.data)]).toEqual([[dx, dx, dx, dx], [dy, dy, dy, dy]]);
+    }
   });
 
   it('noGrad records no graph, detach and item leave it', () => {

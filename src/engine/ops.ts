@@ -200,11 +200,14 @@ function binaryOp(rule: BinaryRule): OpDef<undefined> {
       const rb = broadcastRead(b.shape, output.shape);
       const ia = ra.index;
       const ib = rb.index;
-      const ga = needsGrad[0] ? allocate(a.size) : null;
-      const gb = needsGrad[1] ? allocate(b.size) : null;
       // An input of the output's shape takes the rate itself: 0 + (−0) would turn a −0 into +0.
       const sumA = !sameShape(a.shape, output.shape);
       const sumB = !sameShape(b.shape, output.shape);
+      // ... and where that rate is g (a batch plus a bias row), g itself.
+      const passA = needsGrad[0] && !sumA && rule.gradA === null;
+      const passB = needsGrad[1] && !sumB && rule.gradB === null;
+      const ga = needsGrad[0] && !passA ? allocate(a.size) : null;
+      const gb = needsGrad[1] && !passB ? allocate(b.size) : null;
       for (let i = 0, ka = 0, kb = 0; i < n; i++) {
         const ea = ia === null ? ka : ia[i];
         const eb = ib === null ? kb : ib[i];
@@ -213,24 +216,25 @@ function binaryOp(rule: BinaryRule): OpDef<undefined> {
         if (++ka === ra.period) ka = 0;
         if (++kb === rb.period) kb = 0;
       }
-      return [ga, gb];
+      return [passA ? g : ga, passB ? g : gb];
     },
   };
 }
 
-/** The binary backward of operands of one shape: element i of each gradient is the rate at i alone. */
+/**
+ * The binary backward of operands of one shape: element i of each gradient is the rate at i alone.
+ * A rate that is g itself hands g on (runBackward and the noise model copy an array before adding
+ * into it where it fills more than one slot).
+ */
 function sameShapeGrads(rule: BinaryRule, g: Float64Array, as: Float64Array, bs: Float64Array, needsGrad: readonly boolean[]): (Float64Array | null)[] {
-  let ga: Float64Array | null = null;
-  let gb: Float64Array | null = null;
-  if (needsGrad[0]) {
-    ga = allocate(g.length);
-    rule.gradA(g, as, bs, ga);
-  }
-  if (needsGrad[1]) {
-    gb = allocate(g.length);
-    rule.gradB(g, as, bs, gb);
-  }
-  return [ga, gb];
+  return [needsGrad[0] ? rateOf(rule.gradA, g, as, bs) : null, needsGrad[1] ? rateOf(rule.gradB, g, as, bs) : null];
+}
+
+function rateOf(loop: BinaryRule['gradA'], g: Float64Array, as: Float64Array, bs: Float64Array): Float64Array {
+  if (loop === null) return g;
+  const out = allocate(g.length);
+  loop(g, as, bs, out);
+  return out;
 }
 
 const binaryOps = {

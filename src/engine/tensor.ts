@@ -297,10 +297,11 @@ function runBackward(root: Tensor, seed: Tensor | undefined, retainGraph: boolea
       const slot = inputs[j].slot;
       const existing = pending[slot];
       if (existing === undefined) {
-        // A rule may hand back its incoming gradient itself, and one input may appear twice (x·x):
-        // an array reached twice is copied before anything adds into it.
+        // A rule may hand back its incoming gradient itself, and one array to several inputs (add
+        // hands g to both, x + y and x + x alike): an array held in more than one place is copied
+        // before anything adds into it.
         pending[slot] = gi;
-        owned[slot] = (gi !== g || owned[i]) && !inputGrads.includes(gi, j + 1);
+        owned[slot] = (gi !== g || owned[i]) && inputGrads.indexOf(gi) === j && !inputGrads.includes(gi, j + 1);
       } else {
         const sum = owned[slot] ? existing : copyOf(existing);
         for (let k = 0; k < sum.length; k++) sum[k] += gi[k];
