@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OPS, Random, Tensor, fromData, noGrad, tensor, zeros, GraphReleasedError } from './index.ts';
+import { OPS, Random, Tensor, apply, fromData, noGrad, tensor, zeros, GraphReleasedError, type OpDef } from './index.ts';
 import * as ops from './ops.ts';
 import { fma } from '../arith/fma.ts';
 
@@ -163,6 +163,12 @@ describe('autograd mechanics', () => {
   });
 
   it('operands that share an incoming gradient get gradients of their own', () => {
+    const twinAdd: OpDef = {
+      name: 'twin-add',
+      savesTensors: false,
+      forward: ([a, b]) => ({ data: a.data.map((v, i) => v + b.data[i]), shape: a.shape }),
+      backward: (g) => [g, g],
+    };
     const a = tensor([1, 2], { requiresGrad: true });
     const b = tensor([3, 4], { requiresGrad: true });
     const c = tensor([5, 6], { requiresGrad: true });
@@ -178,6 +184,8 @@ describe('autograd mechanics', () => {
       [(x, y) => ops.sub(ops.add(y, x), ops.mul(x, 2)), -1, 1],
       [(x, y) => ops.sub(ops.mul(x, 2), ops.add(y, x)), 1, -1],
       [(x, y) => ops.sub(ops.add(y, x), ops.transpose(ops.add(x, ops.mean(y, -1)))), 0, 0],
+      // The same through an op of the caller's own that hands g to both operands.
+      [(x, y) => ops.sub(apply(twinAdd, [y, x], undefined), ops.transpose(ops.add(x, ops.mean(y, -1)))), 0, 0],
     ];
     for (const [f, dx, dy] of graphs) {
       const x = fromData([1, 2, 3, 4], [2, 2], { requiresGrad: true });
