@@ -6,15 +6,12 @@
  * tf.train.momentum. What tfjs cannot express is missing from the capabilities (so claims that
  * need it are not applicable), and a case that asks for it anyway is refused with a BackendError.
  */
-import type * as TF from '@tensorflow/tfjs';
 import type { ExprCase, ExprNode, ExprResult, TrainCase, TrainResult } from '../cases/types.ts';
 import { parameterShapes } from '../cases/model.ts';
 import { inferExprShape, parseExprCase, parseTrainCase, show } from '../cases/schema.ts';
 import type { OpName } from '../engine/ops.ts';
 import { BackendError, type Backend, type Capability } from './backend.ts';
-
-type Tf = typeof TF;
-type Tensor = TF.Tensor;
+import type { TfTensor as Tensor, Tfjs as Tf } from './tfjs-api.ts';
 
 export const TFJS_PACKAGE = '@tensorflow/tfjs';
 
@@ -104,7 +101,7 @@ const OPS: Record<OpName, OpImpl> = {
   sub: (tf, [a, b]) => tf.sub(a, b),
   mul: (tf, [a, b]) => tf.mul(a, b),
   div: (tf, [a, b]) => tf.div(a, b),
-  matmul: (tf, [a, b]) => tf.matMul(a as TF.Tensor2D, b as TF.Tensor2D),
+  matmul: (tf, [a, b]) => tf.matMul(a, b),
   sum: (tf, [x], attrs) => tf.sum(x, ...reduceArgs(attrs)),
   mean: (tf, [x], attrs) => tf.mean(x, ...reduceArgs(attrs)),
   norm: (tf, [x], attrs) => tf.norm(x, (attrs.p as 1 | 2 | undefined) ?? 2),
@@ -230,18 +227,18 @@ function runTrain(tf: Tf, c: TrainCase): TrainResult {
   const penalty = c.penalty;
   const selected = (select: string) =>
     params.filter(({ name }) => select === 'all' || (select === 'weights' ? name.endsWith('.weight') : name.endsWith('.bias'))).map((p) => p.variable as Tensor);
-  const objective = (): TF.Scalar => {
+  const objective = (): Tensor => {
     let h: Tensor = x;
     c.model.layers.forEach((layer, i) => {
       const index = shapes[2 * i].name.split('.')[0];
-      h = tf.add(tf.matMul(h as TF.Tensor2D, byName.get(`${index}.weight`)! as TF.Tensor2D, false, true), byName.get(`${index}.bias`)!);
+      h = tf.add(tf.matMul(h, byName.get(`${index}.weight`)!, false, true), byName.get(`${index}.bias`)!);
       if (layer.activation === 'relu') h = tf.relu(h);
       else if (layer.activation === 'tanh') h = tf.tanh(h);
     });
-    const loss = tf.losses.meanSquaredError(y, h, undefined, reduction) as TF.Scalar;
+    const loss = tf.losses.meanSquaredError(y, h, undefined, reduction);
     if (penalty === null) return loss;
     const p = PENALTIES[penalty.recipe](tf, selected(penalty.select), penalty.lambda, penalty.start);
-    return (penalty.sign === 'add' ? tf.add(loss, p) : tf.sub(loss, p)) as TF.Scalar;
+    return penalty.sign === 'add' ? tf.add(loss, p) : tf.sub(loss, p);
   };
   const result: TrainResult = { losses: [], grads: [], params: [] };
   try {
