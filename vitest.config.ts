@@ -9,7 +9,7 @@ export default defineConfig({
   resolve: { conditions },
   ssr: { resolve: { conditions } },
   test: {
-    include: ['src/**/*.test.ts', 'properties/**/*.test.ts', 'properties/**/*.prop.ts'],
+    include: ['src/**/*.test.ts', 'properties/**/*.test.ts', 'properties/**/*.prop.ts', 'scripts/**/*.test.ts'],
     // Worker threads that share loaded modules between test files: the suite takes about 51 s here
     // against 95 s with a fresh module graph per file (mathjs, jsdom and tfjs load once per worker).
     // Tests that patch a global (an OPS entry, Tensor.prototype.backward, a spy) restore it in finally.
