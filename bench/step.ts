@@ -3,9 +3,10 @@
  * the reference engine side by side with PyTorch (Debian's /usr/bin/python3 or
  * REGPROOF_TORCH_PYTHON, one thread, float64, bench/step_torch.py) and TensorFlow.js (cpu backend,
  * float32) when they are installed, as ratios; then how the step time grows with the width of the
- * model, with the fitted exponent. Prints figures; asserts nothing.
+ * model, with the fitted exponent. Prints figures; asserts nothing. `npm run bench` runs it, then
+ * bench/gradcheck-cost.ts.
  *
- * Run: npm run bench   (REGPROOF_BENCH_SECONDS sets the time per figure, default 2)
+ * Run: npx tsx bench/step.ts   (REGPROOF_BENCH_SECONDS sets the time per figure, default 2)
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +15,7 @@ import { Linear, ReLU, Sequential, mseLoss } from '../src/nn/index.ts';
 import { SGD } from '../src/optim/index.ts';
 import { l2Penalty } from '../src/regularize/penalties.ts';
 import { torchPython } from '../src/backends/torch.ts';
+import { fittedExponent } from './figures.ts';
 
 interface Setup {
   name: string;
@@ -116,17 +118,6 @@ function tfjsStep(tf: Tfjs, { sizes, batch }: Setup): () => void {
 
 const fmt = (us: number) => (us >= 1000 ? `${(us / 1000).toFixed(2)} ms` : `${us.toFixed(1)} µs`);
 const ratio = (other: number | undefined, reference: number) => (other === undefined ? '' : `${(other / reference).toFixed(2)}×`);
-
-/** Least-squares slope of log(time) against log(width). */
-function fittedExponent(widths: number[], times: number[]): number {
-  const xs = widths.map(Math.log);
-  const ys = times.map(Math.log);
-  const mx = xs.reduce((a, b) => a + b) / xs.length;
-  const my = ys.reduce((a, b) => a + b) / ys.length;
-  const sxy = xs.reduce((acc, x, i) => acc + (x - mx) * (ys[i] - my), 0);
-  const sxx = xs.reduce((acc, x) => acc + (x - mx) ** 2, 0);
-  return sxy / sxx;
-}
 
 const SETUPS: Setup[] = [
   { name: 'thread model 10×5 → 5 → ReLU → 1', sizes: [5, 5, 1], batch: 10 },
