@@ -3,7 +3,8 @@
  *
  * Run: npx tsx bench/gradcheck-cost.ts (GRADCHECK_BENCH_MAX_N=1e4 for a quick run)
  */
-import { gradcheckScaling } from './gradcheck-scaling.ts';
+import { gradcheckScaling, largestN } from './gradcheck-scaling.ts';
 
+const largest = largestN();
 console.log(`gradcheck's cost against the number of parameters n (node ${process.version})`);
-gradcheckScaling();
+gradcheckScaling(largest);

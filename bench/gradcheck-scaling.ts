@@ -6,7 +6,11 @@
 import { gradcheck, type Mode } from '../src/check/gradcheck.ts';
 import { countOpWork } from '../src/check/gradcheck/op-work.ts';
 import { yardstick } from '../src/check/gradcheck/yardstick.ts';
+import { positiveFromEnv } from './env.ts';
 import { fittedExponent, pad, sci } from './figures.ts';
+
+/** The largest n the tables reach: GRADCHECK_BENCH_MAX_N, 1e6 by default. */
+export const largestN = (): number => positiveFromEnv('GRADCHECK_BENCH_MAX_N', 1e6);
 
 /**
  * The time of one run of body: the fastest of three batches, each of as many runs as fill about
@@ -75,8 +79,8 @@ function scaling(mode: Mode, sizes: number[]): void {
   console.log(`  fitted exponent, ${exponents}`);
 }
 
-/** Both tables, for every n up to `largest` (GRADCHECK_BENCH_MAX_N; 1e6 by default). */
-export function gradcheckScaling(largest = Number(process.env.GRADCHECK_BENCH_MAX_N ?? 1e6)): void {
+/** Both tables, for every n up to `largest`. */
+export function gradcheckScaling(largest: number): void {
   scaling('fast', [1e2, 3e2, 1e3, 3e3, 1e4, 3e4, 1e5, 3e5, 1e6].filter((n) => n <= largest));
   scaling('full', [10, 30, 100, 300, 1000].filter((n) => n <= largest));
   console.log('  full mode flags a relative error of 1e-8 in any element it resolves (see gradcheck.detects-relative-1e-8)');

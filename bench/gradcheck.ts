@@ -13,7 +13,7 @@ import { ORACLE_DIGITS, engineFunction, measureEngineOps, oracleEvaluate, toBig,
 import { ulp } from '../src/check/float.ts';
 import { fromData } from '../src/engine/index.ts';
 import { pad, sci } from './figures.ts';
-import { gradcheckScaling } from './gradcheck-scaling.ts';
+import { gradcheckScaling, largestN } from './gradcheck-scaling.ts';
 
 // ---------------------------------------------------------------- error floors
 
@@ -77,6 +77,7 @@ function engineOps(): void {
   }
 }
 
+const largest = largestN();
 errorFloors();
 engineOps();
-gradcheckScaling();
+gradcheckScaling(largest);

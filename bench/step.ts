@@ -16,6 +16,7 @@ import { SGD } from '../src/optim/index.ts';
 import { l2Penalty } from '../src/regularize/penalties.ts';
 import { torchPython } from '../src/backends/torch.ts';
 import { fittedExponent } from './figures.ts';
+import { positiveFromEnv } from './env.ts';
 
 interface Setup {
   name: string;
@@ -23,7 +24,7 @@ interface Setup {
   batch: number;
 }
 
-const SECONDS = Number(process.env.REGPROOF_BENCH_SECONDS ?? 2);
+const SECONDS = positiveFromEnv('REGPROOF_BENCH_SECONDS', 2);
 const LAMBDA = 0.9;
 
 /**
