@@ -60,18 +60,45 @@ const stampFile = join(root, 'node_modules', '.cache', 'regproof-build.json');
 /** Files read whole into the fingerprint besides the included sources; a missing one counts as empty. */
 const SETTINGS = ['package.json', 'scripts/build.mjs', 'node_modules/.package-lock.json'];
 
+/** A config's content as JSON, or null when it is not plain JSON (comments, trailing commas) or cannot be read. */
+function readJson(file) {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
 /**
  * The include list of tsconfig.build.json when every entry is a plain path (no wildcard), else
  * null: a glob or a config that is not plain JSON is not followed here, and such a build always
  * runs tsc.
  */
 function plainIncludes() {
-  try {
-    const include = JSON.parse(readFileSync(config, 'utf8')).include;
-    return Array.isArray(include) && include.every((p) => typeof p === 'string' && !/[*?{}[\]]/.test(p)) ? include : null;
-  } catch {
-    return null;
+  const include = readJson(config)?.include;
+  return Array.isArray(include) && include.every((p) => typeof p === 'string' && !/[*?{}[\]]/.test(p)) ? include : null;
+}
+
+/**
+ * Every config tsconfig.build.json reads through `extends`, wherever it lies (`../base.json` is
+ * outside the root), itself included; null when the chain cannot be followed here, and the build
+ * then always runs tsc: a config that is not plain JSON, or an `extends` that names a package
+ * (tsc's resolution of those is not repeated here) or no file. A relative or absolute `extends`
+ * is resolved as tsc does: the path as written, else with `.json` added.
+ */
+function configChain(file, chain = new Set()) {
+  if (chain.has(file)) return chain;
+  chain.add(file);
+  const json = readJson(file);
+  if (json === null) return null;
+  const parents = json.extends === undefined ? [] : [json.extends].flat();
+  for (const parent of parents) {
+    if (typeof parent !== 'string' || !/^(\.{1,2}\/|\/)/.test(parent)) return null;
+    const path = resolve(dirname(file), parent);
+    const found = [path, `${path}.json`].find((p) => existsSync(p) && statSync(p).isFile());
+    if (found === undefined || configChain(found, chain) === null) return null;
   }
+  return chain;
 }
 
 /** Every file below path (path itself if it is a file), as [path, stats], in a fixed order. */
@@ -89,14 +116,16 @@ function filesBelow(path) {
 /**
  * What a build reads, as one hash: the content of every file below the included paths (tests
  * and testdata too, which costs a needless build now and then but never a missed one), of every
- * tsconfig*.json at the root, and of SETTINGS (the installed packages change
- * node_modules/.package-lock.json, which npm rewrites on every install). Null when the includes
- * are not plain paths.
+ * tsconfig*.json at the root and every config tsconfig.build.json extends, and of SETTINGS (the
+ * installed packages change node_modules/.package-lock.json, which npm rewrites on every
+ * install). Null when the includes are not plain paths or the configs cannot be followed.
  */
 function fingerprint() {
   const include = plainIncludes();
-  if (include === null) return null;
-  const configs = readdirSync(root).filter((f) => /^tsconfig.*\.json$/.test(f)).sort();
+  const chain = configChain(config);
+  if (include === null || chain === null) return null;
+  const atRoot = readdirSync(root).filter((f) => /^tsconfig.*\.json$/.test(f)).map((f) => join(root, f));
+  const configs = [...new Set([...atRoot, ...chain])].sort();
   const hash = createHash('sha256');
   for (const path of [...include, ...configs, ...SETTINGS]) {
     for (const [file] of filesBelow(resolve(root, path))) hash.update(`${relative(root, file)}\0`).update(readFileSync(file)).update('\0');

@@ -1,7 +1,8 @@
 /**
  * scripts/build.mjs on a project of one source in a temporary folder, with the real TypeScript,
  * or with a stand-in `typescript` package whose tsc only leaves a mark and fails: a build that
- * leaves no mark ran no tsc.
+ * leaves no mark ran no tsc. The project's compiler options lie in a config beside its folder,
+ * which tsconfig.json extends as `../shared` (tsc adds the `.json`).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
@@ -14,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const realTypescript = dirname(createRequire(import.meta.url).resolve('typescript/package.json'));
 const buildScript = fileURLToPath(new URL('./build.mjs', import.meta.url));
 
+let outer: string;
 let dir: string;
 const at = (...parts: string[]) => join(dir, ...parts);
 const mark = () => at('stand-in', 'ran');
@@ -37,10 +39,12 @@ function build() {
 }
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'regproof-build-'));
+  outer = mkdtempSync(join(tmpdir(), 'regproof-build-'));
+  dir = join(outer, 'project');
   write('scripts/build.mjs', readFileSync(buildScript, 'utf8'));
   write('package.json', '{ "name": "one-source", "private": true }\n');
-  write('tsconfig.json', JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, types: [] } }));
+  write('../shared.json', JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, types: [] } }));
+  write('tsconfig.json', '{ "extends": "../shared" }\n');
   write('tsconfig.build.json', JSON.stringify({
     extends: './tsconfig.json',
     compilerOptions: { noEmit: false, declaration: true, declarationMap: true, sourceMap: true, rootDir: '.', outDir: 'dist', incremental: true, tsBuildInfoFile: 'dist/.tsbuildinfo' },
@@ -55,7 +59,7 @@ beforeAll(() => {
   expect(first.status, first.output).toBe(0);
 });
 
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => rmSync(outer, { recursive: true, force: true }));
 
 describe('scripts/build.mjs', () => {
   it('runs no tsc when neither the sources, the settings nor dist/ changed since its last success', () => {
@@ -74,6 +78,7 @@ describe('scripts/build.mjs', () => {
     ['an edited source', replace('src/a.ts', 'export const a: number = 2;\n')],
     ['a new source', () => (write('src/b.ts', 'export const b = 1;\n'), () => rmSync(at('src', 'b.ts')))],
     ['an edited tsconfig', replace('tsconfig.json', '{ "extends": "./strict.json" }\n')],
+    ['an edited config outside the project that a tsconfig extends', replace('../shared.json', '{ "compilerOptions": { "strict": false } }\n')],
     ['a new tsconfig', () => (write('tsconfig.strict.json', '{}\n'), () => rmSync(at('tsconfig.strict.json')))],
     ['newly installed packages', replace('node_modules/.package-lock.json', '{ "packages": {} }\n')],
     // Same size and content, another modification time; it cannot be undone, and the test after
@@ -90,6 +95,31 @@ describe('scripts/build.mjs', () => {
     writeFileSync(stampFile(), stamp);
     useTypescript('stand-in');
     expect(build()).toMatchObject({ status: 0, tscRan: false });
+  });
+
+  // Each change returns how to undo it. The real tsc builds the changed project, yet the build
+  // after it runs tsc again: what the build cannot follow is never taken for unchanged.
+  it.each<[string, () => () => void]>([
+    ['a config that is not plain JSON', replace('tsconfig.json', '// options beside the project\n{ "extends": "../shared" }\n')],
+    // With a folder of the package's name beside the configs, which tsc does not read for it.
+    ['a config extending a package', () => {
+      const options = readFileSync(at('../shared.json'), 'utf8');
+      write('node_modules/shared-config/tsconfig.json', options);
+      write('shared-config/tsconfig.json', options);
+      const undo = replace('tsconfig.json', '{ "extends": "shared-config/tsconfig.json" }\n')();
+      return () => (undo(), rmSync(at('shared-config'), { recursive: true }));
+    }],
+    ['an include list with a wildcard', () => replace('tsconfig.build.json', readFileSync(at('tsconfig.build.json'), 'utf8').replace('"src"', '"src/*.ts"'))()],
+  ])('always runs tsc with %s', (_what, change) => {
+    useTypescript('real');
+    const undo = change();
+    const built = build();
+    expect(built.status, built.output).toBe(0);
+    useTypescript('stand-in');
+    expect(build().tscRan).toBe(true);
+    undo();
+    useTypescript('real');
+    expect(build().status).toBe(0);
   });
 
   it('takes a failed build for no success: a type error fails every build until it is fixed', () => {
