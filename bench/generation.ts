@@ -15,10 +15,11 @@ import { referenceBackend } from '../src/backends/reference.ts';
 import { withRun } from '../src/runner/instrument.ts';
 import { claimSeed } from '../src/runner/config.ts';
 import { claimRuns } from '../src/runner/run.ts';
-import { positiveFromEnv } from './env.ts';
+import { positiveFromEnv, positiveSetting } from './env.ts';
 
-const runs = Number(process.argv[2] ?? 1000);
-const repeats = Number(process.argv[3] ?? 1);
+const runs = positiveSetting('runs (the first argument)', process.argv[2], 1000, { integer: true });
+const repeats = positiveSetting('repeats (the second argument)', process.argv[3], 1, { integer: true });
+const shownRows = positiveFromEnv('ROWS', 25, { integer: true });
 const cpuMs = () => {
   const { user, system } = process.cpuUsage();
   return (user + system) / 1000;
@@ -47,6 +48,6 @@ for (let r = 0; r <= repeats; r++) {
 const rows = [...ms].sort((a, b) => b[1] - a[1]);
 const width = Math.max(...rows.map(([id]) => id.length));
 console.log(`generation CPU ms per claim (mean of ${repeats}), ${runs} runs, one thread (node ${process.version})`);
-for (const [id, t] of rows.slice(0, positiveFromEnv('ROWS', 25))) console.log(`${id.padEnd(width)}  ${(t / repeats).toFixed(0).padStart(7)}`);
+for (const [id, t] of rows.slice(0, shownRows)) console.log(`${id.padEnd(width)}  ${(t / repeats).toFixed(0).padStart(7)}`);
 console.log(`${'total'.padEnd(width)}  ${(rows.reduce((a, [, t]) => a + t, 0) / repeats).toFixed(0).padStart(7)}`);
 console.log(`cases checksum ${hash.digest('hex').slice(0, 16)}`);
